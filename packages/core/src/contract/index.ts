@@ -1,0 +1,2 @@
+// @dalston/core/contract: the published contract suite. One function per port, one for whole-engine flows.
+export * from './fixture.js';

@@ -1,0 +1,111 @@
+/**
+ * The one error type of Dalston. Every failure a caller can see carries a stable
+ * UPPER_SNAKE `code` from the frozen list below, a message meant for humans, the
+ * store and operation where a store was involved, and the original `cause`.
+ * `toJSON()` is safe to log or return: no stack, no cause internals, no secrets.
+ */
+export const ERROR_CODES = Object.freeze([
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_TRANSITION',
+  'RATE_LIMITED',
+  'LEASE_LOST',
+  'STORE_UNAVAILABLE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'TIMEOUT',
+  'CANCELLED',
+  'CLOSED',
+  'INTERNAL',
+] as const);
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Which backing store an error came from. */
+export type StoreName =
+  | 'jobStore'
+  | 'tenantStore'
+  | 'apiKeyStore'
+  | 'sessionArchive'
+  | 'workQueue'
+  | 'sessionStore'
+  | 'rateLimitStore'
+  | 'eventBus'
+  | 'artifactStore';
+
+export interface DalstonErrorOptions {
+  store?: StoreName;
+  operation?: string;
+  /** For VALIDATION_FAILED: the path of the offending field, e.g. `parameters.language`. */
+  field?: string;
+  /** For RATE_LIMITED: how long to wait before trying again, in milliseconds. */
+  retryAfterMs?: number;
+  /** Extra machine-readable details; must never hold secrets. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class DalstonError extends Error {
+  override readonly name = 'DalstonError';
+  readonly code: ErrorCode;
+  readonly store?: StoreName;
+  readonly operation?: string;
+  readonly field?: string;
+  readonly retryAfterMs?: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: DalstonErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.store !== undefined) this.store = options.store;
+    if (options.operation !== undefined) this.operation = options.operation;
+    if (options.field !== undefined) this.field = options.field;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.details !== undefined) this.details = options.details;
+  }
+
+  /** A safe, serialisable view: no stack, no cause, nothing from a connection string. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { code: this.code, message: this.message };
+    if (this.store) out.store = this.store;
+    if (this.operation) out.operation = this.operation;
+    if (this.field) out.field = this.field;
+    if (this.retryAfterMs !== undefined) out.retryAfterMs = this.retryAfterMs;
+    if (this.details) out.details = this.details;
+    return out;
+  }
+}
+
+export const isDalstonError = (e: unknown): e is DalstonError => e instanceof DalstonError;
+
+export const validationFailed = (field: string, message: string, details?: Record<string, unknown>) =>
+  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { field, ...(details ? { details } : {}) });
+
+export const notFound = (what: string, id: string) =>
+  new DalstonError('NOT_FOUND', `${what} ${id} not found`);
+
+/**
+ * Wraps an unknown infrastructure failure once, at the port boundary, as STORE_UNAVAILABLE
+ * naming the store and the operation. A DalstonError passes through unchanged.
+ * The message never includes the cause's text (it may hold SQL or a connection string).
+ */
+export function storeUnavailable(store: StoreName, operation: string, cause: unknown): DalstonError {
+  if (cause instanceof DalstonError) return cause;
+  return new DalstonError(
+    'STORE_UNAVAILABLE',
+    `${store}.${operation} failed: the store is unreachable or errored`,
+    {
+      store,
+      operation,
+      cause,
+    },
+  );
+}
+
+/** Coerces anything thrown into a DalstonError (INTERNAL unless it already is one). */
+export function toDalstonError(e: unknown, fallback: ErrorCode = 'INTERNAL'): DalstonError {
+  if (e instanceof DalstonError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new DalstonError(fallback, message, { cause: e });
+}

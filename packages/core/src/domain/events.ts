@@ -1,0 +1,47 @@
+import type { JsonObject } from './json.js';
+
+export const EVENT_TYPES = [
+  'job.created',
+  'job.started',
+  'job.completed',
+  'job.failed',
+  'job.cancelling',
+  'job.cancelled',
+  'job.purged',
+  'task.ready',
+  'task.started',
+  'task.progress',
+  'task.completed',
+  'task.failed',
+  'task.retrying',
+  'task.skipped',
+  'task.cancelled',
+  'session.started',
+  'session.updated',
+  'session.ended',
+  'session.interrupted',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An event as core decides it, before a store gives it an id. */
+export interface NewEvent {
+  type: EventType;
+  tenantId: string;
+  /** Null for events that do not belong to a job (sessions). */
+  jobId: string | null;
+  taskId: string | null;
+  sessionId: string | null;
+  payload: JsonObject;
+  correlationId: string | null;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/**
+ * An event as recorded in the event log. `id` is a positive integer that increases with
+ * every event a store records; for one job, ids are in commit order (job updates are
+ * serialised), so "events of job J after id N" never misses one.
+ */
+export interface DalstonEvent extends NewEvent {
+  id: number;
+}

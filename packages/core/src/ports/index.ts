@@ -1,0 +1,12 @@
+export type * from './api-key-store.js';
+export type * from './artifact-store.js';
+export type * from './clock.js';
+export type * from './event-bus.js';
+export type * from './id-generator.js';
+export type * from './job-store.js';
+export type * from './logger.js';
+export type * from './rate-limit-store.js';
+export type * from './session-archive.js';
+export type * from './session-store.js';
+export type * from './tenant-store.js';
+export type * from './work-queue.js';

@@ -1,0 +1,168 @@
+/**
+ * JobStore: the source of truth for jobs, tasks, their edges and the event log
+ * (PostgreSQL in production). It persists what core decided; it decides nothing.
+ *
+ * Concurrency model: `updateJob` serialises updates to one job (a row lock, a mutex)
+ * and runs core's pure `decide` callback on a fresh snapshot inside that critical
+ * section; every write it then makes is also a compare-and-set on the prior
+ * `(status, attempt, leaseToken)` of tasks and `(status, version)` of the job, so a lost
+ * race reports "not applied" and never overwrites.
+ *
+ * Deliberately left out: DAG rules, retries, time arithmetic, id generation (core's),
+ * and work queues (WorkQueue's).
+ *
+ * Errors: every method rejects with a DalstonError. Infrastructure failures are
+ * `STORE_UNAVAILABLE` with `store: 'jobStore'` and the method name as `operation`.
+ * Times are epoch milliseconds.
+ */
+import type { JobChange, JobSnapshot } from '../domain/change.js';
+import type { DalstonEvent, NewEvent } from '../domain/events.js';
+import type { Job, JobStatus } from '../domain/job.js';
+import type { Task } from '../domain/task.js';
+
+export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
+
+export type UpdateJobResult =
+  | { applied: true; snapshot: JobSnapshot; events: DalstonEvent[]; change: JobChange }
+  | { applied: false; reason: 'not_found' | 'no_change' | 'conflict' };
+
+export interface CreateJobInput {
+  job: Job;
+  tasks: Task[];
+  events: NewEvent[];
+}
+
+export type CreateJobResult =
+  | { created: true; snapshot: JobSnapshot; events: DalstonEvent[] }
+  /** The tenant already has a job with this idempotency key: that job, unchanged. */
+  | { created: false; snapshot: JobSnapshot };
+
+export interface ListJobsQuery {
+  tenantId: string;
+  status?: JobStatus[];
+  /** Inclusive lower bound on createdAt. */
+  createdFrom?: number;
+  /** Exclusive upper bound on createdAt. */
+  createdTo?: number;
+  /** 1..1000. */
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string | null;
+}
+
+export interface JobPage {
+  /** Newest first (createdAt desc, then id desc). */
+  jobs: Job[];
+  /** Cursor for the next page, null at the end. */
+  nextCursor: string | null;
+}
+
+export interface ReadEventsQuery {
+  tenantId: string;
+  /** Only this job's events; omit for the whole tenant. */
+  jobId?: string;
+  /** Only events with id > after. */
+  after?: number;
+  /** 1..1000. */
+  limit: number;
+}
+
+export interface ExclusiveOptions {
+  /** How long a crashed holder keeps exclusivity before it ends by itself. */
+  ttlMs: number;
+}
+
+export interface JobStoreCapabilities {
+  /** True when a holder's exclusivity ends when its connection dies (advisory locks), not only by TTL. */
+  exclusiveEndsWithConnection: boolean;
+}
+
+export interface JobStore {
+  readonly capabilities: JobStoreCapabilities;
+
+  /**
+   * Creates the job, its tasks (edges are `task.dependsOn`) and the events atomically.
+   * Idempotent per `(tenantId, idempotencyKey)`: when the key is taken, nothing is written
+   * and the existing job is returned with `created: false` (also under concurrent calls).
+   * Rejects with CONFLICT when the job id already exists.
+   */
+  createJob(input: CreateJobInput): Promise<CreateJobResult>;
+
+  /** The job of this tenant, or null (another tenant's job is null too). */
+  getJob(tenantId: string, jobId: string): Promise<Job | null>;
+
+  /** The job with its tasks, or null. `tenantId` null = any tenant (internal use by workers and maintenance). */
+  getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null>;
+
+  /**
+   * Serialised read-decide-write of one job. Runs `decide` (pure, synchronous, may run
+   * more than once) on a snapshot taken inside the job's critical section; applies the
+   * returned change atomically with compare-and-set, with its events, in one transaction.
+   * `decide` returning null or an empty change → `{ applied: false, reason: 'no_change' }`.
+   * Unknown job → `not_found`. A CAS miss → `conflict` and nothing is written.
+   */
+  updateJob(jobId: string, decide: (snapshot: JobSnapshot) => JobChange | null): Promise<UpdateJobResult>;
+
+  /**
+   * Extends a running task's lease: sets leaseExpiresAt when the task is still
+   * `running` with this attempt and token. Returns false otherwise. Not serialised with
+   * updateJob beyond the CAS (it touches only leaseExpiresAt).
+   */
+  extendLease(taskId: string, attempt: number, leaseToken: string, leaseExpiresAt: number): Promise<boolean>;
+
+  /** A page of a tenant's jobs, newest first, keyset-paginated. */
+  listJobs(query: ListJobsQuery): Promise<JobPage>;
+
+  /** Events in id order after the cursor. */
+  readEvents(query: ReadEventsQuery): Promise<DalstonEvent[]>;
+
+  /** Events not yet marked published whose `at` is at or before `before`, oldest first (outbox relay). */
+  unpublishedEvents(before: number, limit: number): Promise<DalstonEvent[]>;
+
+  /** Marks events published. Idempotent. */
+  markPublished(ids: number[]): Promise<void>;
+
+  /** Tasks in `ready` state (any tenant), oldest first, after the given task id cursor. */
+  findReadyTasks(limit: number, afterTaskId?: string): Promise<Task[]>;
+
+  /** Tasks in `running` state whose leaseExpiresAt is before `now`. */
+  findExpiredLeases(now: number, limit: number): Promise<Task[]>;
+
+  /** Ids of the tenant's non-terminal jobs (for concurrency slot resync). */
+  nonTerminalJobIds(tenantId: string): Promise<string[]>;
+
+  /** Tenants that have at least one non-terminal job. */
+  tenantsWithActiveJobs(): Promise<string[]>;
+
+  /** Terminal jobs with purgeAfter <= now and purgedAt null. */
+  findJobsDueForPurge(now: number, limit: number): Promise<Job[]>;
+
+  /** Sets purgedAt when the job is terminal and not yet purged. Returns false otherwise. Idempotent in effect. */
+  markPurged(jobId: string, purgedAt: number): Promise<boolean>;
+
+  /**
+   * Deletes a terminal job with its tasks and events. Returns false when the job is
+   * unknown to this tenant; rejects with INVALID_TRANSITION when it is not terminal.
+   */
+  deleteJob(tenantId: string, jobId: string): Promise<boolean>;
+
+  /** Which of these job ids exist (any tenant). For the orphan sweep. */
+  existingJobIds(jobIds: string[]): Promise<Set<string>>;
+
+  /**
+   * Runs `fn` only if no other holder (in any process) is running a pass with this name.
+   * Returns `{ ran: false }` at once when it is held. A crashed holder's exclusivity ends
+   * by itself after `ttlMs` at the latest.
+   */
+  exclusive<T>(
+    name: string,
+    options: ExclusiveOptions,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }>;
+
+  /** Reachability probe; rejects with STORE_UNAVAILABLE when down. */
+  ping(): Promise<void>;
+
+  /** Releases what the store opened (not the host's pool). Idempotent. */
+  close(): Promise<void>;
+}

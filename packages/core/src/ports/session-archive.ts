@@ -1,0 +1,33 @@
+/**
+ * SessionArchive: the durable record of each realtime session, opened at start and
+ * closed at the end (PostgreSQL in production). The live state is SessionStore's.
+ * Failures reject with STORE_UNAVAILABLE (`store: 'sessionArchive'`). Times: epoch ms.
+ */
+import type { JsonObject } from '../domain/json.js';
+import type { SessionRecord, SessionStatus } from '../domain/session.js';
+
+export interface SessionClose {
+  status: Exclude<SessionStatus, 'active'>;
+  endedAt: number;
+  stats: JsonObject;
+  artifacts: Record<string, string>;
+  error: string | null;
+}
+
+export interface SessionArchive {
+  /** Opens an `active` record. Rejects with CONFLICT when the id exists. */
+  open(record: SessionRecord): Promise<SessionRecord>;
+  /** The tenant's record, or null. */
+  get(tenantId: string, sessionId: string): Promise<SessionRecord | null>;
+  /**
+   * Closes the record if it is still `active` (compare-and-set). Returns the closed
+   * record, or null when unknown or already closed (the first close wins).
+   */
+  close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null>;
+  /** Records still `active` that started before `startedBefore`, oldest first (for the sweeper). */
+  listActive(startedBefore: number, limit: number): Promise<SessionRecord[]>;
+  /** Ids of a tenant's active records (for slot resync). */
+  activeIds(tenantId: string): Promise<string[]>;
+  /** Tenants with at least one active record. */
+  tenantsWithActive(): Promise<string[]>;
+}

@@ -1,0 +1,135 @@
+/**
+ * WorkQueue: reliable delivery of "run task T" messages to workers (Redis in
+ * production). At-least-once: a message leased by a worker that dies comes back after
+ * its lease expires, with its delivery count raised; past `maxDeliveries` it moves to a
+ * dead-letter list (written there before it leaves the live queue). Exactly-once effect
+ * is core's job (compare-and-set in the JobStore), not the queue's.
+ *
+ * Deliberately left out: task state, retries with backoff (core re-enqueues with
+ * `notBefore`), job semantics. The queue owns nothing durable: after a wipe, the
+ * reconciler re-enqueues from the JobStore.
+ *
+ * Errors: every method rejects with a DalstonError; infrastructure failures are
+ * `STORE_UNAVAILABLE` (`store: 'workQueue'`). Durations are milliseconds (relative);
+ * `notBefore`, `expiresAt` and `at` are epoch milliseconds.
+ */
+
+/** A queued message. Its `id` is `${taskId}:${attempt}`: enqueue is idempotent per task attempt. */
+export interface QueueMessage {
+  id: string;
+  queue: string;
+  taskId: string;
+  jobId: string;
+  tenantId: string;
+  attempt: number;
+  /** Higher is leased first. Within a priority, first in first out. */
+  priority: number;
+  /** Not leasable before this time (epoch ms); null = now. */
+  notBefore: number | null;
+  /** Leases handed out before the message is dead-lettered instead (>= 1). */
+  maxDeliveries: number;
+}
+
+/** A leased message. `token` fences extend/ack/release against a later holder. */
+export interface Lease {
+  message: QueueMessage;
+  token: string;
+  /** How many times this message has been leased, this time included (1 on the first lease). */
+  deliveries: number;
+  /** Epoch ms at which the lease expires unless extended. */
+  expiresAt: number;
+}
+
+export interface DeadLetter {
+  /** Message id, or a generated id when the entry could not be parsed. */
+  id: string;
+  queue: string;
+  /** The message, or null when what was queued could not be parsed. */
+  message: QueueMessage | null;
+  /** The raw entry when it could not be parsed (truncated to 4 KiB), else null. */
+  raw: string | null;
+  /** Why it was dead-lettered, e.g. `max deliveries (5) exceeded`, `unparseable entry`. */
+  reason: string;
+  deliveries: number;
+  at: number;
+}
+
+/** Exact counts for one queue. */
+export interface QueueStats {
+  /** Leasable now. */
+  ready: number;
+  /** Waiting for their notBefore or a release delay. */
+  delayed: number;
+  /** Currently leased (including expired leases not yet reclaimed). */
+  leased: number;
+  dead: number;
+}
+
+export interface LeaseOptions {
+  /** Lease duration, ms (>= 1). */
+  leaseMs: number;
+  /** Longest wait for a message, ms (0 = do not wait). Waiting must not busy-poll. */
+  waitMs: number;
+  /** Aborting resolves the wait with null. */
+  signal?: AbortSignal;
+}
+
+export interface WorkQueueCapabilities {
+  /** True when a waiting lease wakes on enqueue (no polling interval). */
+  blockingLease: boolean;
+}
+
+export interface WorkQueue {
+  readonly capabilities: WorkQueueCapabilities;
+
+  /**
+   * Adds messages. A message whose id is already ready, delayed, leased or dead in its
+   * queue is skipped (idempotent per task attempt). Returns how many were added.
+   * Rejects with VALIDATION_FAILED for a malformed message (nothing added).
+   */
+  enqueue(messages: QueueMessage[]): Promise<number>;
+
+  /**
+   * Leases the best message (highest priority, oldest) from the first of `queues`
+   * that has one, waiting up to `waitMs`. Expired leases are reclaimed first (their
+   * messages become leasable with the delivery count kept). A message that would exceed
+   * its `maxDeliveries`, or cannot be parsed, is dead-lettered instead of returned.
+   * Resolves null when nothing arrived in time or the signal aborted.
+   */
+  lease(queues: string[], options: LeaseOptions): Promise<Lease | null>;
+
+  /** Pushes the lease's expiry to now + leaseMs. Returns the new expiresAt, or null when the lease is no longer held with this token. */
+  extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null>;
+
+  /** Removes a leased message for good. Returns false when not held with this token. Idempotent. */
+  ack(queue: string, messageId: string, token: string): Promise<boolean>;
+
+  /**
+   * Hands a leased message back, leasable again after `delayMs`. The delivery is not
+   * counted unless `countDelivery` is true. Returns false when not held with this token.
+   */
+  release(
+    queue: string,
+    messageId: string,
+    token: string,
+    options: { delayMs: number; countDelivery?: boolean },
+  ): Promise<boolean>;
+
+  /** Removes a ready, delayed or leased message by id. Returns whether it was there. Idempotent. */
+  remove(queue: string, messageId: string): Promise<boolean>;
+
+  /** Dead letters of a queue, oldest first. */
+  deadLetters(queue: string, limit: number): Promise<DeadLetter[]>;
+
+  /** Deletes one dead letter. Returns whether it was there. */
+  removeDeadLetter(queue: string, id: string): Promise<boolean>;
+
+  /** Exact counts for the queue. */
+  stats(queue: string): Promise<QueueStats>;
+
+  /** Reachability probe; rejects with STORE_UNAVAILABLE when down. */
+  ping(): Promise<void>;
+
+  /** Ends pending waits (they resolve null) and releases what the queue opened. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@dalston\/core\/contract$/, replacement: src('./packages/core/src/contract/index.ts') },
+      { find: /^@dalston\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@dalston\/adapter-memory$/, replacement: src('./packages/adapter-memory/src/index.ts') },
+      { find: /^@dalston\/adapter-postgres$/, replacement: src('./packages/adapter-postgres/src/index.ts') },
+      { find: /^@dalston\/adapter-redis$/, replacement: src('./packages/adapter-redis/src/index.ts') },
+      { find: /^@dalston\/adapter-s3$/, replacement: src('./packages/adapter-s3/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    setupFiles: ['reflect-metadata'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
