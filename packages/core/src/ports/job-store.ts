@@ -110,6 +110,13 @@ export interface JobStore {
    */
   extendLease(taskId: string, attempt: number, leaseToken: string, leaseExpiresAt: number): Promise<boolean>;
 
+  /**
+   * Appends events that belong to no job update (session events) to the event log,
+   * atomically, returning them with their ids. Events with a jobId must go through
+   * createJob/updateJob instead (VALIDATION_FAILED otherwise).
+   */
+  appendEvents(events: NewEvent[]): Promise<DalstonEvent[]>;
+
   /** A page of a tenant's jobs, newest first, keyset-paginated. */
   listJobs(query: ListJobsQuery): Promise<JobPage>;
 
