@@ -6,6 +6,7 @@ export * from './domain/events.js';
 export * from './domain/job.js';
 export * from './domain/json.js';
 export * from './domain/rate-limit.js';
+export * from './domain/rate-limit-algorithms.js';
 export * from './domain/session.js';
 export * from './domain/task.js';
 export * from './domain/tenant.js';
