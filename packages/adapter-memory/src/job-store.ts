@@ -1,0 +1,321 @@
+/**
+ * MemoryJobStore: the JobStore in one process, behaving like the PostgreSQL adapter.
+ * Updates to one job are serialised by a per-job async mutex; every write is a
+ * compare-and-set applied all-or-nothing, like a transaction; everything returned is a
+ * deep copy. Exclusivity is held per store instance and expires on the store's clock.
+ */
+import {
+  type Clock,
+  type CreateJobInput,
+  type CreateJobResult,
+  DalstonError,
+  type DalstonEvent,
+  type ExclusiveOptions,
+  isEmptyChange,
+  isTerminalJobStatus,
+  type Job,
+  type JobChange,
+  type JobPage,
+  type JobSnapshot,
+  type JobStore,
+  type JobStoreCapabilities,
+  type ListJobsQuery,
+  type NewEvent,
+  type ReadEventsQuery,
+  systemClock,
+  type Task,
+  toDalstonError,
+  type UpdateJobResult,
+} from '@dalston/core';
+import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
+import { JobStoreState } from './job-store-state.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { checkLimit, closedError, compareText, conflict, copy, invalid } from './store-guards.js';
+
+export interface MemoryJobStoreOptions {
+  /** The clock exclusivity TTLs run on. Default: the system clock. */
+  clock?: Clock;
+}
+
+interface Hold {
+  token: symbol;
+  expiresAt: number;
+}
+
+export class MemoryJobStore implements JobStore {
+  readonly capabilities: JobStoreCapabilities = { exclusiveEndsWithConnection: false };
+  private readonly clock: Clock;
+  private readonly state = new JobStoreState();
+  private readonly mutex = new KeyedMutex();
+  private readonly holds = new Map<string, Hold>();
+  private closed = false;
+
+  constructor(options: MemoryJobStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    this.guard('createJob');
+    const { job, tasks, events } = copy(input);
+    if (job.idempotencyKey != null) {
+      const existing = this.state.jobIdForKey(job.tenantId, job.idempotencyKey);
+      if (existing !== undefined) return { created: false, snapshot: this.state.snapshot(existing)! };
+    }
+    if (this.state.jobs.has(job.id)) throw conflict('jobStore', 'createJob', `job ${job.id} already exists`);
+    const taskIds = new Set<string>();
+    for (const task of tasks) {
+      if (this.state.tasks.has(task.id) || taskIds.has(task.id)) {
+        throw conflict('jobStore', 'createJob', `task ${task.id} already exists`);
+      }
+      taskIds.add(task.id);
+    }
+    this.state.insertJob(job, tasks);
+    const recorded = this.state.appendEvents(events);
+    return { created: true, snapshot: this.state.snapshot(job.id)!, events: recorded };
+  }
+
+  async getJob(tenantId: string, jobId: string): Promise<Job | null> {
+    this.guard('getJob');
+    const job = this.state.jobs.get(jobId);
+    return job && job.tenantId === tenantId ? copy(job) : null;
+  }
+
+  async getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null> {
+    this.guard('getSnapshot');
+    const job = this.state.jobs.get(jobId);
+    if (!job || (tenantId !== null && job.tenantId !== tenantId)) return null;
+    return this.state.snapshot(jobId);
+  }
+
+  async updateJob(
+    jobId: string,
+    decide: (snapshot: JobSnapshot) => JobChange | null,
+  ): Promise<UpdateJobResult> {
+    this.guard('updateJob');
+    return this.mutex.run(jobId, async () => {
+      this.guard('updateJob');
+      const before = this.state.snapshot(jobId);
+      if (!before) return { applied: false, reason: 'not_found' };
+      let decided: JobChange | null;
+      try {
+        decided = decide(before);
+      } catch (e) {
+        throw toDalstonError(e);
+      }
+      // A round trip's worth of yielding: only the mutex keeps other updates out.
+      await Promise.resolve();
+      if (decided === null || isEmptyChange(decided)) return { applied: false, reason: 'no_change' };
+      const change = copy(decided);
+      const staged = this.stageWrites(jobId, change);
+      if (!staged) return { applied: false, reason: 'conflict' };
+      if (staged.job) this.state.jobs.set(jobId, staged.job);
+      for (const task of staged.tasks.values()) this.state.tasks.set(task.id, task);
+      const events = this.state.appendEvents(change.events);
+      return { applied: true, snapshot: this.state.snapshot(jobId)!, events, change: copy(change) };
+    });
+  }
+
+  async extendLease(
+    taskId: string,
+    attempt: number,
+    leaseToken: string,
+    leaseExpiresAt: number,
+  ): Promise<boolean> {
+    this.guard('extendLease');
+    const task = this.state.tasks.get(taskId);
+    if (task?.status !== 'running' || task.attempt !== attempt || task.leaseToken !== leaseToken) {
+      return false;
+    }
+    task.leaseExpiresAt = leaseExpiresAt;
+    return true;
+  }
+
+  async appendEvents(events: NewEvent[]): Promise<DalstonEvent[]> {
+    this.guard('appendEvents');
+    events.forEach((e, i) => {
+      if (e.jobId != null) {
+        throw invalid(
+          'jobStore',
+          'appendEvents',
+          `events.${i}.jobId`,
+          'job events go through createJob/updateJob',
+        );
+      }
+    });
+    return this.state.appendEvents(events);
+  }
+
+  async listJobs(query: ListJobsQuery): Promise<JobPage> {
+    this.guard('listJobs');
+    checkLimit('jobStore', 'listJobs', query.limit);
+    const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
+    const statuses = query.status && query.status.length > 0 ? new Set(query.status) : null;
+    const matches = [...this.state.jobs.values()].filter(
+      (j) =>
+        j.tenantId === query.tenantId &&
+        (statuses === null || statuses.has(j.status)) &&
+        (query.createdFrom === undefined || j.createdAt >= query.createdFrom) &&
+        (query.createdTo === undefined || j.createdAt < query.createdTo) &&
+        (after === null || newestFirst(j, after) > 0),
+    );
+    matches.sort(newestFirst);
+    const page = matches.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const nextCursor = matches.length > query.limit && last ? encodeJobCursor(last.createdAt, last.id) : null;
+    return { jobs: page.map(copy), nextCursor };
+  }
+
+  async readEvents(query: ReadEventsQuery): Promise<DalstonEvent[]> {
+    this.guard('readEvents');
+    checkLimit('jobStore', 'readEvents', query.limit);
+    return this.state.eventsAfter(
+      query.after ?? 0,
+      query.limit,
+      ({ event }) =>
+        event.tenantId === query.tenantId && (query.jobId === undefined || event.jobId === query.jobId),
+    );
+  }
+
+  async unpublishedEvents(before: number, limit: number): Promise<DalstonEvent[]> {
+    this.guard('unpublishedEvents');
+    checkLimit('jobStore', 'unpublishedEvents', limit);
+    return this.state.eventsAfter(0, limit, (e) => !e.published && e.event.at <= before);
+  }
+
+  async markPublished(ids: number[]): Promise<void> {
+    this.guard('markPublished');
+    this.state.markPublished(ids);
+  }
+
+  async findReadyTasks(limit: number, afterTaskId?: string): Promise<Task[]> {
+    this.guard('findReadyTasks');
+    checkLimit('jobStore', 'findReadyTasks', limit);
+    return this.state.readyTasks(limit, afterTaskId);
+  }
+
+  async findExpiredLeases(now: number, limit: number): Promise<Task[]> {
+    this.guard('findExpiredLeases');
+    checkLimit('jobStore', 'findExpiredLeases', limit);
+    return this.state.expiredLeases(now, limit);
+  }
+
+  async nonTerminalJobIds(tenantId: string): Promise<string[]> {
+    this.guard('nonTerminalJobIds');
+    return this.state.nonTerminalJobIds(tenantId);
+  }
+
+  async tenantsWithActiveJobs(): Promise<string[]> {
+    this.guard('tenantsWithActiveJobs');
+    return this.state.tenantsWithActiveJobs();
+  }
+
+  async findJobsDueForPurge(now: number, limit: number): Promise<Job[]> {
+    this.guard('findJobsDueForPurge');
+    checkLimit('jobStore', 'findJobsDueForPurge', limit);
+    return this.state.jobsDueForPurge(now, limit);
+  }
+
+  async markPurged(jobId: string, purgedAt: number): Promise<boolean> {
+    this.guard('markPurged');
+    return this.mutex.run(jobId, async () => {
+      const job = this.state.jobs.get(jobId);
+      if (!job || !isTerminalJobStatus(job.status) || job.purgedAt !== null) return false;
+      this.state.jobs.set(jobId, { ...job, purgedAt, version: job.version + 1 });
+      return true;
+    });
+  }
+
+  async deleteJob(tenantId: string, jobId: string): Promise<boolean> {
+    this.guard('deleteJob');
+    return this.mutex.run(jobId, async () => {
+      const job = this.state.jobs.get(jobId);
+      if (!job || job.tenantId !== tenantId) return false;
+      if (!isTerminalJobStatus(job.status)) {
+        throw new DalstonError(
+          'INVALID_TRANSITION',
+          `job ${jobId} is ${job.status}; only a terminal job can be deleted`,
+          {
+            store: 'jobStore',
+            operation: 'deleteJob',
+          },
+        );
+      }
+      this.state.removeJob(job);
+      return true;
+    });
+  }
+
+  async existingJobIds(jobIds: string[]): Promise<Set<string>> {
+    this.guard('existingJobIds');
+    return new Set(jobIds.filter((id) => this.state.jobs.has(id)));
+  }
+
+  async exclusive<T>(
+    name: string,
+    options: ExclusiveOptions,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
+    this.guard('exclusive');
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
+      throw invalid('jobStore', 'exclusive', 'ttlMs', 'must be a positive number of milliseconds');
+    }
+    const now = this.clock.now();
+    const held = this.holds.get(name);
+    if (held && held.expiresAt > now) return { ran: false };
+    const token = Symbol(name);
+    this.holds.set(name, { token, expiresAt: now + options.ttlMs });
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      // Release only our own hold: after our TTL ran out another holder may own the name.
+      if (this.holds.get(name)?.token === token) this.holds.delete(name);
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.guard('ping');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Checks every write against the stored prior state; null when any compare-and-set misses. */
+  private stageWrites(
+    jobId: string,
+    change: JobChange,
+  ): { job: Job | null; tasks: Map<string, Task> } | null {
+    let job: Job | null = null;
+    if (change.job) {
+      const current = this.state.jobs.get(jobId)!;
+      const { expected, next } = change.job;
+      if (next.id !== jobId || current.status !== expected.status || current.version !== expected.version) {
+        return null;
+      }
+      job = next;
+    }
+    const tasks = new Map<string, Task>();
+    for (const { expected, next } of change.tasks) {
+      const current = tasks.get(next.id) ?? this.state.tasks.get(next.id);
+      if (!current || current.jobId !== jobId || next.jobId !== jobId) return null;
+      if (
+        current.status !== expected.status ||
+        current.attempt !== expected.attempt ||
+        current.leaseToken !== expected.leaseToken
+      ) {
+        return null;
+      }
+      tasks.set(next.id, next);
+    }
+    return { job, tasks };
+  }
+
+  private guard(operation: string): void {
+    if (this.closed) throw closedError('jobStore', operation);
+  }
+}
+
+/** Sort order of listJobs: createdAt desc, then id desc. Positive when `a` comes after `b`. */
+function newestFirst(a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): number {
+  return b.createdAt - a.createdAt || compareText(b.id, a.id);
+}

@@ -1,0 +1,55 @@
+/**
+ * MemorySessionArchive: durable session records in one process, with the PostgreSQL
+ * adapter's semantics (CONFLICT on a duplicate id, tenant-scoped reads, close as a
+ * compare-and-set on `active` so the first close wins, deep copies in and out).
+ */
+import type { SessionArchive, SessionClose, SessionRecord } from '@dalston/core';
+import { checkLimit, compareText, conflict, copy } from './store-guards.js';
+
+export class MemorySessionArchive implements SessionArchive {
+  private readonly records = new Map<string, SessionRecord>();
+
+  async open(record: SessionRecord): Promise<SessionRecord> {
+    if (this.records.has(record.id)) {
+      throw conflict('sessionArchive', 'open', `session ${record.id} already exists`);
+    }
+    this.records.set(record.id, copy(record));
+    return copy(record);
+  }
+
+  async get(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
+    const record = this.records.get(sessionId);
+    return record && record.tenantId === tenantId ? copy(record) : null;
+  }
+
+  async close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
+    const record = this.records.get(sessionId);
+    if (!record || record.tenantId !== tenantId || record.status !== 'active') return null;
+    const { status, endedAt, stats, artifacts, error } = copy(close);
+    const closed: SessionRecord = { ...record, status, endedAt, stats, artifacts, error };
+    this.records.set(sessionId, closed);
+    return copy(closed);
+  }
+
+  async listActive(startedBefore: number, limit: number): Promise<SessionRecord[]> {
+    checkLimit('sessionArchive', 'listActive', limit);
+    return [...this.records.values()]
+      .filter((r) => r.status === 'active' && r.startedAt < startedBefore)
+      .sort((a, b) => a.startedAt - b.startedAt || compareText(a.id, b.id))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async activeIds(tenantId: string): Promise<string[]> {
+    return [...this.records.values()]
+      .filter((r) => r.status === 'active' && r.tenantId === tenantId)
+      .map((r) => r.id)
+      .sort(compareText);
+  }
+
+  async tenantsWithActive(): Promise<string[]> {
+    const tenants = new Set<string>();
+    for (const r of this.records.values()) if (r.status === 'active') tenants.add(r.tenantId);
+    return [...tenants].sort(compareText);
+  }
+}
