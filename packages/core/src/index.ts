@@ -1,15 +1,19 @@
 // Public surface of @dalston/core. Keep this file to re-exports only.
 export * from './domain/api-key.js';
+export * from './domain/backoff.js';
 export * from './domain/change.js';
+export * from './domain/dag.js';
 export * from './domain/errors.js';
 export * from './domain/events.js';
 export * from './domain/job.js';
 export * from './domain/json.js';
 export * from './domain/rate-limit.js';
 export * from './domain/rate-limit-algorithms.js';
+export * from './domain/schemas.js';
 export * from './domain/session.js';
 export * from './domain/task.js';
 export * from './domain/tenant.js';
+export * from './domain/transitions.js';
 export type * from './ports/index.js';
 export { timeOrderedIds } from './runtime/ids.js';
 export { jsonLogger, silentLogger } from './runtime/logger.js';

@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   'job.cancelling',
   'job.cancelled',
   'job.purged',
+  /** A failed job was retried by an explicit command (back to pending). */
+  'job.retrying',
   'task.ready',
   'task.started',
   'task.progress',

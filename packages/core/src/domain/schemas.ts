@@ -1,0 +1,212 @@
+/**
+ * zod schemas for every value core or an adapter reads back from a store (Redis hashes,
+ * queue entries, JSON columns) and for pipeline task specs. A value that does not parse
+ * is corrupt: callers turn the zod error into VALIDATION_FAILED or a dead letter.
+ */
+import { z } from 'zod';
+import type { QueueMessage } from '../ports/work-queue.js';
+import { API_KEY_SCOPES, type ApiKeyRecord } from './api-key.js';
+import { type DalstonEvent, EVENT_TYPES } from './events.js';
+import { type ErrorInfo, JOB_STATUSES, type Job } from './job.js';
+import type { JsonObject, JsonValue } from './json.js';
+import type { RateLimitPolicy } from './rate-limit.js';
+import { type LiveSession, SESSION_STATUSES, type SessionRecord } from './session.js';
+import { type BackoffPolicy, TASK_STATUSES, type Task, type TaskSpec } from './task.js';
+import type { Tenant } from './tenant.js';
+
+/** Deepest nesting accepted in a JSON value (guards against cycles and stack exhaustion). */
+export const MAX_JSON_DEPTH = 64;
+
+const isPlainObject = (v: object): boolean => {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/** True when `v` is a JSON value: finite numbers, plain objects and arrays, depth-bounded. */
+export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v !== 'object' || depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(v)) return v.every((x) => isJsonValue(x, depth + 1));
+  if (!isPlainObject(v)) return false;
+  return Object.values(v).every((x) => isJsonValue(x, depth + 1));
+}
+
+const isJsonObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && isJsonValue(v);
+
+export const jsonValueSchema = z.custom<JsonValue>((v) => isJsonValue(v), {
+  message: `expected a JSON value (finite numbers, plain objects and arrays, depth <= ${MAX_JSON_DEPTH})`,
+});
+export const jsonObjectSchema = z.custom<JsonObject>((v) => isJsonObject(v), {
+  message: 'expected a JSON object',
+});
+
+const DAY_MS = 86_400_000;
+const epochMs = z.number();
+const nullableMs = epochMs.nullable();
+
+/** Stage and queue names. */
+export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+const nameSchema = z.string().regex(NAME_PATTERN, 'must match ^[a-z][a-z0-9_-]{0,62}$');
+
+export const backoffPolicySchema: z.ZodType<BackoffPolicy> = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('fixed'), delayMs: z.int().min(0).max(DAY_MS) }),
+  z
+    .strictObject({
+      kind: z.literal('exponential'),
+      baseMs: z.int().min(1).max(DAY_MS),
+      maxMs: z.int().min(1).max(DAY_MS),
+      jitter: z.number().min(0).max(1),
+    })
+    .refine((b) => b.maxMs >= b.baseMs, { message: 'maxMs must be >= baseMs', path: ['maxMs'] }),
+]);
+
+/** A pipeline's task spec (before defaults). Unknown keys are refused, so typos surface. */
+export const taskSpecSchema: z.ZodType<TaskSpec> = z.strictObject({
+  stage: nameSchema,
+  queue: nameSchema,
+  dependsOn: z.array(z.string()).optional(),
+  required: z.boolean().optional(),
+  maxAttempts: z.int().min(1).max(100).optional(),
+  timeoutMs: z.int().min(1).max(DAY_MS).optional(),
+  backoff: backoffPolicySchema.optional(),
+  priority: z.int().min(-1000).max(1000).optional(),
+  input: jsonValueSchema.optional(),
+});
+
+export const errorInfoSchema: z.ZodType<ErrorInfo> = z.object({
+  code: z.string(),
+  message: z.string(),
+  stage: z.string().optional(),
+});
+
+export const jobSchema: z.ZodType<Job> = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  status: z.enum(JOB_STATUSES),
+  parameters: jsonObjectSchema,
+  input: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  retentionDays: z.int().min(-1),
+  purgeAfter: nullableMs,
+  purgedAt: nullableMs,
+  error: errorInfoSchema.nullable(),
+  correlationId: z.string(),
+  createdAt: epochMs,
+  startedAt: nullableMs,
+  finishedAt: nullableMs,
+  createdByKeyId: z.string().nullable(),
+  version: z.int().min(1),
+});
+
+export const taskSchema: z.ZodType<Task> = z.object({
+  id: z.string().min(1),
+  jobId: z.string().min(1),
+  tenantId: z.string().min(1),
+  stage: z.string().min(1),
+  queue: z.string().min(1),
+  dependsOn: z.array(z.string()),
+  required: z.boolean(),
+  status: z.enum(TASK_STATUSES),
+  attempt: z.int().min(1),
+  failures: z.int().min(0),
+  lostLeases: z.int().min(0),
+  maxAttempts: z.int().min(1),
+  timeoutMs: z.int().min(1),
+  backoff: backoffPolicySchema,
+  priority: z.int(),
+  notBefore: nullableMs,
+  input: jsonValueSchema.nullable(),
+  output: jsonValueSchema.nullable(),
+  error: errorInfoSchema.nullable(),
+  leaseToken: z.string().nullable(),
+  leaseExpiresAt: nullableMs,
+  cancelRequested: z.boolean(),
+  createdAt: epochMs,
+  startedAt: nullableMs,
+  finishedAt: nullableMs,
+  version: z.int().min(1),
+});
+
+export const dalstonEventSchema: z.ZodType<DalstonEvent> = z.object({
+  id: z.int().min(1),
+  type: z.enum(EVENT_TYPES),
+  tenantId: z.string().min(1),
+  jobId: z.string().nullable(),
+  taskId: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  payload: jsonObjectSchema,
+  correlationId: z.string().nullable(),
+  at: epochMs,
+});
+
+/** Shape of `QueueMessage` in ports/work-queue.ts. */
+export const queueMessageSchema: z.ZodType<QueueMessage> = z.object({
+  id: z.string().min(1),
+  queue: z.string().min(1),
+  taskId: z.string().min(1),
+  jobId: z.string().min(1),
+  tenantId: z.string().min(1),
+  attempt: z.int().min(1),
+  priority: z.int(),
+  notBefore: nullableMs,
+  maxDeliveries: z.int().min(1),
+});
+
+export const liveSessionSchema: z.ZodType<LiveSession> = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  status: z.enum(SESSION_STATUSES),
+  workerId: z.string().nullable(),
+  fields: z.record(z.string(), jsonValueSchema),
+  version: z.int().min(0),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+  expiresAt: epochMs,
+});
+
+export const sessionRecordSchema: z.ZodType<SessionRecord> = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  status: z.enum(SESSION_STATUSES),
+  workerId: z.string().nullable(),
+  startedAt: epochMs,
+  endedAt: nullableMs,
+  stats: jsonObjectSchema,
+  artifacts: z.record(z.string(), z.string()),
+  error: z.string().nullable(),
+});
+
+export const apiKeyRecordSchema: z.ZodType<ApiKeyRecord> = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().min(1),
+  name: z.string(),
+  prefix: z.string().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256'),
+  scopes: z.array(z.enum(API_KEY_SCOPES)),
+  createdAt: epochMs,
+  expiresAt: nullableMs,
+  revokedAt: nullableMs,
+  lastUsedAt: nullableMs,
+});
+
+const windowPolicy = { limit: z.int().min(1), windowMs: z.int().min(1) };
+export const rateLimitPolicySchema: z.ZodType<RateLimitPolicy> = z.discriminatedUnion('algorithm', [
+  z.object({ algorithm: z.literal('fixed'), ...windowPolicy }),
+  z.object({ algorithm: z.literal('sliding'), ...windowPolicy }),
+  z.object({ algorithm: z.literal('gcra'), ...windowPolicy, burst: z.int().min(0).optional() }),
+]);
+
+export const tenantSchema: z.ZodType<Tenant> = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  limits: z.object({
+    requests: rateLimitPolicySchema.optional(),
+    requestsPerKey: rateLimitPolicySchema.optional(),
+    concurrentJobs: z.int().min(0).optional(),
+    concurrentSessions: z.int().min(0).optional(),
+  }),
+  disabled: z.boolean(),
+  createdAt: epochMs,
+});
