@@ -1,5 +1,6 @@
 // Public surface of @dalston/core. Keep this file to re-exports only.
 export * from './domain/api-key.js';
+export * from './domain/artifact-key.js';
 export * from './domain/backoff.js';
 export * from './domain/change.js';
 export * from './domain/dag.js';
