@@ -1,3 +1,19 @@
 // @dalston/core/contract: the published contract suite. One function per port, one for whole-engine flows.
+
+export { apiKeyStoreContract } from './api-key-store.js';
+export {
+  jobWrite,
+  makeApiKey,
+  makeEvent,
+  makeJob,
+  makeSessionEvent,
+  makeSessionRecord,
+  makeTask,
+  makeTenant,
+  taskWrite,
+} from './builders.js';
 export * from './fixture.js';
+export { jobStoreContract } from './job-store.js';
+export { sessionArchiveContract } from './session-archive.js';
+export { tenantStoreContract } from './tenant-store.js';
 export * from './work-queue.js';

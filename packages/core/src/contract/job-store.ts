@@ -1,0 +1,20 @@
+/**
+ * The JobStore contract suite: every behaviour group, against fresh stores from `factory`.
+ * Groups: create and read, updateJob and extendLease, listJobs and readEvents, reconciler
+ * scans / purge / delete / outbox, and the exclusive-pass primitive.
+ */
+import type { JobStore } from '../ports/job-store.js';
+import type { PortFactory } from './fixture.js';
+import { jobStoreCreateContract } from './job-store.create.js';
+import { jobStoreExclusiveContract } from './job-store.exclusive.js';
+import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
+import { jobStoreQueriesContract } from './job-store.queries.js';
+import { jobStoreUpdateContract } from './job-store.update.js';
+
+export function jobStoreContract(name: string, factory: PortFactory<JobStore>): void {
+  jobStoreCreateContract(name, factory);
+  jobStoreUpdateContract(name, factory);
+  jobStoreQueriesContract(name, factory);
+  jobStoreMaintenanceContract(name, factory);
+  jobStoreExclusiveContract(name, factory);
+}

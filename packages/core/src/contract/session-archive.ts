@@ -1,0 +1,137 @@
+/** SessionArchive contract: open, tenant-scoped reads, first-close-wins, and the sweeper's scans. */
+import { describe, expect, it } from 'vitest';
+import type { SessionArchive, SessionClose } from '../ports/session-archive.js';
+import { makeSessionRecord, newId, newTenantId } from './builders.js';
+import type { PortFactory } from './fixture.js';
+import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+const closing = (overrides: Partial<SessionClose> = {}): SessionClose => ({
+  status: 'completed',
+  endedAt: T0 + 1000,
+  stats: { audioSeconds: 12.5, segments: 3 },
+  artifacts: { audio: 'memory://bucket/tenants/t/sessions/s/audio.wav' },
+  error: null,
+  ...overrides,
+});
+
+export function sessionArchiveContract(name: string, factory: PortFactory<SessionArchive>): void {
+  describe(`${name}: SessionArchive`, () => {
+    const fx = useFixture(factory);
+
+    it('opens a record and reads it back', async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord({ workerId: 'worker-1', stats: { opened: true } });
+      expect(await archive.open(record)).toEqual(record);
+      expect(await archive.get(record.tenantId, record.id)).toEqual(record);
+    });
+
+    it("reads unknown records, and another tenant's record, as null", async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord();
+      await archive.open(record);
+      expect(await archive.get(newTenantId(), record.id)).toBeNull();
+      expect(await archive.get(record.tenantId, newId('sess'))).toBeNull();
+    });
+
+    it('rejects a duplicate id with CONFLICT and keeps the first', async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord();
+      await archive.open(record);
+      await expectDalstonError(archive.open({ ...record, workerId: 'other' }), 'CONFLICT');
+      expect(await archive.get(record.tenantId, record.id)).toEqual(record);
+    });
+
+    it('closes an active record with its outcome', async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord({ startedAt: T0 });
+      await archive.open(record);
+      const close = closing();
+      const expected = { ...record, ...close };
+      expect(await archive.close(record.tenantId, record.id, close)).toEqual(expected);
+      expect(await archive.get(record.tenantId, record.id)).toEqual(expected);
+    });
+
+    it('lets the first close win', async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord();
+      await archive.open(record);
+      const results = await Promise.all([
+        archive.close(record.tenantId, record.id, closing({ status: 'completed' })),
+        archive.close(record.tenantId, record.id, closing({ status: 'interrupted', error: 'expired' })),
+      ]);
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect(await archive.get(record.tenantId, record.id)).toEqual(winners[0]);
+      expect(await archive.close(record.tenantId, record.id, closing({ status: 'error' }))).toBeNull();
+    });
+
+    it("refuses to close an unknown record or another tenant's record", async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord();
+      await archive.open(record);
+      expect(await archive.close(newTenantId(), record.id, closing())).toBeNull();
+      expect(await archive.close(record.tenantId, newId('sess'), closing())).toBeNull();
+      expect(await archive.get(record.tenantId, record.id)).toEqual(record);
+    });
+
+    it('lists active records started before a time, oldest first', async () => {
+      const archive = fx().port;
+      const tenantId = newTenantId();
+      const records = [30, 10, 20, 40].map((d) => makeSessionRecord({ tenantId, startedAt: T0 + d }));
+      for (const r of records) await archive.open(r);
+      await archive.close(tenantId, records[2]!.id, closing());
+      const ids = new Set(records.map((r) => r.id));
+      const ours = (list: { id: string }[]) => list.filter((r) => ids.has(r.id));
+      expect(ours(await archive.listActive(T0 + 40, 1000))).toEqual([records[1], records[0]]);
+      expect(ours(await archive.listActive(T0 + 41, 1000))).toHaveLength(3);
+      expect(await archive.listActive(T0 + 41, 1)).toHaveLength(1);
+      await expectDalstonError(archive.listActive(T0, 0), 'VALIDATION_FAILED');
+    });
+
+    it("lists a tenant's active ids and the tenants with active records", async () => {
+      const archive = fx().port;
+      const tenantId = newTenantId();
+      const done = newTenantId();
+      const records = [makeSessionRecord({ tenantId }), makeSessionRecord({ tenantId })];
+      const closed = makeSessionRecord({ tenantId: done });
+      for (const r of [...records, closed]) await archive.open(r);
+      await archive.close(done, closed.id, closing());
+      expect((await archive.activeIds(tenantId)).sort()).toEqual(records.map((r) => r.id).sort());
+      expect(await archive.activeIds(done)).toEqual([]);
+      const tenants = await archive.tenantsWithActive();
+      expect(tenants).toContain(tenantId);
+      expect(tenants).not.toContain(done);
+      await archive.close(tenantId, records[0]!.id, closing());
+      expect(await archive.activeIds(tenantId)).toEqual([records[1]!.id]);
+    });
+
+    it('round-trips hostile stats, artifact names and errors exactly', async () => {
+      const archive = fx().port;
+      const hostile = hostileObject();
+      const record = makeSessionRecord({ stats: hostile, workerId: "w'; --" });
+      await archive.open(record);
+      expect(await archive.get(record.tenantId, record.id)).toEqual(record);
+      const close = closing({
+        status: 'error',
+        stats: { hostile },
+        artifacts: hostile,
+        error: "'; DROP TABLE x; -- 🎉",
+      });
+      expect(await archive.close(record.tenantId, record.id, close)).toEqual({ ...record, ...close });
+      expect(await archive.get(record.tenantId, record.id)).toEqual({ ...record, ...close });
+    });
+
+    it('stores copies', async () => {
+      const archive = fx().port;
+      const record = makeSessionRecord({ stats: { n: 1 } });
+      const expected = structuredClone(record);
+      const opened = await archive.open(record);
+      record.stats.n = 2;
+      opened.status = 'error';
+      (await archive.get(record.tenantId, record.id))!.artifacts.x = 'y';
+      expect(await archive.get(record.tenantId, record.id)).toEqual(expected);
+    });
+  });
+}
