@@ -1,0 +1,136 @@
+/**
+ * The connection side shared by the four stores: the pool (the host's or our own),
+ * the schema, queries and transactions with error mapping, and pool error handling so a
+ * backend terminated while idle (or between two statements) never crashes the process.
+ */
+import { type Clock, type StoreName, systemClock } from '@dalston/core';
+import pg from 'pg';
+import { closedError, toStoreError } from './errors.js';
+import { type PostgresAdapterOptions, parseOptions } from './options.js';
+
+/** Thrown inside a transaction to roll it back and return `value` instead. */
+export class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
+export type Tx = pg.PoolClient;
+
+export class Database {
+  readonly pool: pg.Pool;
+  /** The schema name, validated as an identifier. */
+  readonly schemaName: string;
+  readonly clock: Clock;
+  private readonly ownsPool: boolean;
+  private closed = false;
+
+  constructor(options: PostgresAdapterOptions) {
+    const o = parseOptions(options);
+    this.schemaName = o.schema;
+    this.clock = o.clock ?? systemClock;
+    if ('pool' in o) {
+      this.pool = o.pool;
+      this.ownsPool = false;
+    } else {
+      this.pool = new pg.Pool({
+        connectionString: o.connectionString,
+        max: o.max,
+        idleTimeoutMillis: o.idleTimeoutMillis,
+        connectionTimeoutMillis: o.connectionTimeoutMillis,
+        application_name: o.applicationName,
+      });
+      this.ownsPool = true;
+      // An idle client whose backend dies emits 'error' on the pool; without a listener
+      // Node would crash. The pool already drops the client; the next query reconnects.
+      this.pool.on('error', () => {});
+    }
+  }
+
+  /** `"schema".name`, for SQL text. */
+  t(name: string): string {
+    return `"${this.schemaName}".${name}`;
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    store: StoreName,
+    operation: string,
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    if (this.closed) throw closedError(store, operation);
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (e) {
+      throw toStoreError(store, operation, e);
+    }
+  }
+
+  /** Runs `fn` on one pooled client held for its duration; errors mapped for `store.operation`. */
+  async withClient<T>(store: StoreName, operation: string, fn: (client: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) throw closedError(store, operation);
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw toStoreError(store, operation, e);
+    }
+    let broken: unknown = null;
+    // A checked-out client has no pool listener: keep its 'error' from crashing the process.
+    const onError = (err: unknown) => {
+      broken = err;
+    };
+    client.on('error', onError);
+    try {
+      return await fn(client);
+    } catch (e) {
+      if (broken === null && isConnectionLoss(e)) broken = e;
+      throw toStoreError(store, operation, e);
+    } finally {
+      client.removeListener('error', onError);
+      // A client whose connection broke is destroyed rather than returned to the pool.
+      client.release(broken ? (broken as Error) : undefined);
+    }
+  }
+
+  /**
+   * BEGIN … COMMIT around `fn`. Throwing `Rollback(value)` rolls back and returns `value`;
+   * any other error rolls back and rejects (mapped). Nothing half-written survives.
+   */
+  async transaction<T>(store: StoreName, operation: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.withClient(store, operation, async (client) => {
+      await client.query('BEGIN');
+      let result: T;
+      try {
+        result = await fn(client);
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (e instanceof Rollback) return e.value as T;
+        throw e;
+      }
+      await client.query('COMMIT');
+      return result;
+    });
+  }
+
+  /** Ends the pool if the adapter created it; a host's pool is left alone. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+const LOSS_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
+
+/** True for errors after which the connection cannot be reused. */
+export function isConnectionLoss(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (LOSS_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = e instanceof Error ? e.message : '';
+  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(
+    message,
+  );
+}

@@ -1,0 +1,299 @@
+/**
+ * PostgresJobStore: jobs, tasks, DAG edges and the event log in PostgreSQL.
+ *
+ * - updateJob locks the job row (`SELECT … FOR UPDATE`), so updates to one job run one
+ *   after the other; each task write is `UPDATE … WHERE status, attempt, lease_token`
+ *   and the job write `… WHERE status, version`: any miss rolls back → `conflict`.
+ * - exclusive() holds `pg_try_advisory_lock` on a dedicated pooled connection for the
+ *   pass: when that connection dies, the lock ends with it.
+ * - Reads are scoped by tenant; scans use partial indexes (see the migration).
+ */
+import type {
+  CreateJobInput,
+  CreateJobResult,
+  DalstonEvent,
+  ExclusiveOptions,
+  Job,
+  JobChange,
+  JobPage,
+  JobSnapshot,
+  JobStore,
+  JobStoreCapabilities,
+  ListJobsQuery,
+  NewEvent,
+  ReadEventsQuery,
+  Task,
+  UpdateJobResult,
+} from '@dalston/core';
+import { Database } from './database.js';
+import { invalid } from './errors.js';
+import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
+import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
+import { appendEvents, createJob, deleteJob, updateJob } from './job-writes.js';
+import type { PostgresAdapterOptions } from './options.js';
+import { type Ctx, limit, ms } from './values.js';
+
+const ACTIVE = `('pending','running','cancelling')`;
+const TERMINAL = `('completed','failed','cancelled')`;
+const ctx = (operation: string): Ctx => ({ store: 'jobStore', operation });
+
+export class PostgresJobStore implements JobStore {
+  readonly capabilities: JobStoreCapabilities = { exclusiveEndsWithConnection: true };
+  private readonly db: Database;
+
+  /** Takes adapter options, or a Database shared with sibling stores (then close() leaves it open). */
+  constructor(
+    options: PostgresAdapterOptions | Database,
+    private readonly ownsDb = !(options instanceof Database),
+  ) {
+    this.db = options instanceof Database ? options : new Database(options);
+  }
+
+  createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    return createJob(this.db, input);
+  }
+
+  async getJob(tenantId: string, jobId: string): Promise<Job | null> {
+    const { rows } = await this.db.query(
+      'jobStore',
+      'getJob',
+      `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j WHERE j.id = $1 AND j.tenant_id = $2`,
+      [jobId, tenantId],
+    );
+    return rows[0] ? rowToJob(rows[0]) : null;
+  }
+
+  async getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null> {
+    // One statement, so job and tasks come from one snapshot of the database.
+    const { rows } = await this.db.query(
+      'jobStore',
+      'getSnapshot',
+      `SELECT row_to_json(x) AS job,
+              ARRAY(SELECT row_to_json(y) FROM (SELECT ${taskColumns(this.db.t('task_dependencies'))}
+                    FROM ${this.db.t('tasks')} t WHERE t.job_id = x.id ORDER BY t.position) y) AS tasks
+       FROM (SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j
+             WHERE j.id = $1 AND ($2::text IS NULL OR j.tenant_id = $2)) x`,
+      [jobId, tenantId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { job: rowToJob(row.job), tasks: (row.tasks as Record<string, unknown>[]).map(rowToTask) };
+  }
+
+  updateJob(jobId: string, decide: (snapshot: JobSnapshot) => JobChange | null): Promise<UpdateJobResult> {
+    return updateJob(this.db, jobId, decide);
+  }
+
+  async extendLease(taskId: string, attempt: number, leaseToken: string, leaseExpiresAt: number) {
+    const at = ms(ctx('extendLease'), 'leaseExpiresAt', leaseExpiresAt);
+    const res = await this.db.query(
+      'jobStore',
+      'extendLease',
+      `UPDATE ${this.db.t('tasks')} SET lease_expires_at = $4::timestamptz
+       WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_token = $3`,
+      [taskId, attempt, leaseToken, at],
+    );
+    return res.rowCount === 1;
+  }
+
+  appendEvents(events: NewEvent[]): Promise<DalstonEvent[]> {
+    return appendEvents(this.db, events);
+  }
+
+  async listJobs(query: ListJobsQuery): Promise<JobPage> {
+    const c = ctx('listJobs');
+    const n = limit(c, query.limit);
+    const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
+    const where = ['j.tenant_id = $1'];
+    const values: unknown[] = [query.tenantId];
+    const add = (sql: (p: string) => string, v: unknown) => {
+      values.push(v);
+      where.push(sql(`$${values.length}`));
+    };
+    if (query.status && query.status.length > 0) add((p) => `j.status = ANY(${p}::text[])`, query.status);
+    if (query.createdFrom !== undefined) {
+      add((p) => `j.created_at >= ${p}::timestamptz`, ms(c, 'createdFrom', query.createdFrom));
+    }
+    if (query.createdTo !== undefined) {
+      add((p) => `j.created_at < ${p}::timestamptz`, ms(c, 'createdTo', query.createdTo));
+    }
+    if (after) {
+      values.push(ms(c, 'cursor', after.createdAt), after.id);
+      where.push(`(j.created_at, j.id) < ($${values.length - 1}::timestamptz, $${values.length})`);
+    }
+    values.push(n + 1);
+    const { rows } = await this.db.query(
+      'jobStore',
+      'listJobs',
+      `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j WHERE ${where.join(' AND ')}
+       ORDER BY j.created_at DESC, j.id DESC LIMIT $${values.length}`,
+      values,
+    );
+    const jobs = rows.slice(0, n).map(rowToJob);
+    const last = jobs[jobs.length - 1];
+    return { jobs, nextCursor: rows.length > n && last ? encodeJobCursor(last.createdAt, last.id) : null };
+  }
+
+  async readEvents(query: ReadEventsQuery): Promise<DalstonEvent[]> {
+    const n = limit(ctx('readEvents'), query.limit);
+    const after = query.after ?? 0;
+    if (!Number.isSafeInteger(after)) throw invalid('jobStore', 'readEvents', 'after', 'must be an integer');
+    const byJob = query.jobId !== undefined;
+    const { rows } = await this.db.query(
+      'jobStore',
+      'readEvents',
+      `SELECT ${eventColumns()} FROM ${this.db.t('events')} e
+       WHERE e.tenant_id = $1 AND e.id > $2 ${byJob ? 'AND e.job_id = $4' : ''}
+       ORDER BY e.id LIMIT $3`,
+      byJob ? [query.tenantId, after, n, query.jobId] : [query.tenantId, after, n],
+    );
+    return rows.map(rowToEvent);
+  }
+
+  async unpublishedEvents(before: number, max: number): Promise<DalstonEvent[]> {
+    const c = ctx('unpublishedEvents');
+    const { rows } = await this.db.query(
+      'jobStore',
+      'unpublishedEvents',
+      `SELECT ${eventColumns()} FROM ${this.db.t('events')} e
+       WHERE e.published_at IS NULL AND e.at <= $1::timestamptz ORDER BY e.id LIMIT $2`,
+      [ms(c, 'before', before), limit(c, max)],
+    );
+    return rows.map(rowToEvent);
+  }
+
+  async markPublished(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    if (!ids.every((id) => Number.isSafeInteger(id))) {
+      throw invalid('jobStore', 'markPublished', 'ids', 'must be event ids');
+    }
+    await this.db.query(
+      'jobStore',
+      'markPublished',
+      `UPDATE ${this.db.t('events')} SET published_at = $2::timestamptz
+       WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
+      [ids, new Date(this.db.clock.now()).toISOString()],
+    );
+  }
+
+  async findReadyTasks(max: number, afterTaskId?: string): Promise<Task[]> {
+    const { rows } = await this.db.query(
+      'jobStore',
+      'findReadyTasks',
+      `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
+       WHERE t.status = 'ready' AND ($2::text IS NULL OR t.id > $2) ORDER BY t.id LIMIT $1`,
+      [limit(ctx('findReadyTasks'), max), afterTaskId ?? null],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async findExpiredLeases(now: number, max: number): Promise<Task[]> {
+    const c = ctx('findExpiredLeases');
+    const { rows } = await this.db.query(
+      'jobStore',
+      'findExpiredLeases',
+      `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
+       WHERE t.status = 'running' AND t.lease_expires_at < $1::timestamptz
+       ORDER BY t.lease_expires_at, t.id LIMIT $2`,
+      [ms(c, 'now', now), limit(c, max)],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async nonTerminalJobIds(tenantId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'jobStore',
+      'nonTerminalJobIds',
+      `SELECT id FROM ${this.db.t('jobs')} WHERE tenant_id = $1 AND status IN ${ACTIVE} ORDER BY id`,
+      [tenantId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async tenantsWithActiveJobs(): Promise<string[]> {
+    const { rows } = await this.db.query<{ tenant_id: string }>(
+      'jobStore',
+      'tenantsWithActiveJobs',
+      `SELECT DISTINCT tenant_id FROM ${this.db.t('jobs')} WHERE status IN ${ACTIVE} ORDER BY tenant_id`,
+    );
+    return rows.map((r) => r.tenant_id);
+  }
+
+  async findJobsDueForPurge(now: number, max: number): Promise<Job[]> {
+    const c = ctx('findJobsDueForPurge');
+    const { rows } = await this.db.query(
+      'jobStore',
+      'findJobsDueForPurge',
+      `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j
+       WHERE j.purged_at IS NULL AND j.purge_after IS NOT NULL AND j.status IN ${TERMINAL}
+         AND j.purge_after <= $1::timestamptz
+       ORDER BY j.purge_after, j.id LIMIT $2`,
+      [ms(c, 'now', now), limit(c, max)],
+    );
+    return rows.map(rowToJob);
+  }
+
+  async markPurged(jobId: string, purgedAt: number): Promise<boolean> {
+    const res = await this.db.query(
+      'jobStore',
+      'markPurged',
+      `UPDATE ${this.db.t('jobs')} SET purged_at = $2::timestamptz, version = version + 1
+       WHERE id = $1 AND status IN ${TERMINAL} AND purged_at IS NULL`,
+      [jobId, ms(ctx('markPurged'), 'purgedAt', purgedAt)],
+    );
+    return res.rowCount === 1;
+  }
+
+  deleteJob(tenantId: string, jobId: string): Promise<boolean> {
+    return deleteJob(this.db, tenantId, jobId);
+  }
+
+  async existingJobIds(jobIds: string[]): Promise<Set<string>> {
+    if (jobIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      'jobStore',
+      'existingJobIds',
+      `SELECT id FROM ${this.db.t('jobs')} WHERE id = ANY($1::text[])`,
+      [jobIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async exclusive<T>(
+    name: string,
+    options: ExclusiveOptions,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
+      throw invalid('jobStore', 'exclusive', 'ttlMs', 'must be a positive number of milliseconds');
+    }
+    const lockKey = `dalston.exclusive.${this.db.schemaName}.${name}`;
+    let outcome: { ran: true; value: T } | { ran: false } = { ran: false };
+    let fnError: { error: unknown } | null = null;
+    // The advisory lock is session-level on this dedicated client: it ends with the connection.
+    await this.db.withClient('jobStore', 'exclusive', async (client) => {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [lockKey],
+      );
+      if (!rows[0]?.ok) return;
+      try {
+        outcome = { ran: true, value: await fn() };
+      } catch (e) {
+        fnError = { error: e };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => {});
+      }
+    });
+    if (fnError) throw (fnError as { error: unknown }).error;
+    return outcome;
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('jobStore', 'ping', 'SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) await this.db.close();
+  }
+}
