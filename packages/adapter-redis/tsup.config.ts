@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -7,4 +8,10 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // `import.meta.url` in the CJS build, so the Lua files are found next to dist/index.cjs too.
+  shims: true,
+  // The Lua scripts ship as files in dist/lua, resolved relative to the built module.
+  onSuccess: async () => {
+    cpSync('src/lua', 'dist/lua', { recursive: true });
+  },
 });

@@ -1,0 +1,13 @@
+// Public surface of @dalston/adapter-redis. Keep this file to re-exports only.
+export { type RedisAdapters, redisAdapters } from './adapters.js';
+export { RedisEventBus, type RedisEventBusOptions } from './event-bus.js';
+export { KeyLayout } from './keys.js';
+export {
+  fastFailOptions,
+  type RedisAdapterCommonOptions,
+  type RedisAdapterOptions,
+} from './options.js';
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from './rate-limit-store.js';
+export type { RedisClient } from './scripts.js';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './session-store.js';
+export { RedisWorkQueue, type RedisWorkQueueOptions } from './work-queue.js';

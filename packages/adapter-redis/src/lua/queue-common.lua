@@ -1,0 +1,120 @@
+-- queue-common.lua: prepended to every queue-*.lua script at load time (not run alone).
+-- Every queue script takes the same KEYS, all sharing the hash tag {<prefix>:q:<queue>}:
+--   KEYS[1] ready    ZSET  member "<seq, 15 digits>:<id>", score -priority (ties: FIFO by member)
+--   KEYS[2] delayed  ZSET  member id, score = epoch ms when it becomes leasable
+--   KEYS[3] leased   ZSET  member id, score = epoch ms when the lease expires
+--   KEYS[4] body     HASH  id -> message JSON as enqueued (parsed by the client, never here)
+--   KEYS[5] meta     HASH  id -> JSON {p = priority, r = ready member, d = deliveries,
+--                          x = maxDeliveries, t = lease token or ''}
+--   KEYS[6] seq      STRING enqueue counter (deleted when the queue is empty)
+--   KEYS[7] dead     HASH  id -> JSON {body, reason, deliveries, at}
+--   KEYS[8] deadids  LIST  dead-letter ids, oldest first
+--   KEYS[9] signal   LIST  wake-up tokens; waiting workers BLPOP it
+-- Time is the server's (TIME), so hosts with skewed clocks agree on lease expiry.
+local K_READY, K_DELAYED, K_LEASED = KEYS[1], KEYS[2], KEYS[3]
+local K_BODY, K_META, K_SEQ = KEYS[4], KEYS[5], KEYS[6]
+local K_DEAD, K_DEADIDS, K_SIGNAL = KEYS[7], KEYS[8], KEYS[9]
+local MAX_TOKENS = 1000
+local BATCH = 1000
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function int(n)
+  return string.format('%d', n)
+end
+
+-- The meta of id, or nil when missing or corrupt.
+local function get_meta(id)
+  local raw = redis.call('HGET', K_META, id)
+  if not raw then return nil end
+  local ok, m = pcall(cjson.decode, raw)
+  if not ok or type(m) ~= 'table' or type(m.r) ~= 'string' or type(m.d) ~= 'number'
+    or type(m.x) ~= 'number' or type(m.p) ~= 'number' then
+    return nil
+  end
+  return m
+end
+
+local function put_meta(id, m)
+  redis.call('HSET', K_META, id, cjson.encode(m))
+end
+
+local function make_ready(m)
+  redis.call('ZADD', K_READY, -m.p, m.r)
+end
+
+local function id_of(member)
+  return string.sub(member, 17)
+end
+
+local function forget(id)
+  redis.call('HDEL', K_BODY, id)
+  redis.call('HDEL', K_META, id)
+end
+
+-- Pushes n wake-up tokens (bounded) for waiting workers.
+local function signal(n)
+  if n <= 0 then return end
+  if n > MAX_TOKENS then n = MAX_TOKENS end
+  local tokens = {}
+  for i = 1, n do tokens[i] = '1' end
+  redis.call('LPUSH', K_SIGNAL, unpack(tokens))
+  redis.call('LTRIM', K_SIGNAL, 0, MAX_TOKENS - 1)
+  redis.call('PEXPIRE', K_SIGNAL, 60000)
+end
+
+-- Nothing live left: drop the counter and stale wake-up tokens (acked work leaves no keys).
+local function cleanup_if_empty()
+  if redis.call('ZCARD', K_READY) == 0 and redis.call('ZCARD', K_DELAYED) == 0
+    and redis.call('ZCARD', K_LEASED) == 0 then
+    redis.call('DEL', K_SEQ, K_SIGNAL)
+  end
+end
+
+-- Written to the dead letters first, then removed from the live queue.
+local function dead_letter(id, body, reason, deliveries, now)
+  local entry = { body = body or false, reason = reason, deliveries = deliveries, at = now }
+  redis.call('HSET', K_DEAD, id, cjson.encode(entry))
+  redis.call('LREM', K_DEADIDS, 0, id)
+  redis.call('RPUSH', K_DEADIDS, id)
+  forget(id)
+end
+
+-- The lease of id when held with token (an expired lease still counts until reclaimed).
+local function held(id, token)
+  if not redis.call('ZSCORE', K_LEASED, id) then return nil end
+  local m = get_meta(id)
+  if not m or m.t ~= token then return nil end
+  return m
+end
+
+-- An index entry whose meta is missing or corrupt: dead-letter the body, if any is left.
+local function drop_corrupt(id, now)
+  local body = redis.call('HGET', K_BODY, id)
+  if body then dead_letter(id, body, 'unparseable entry', 0, now) else forget(id) end
+end
+
+-- Moves due delayed messages to ready and reclaims expired leases (deliveries kept).
+local function maintain(now)
+  local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, BATCH)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', K_DELAYED, id)
+    local m = get_meta(id)
+    if m then make_ready(m) else drop_corrupt(id, now) end
+  end
+  local expired = redis.call('ZRANGEBYSCORE', K_LEASED, '-inf', now, 'LIMIT', 0, BATCH)
+  for _, id in ipairs(expired) do
+    redis.call('ZREM', K_LEASED, id)
+    local m = get_meta(id)
+    if m then
+      m.t = ''
+      put_meta(id, m)
+      make_ready(m)
+    else
+      drop_corrupt(id, now)
+    end
+  end
+end

@@ -1,0 +1,6 @@
+-- queue-remove-dead.lua: deletes one dead letter.
+-- KEYS: see queue-common.lua (ready, delayed, leased, body, meta, seq, dead, deadids, signal)
+-- ARGV[1] id
+-- Returns 1 when it was there, else 0.
+redis.call('LREM', K_DEADIDS, 0, ARGV[1])
+return redis.call('HDEL', K_DEAD, ARGV[1])

@@ -1,0 +1,43 @@
+-- rate-sliding.lua: weighted sliding-window hit, the Lua twin of slidingWindow() in core's
+-- domain/rate-limit-algorithms.ts: every comparison multiplied through by W, in integers.
+-- KEYS[1] state HASH {<prefix>:rl:<key>}: a = 'sliding', ws = window start,
+--         p = previous window's count, c = current window's count
+-- ARGV[1] limit, ARGV[2] windowMs, ARGV[3] cost
+-- Returns {allowed (1/0), remaining, retryAfterMs, resetAt}.
+local limit, W, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now = now_ms()
+local ws = now - (now % W)
+local elapsed = now - ws
+local previous, current = 0, 0
+local s = redis.call('HMGET', KEYS[1], 'a', 'ws', 'p', 'c')
+if s[1] == 'sliding' then
+  local sws = tonumber(s[2])
+  if sws == ws then
+    previous, current = tonumber(s[3]), tonumber(s[4])
+  elseif sws == ws - W then
+    previous = tonumber(s[4])
+  end
+end
+local weighted = previous * (W - elapsed)
+local allowed = weighted + (current + cost) * W <= limit * W
+local new_current = current
+if allowed then new_current = current + cost end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'a', 'sliding', 'ws', int(ws), 'p', int(previous), 'c', int(new_current))
+redis.call('PEXPIRE', KEYS[1], int(ws + 2 * W - now))
+local reset_at = ws + W
+if new_current > 0 then reset_at = ws + 2 * W end
+if allowed then
+  return { 1, math.floor((limit * W - weighted - new_current * W) / W), 0, reset_at }
+end
+local retry
+if cost > limit then
+  retry = W
+elseif current + cost <= limit then
+  local e = W - math.floor(((limit - current - cost) * W) / previous)
+  retry = math.max(1, e - elapsed)
+else
+  local e = W - math.floor(((limit - cost) * W) / current)
+  retry = W - elapsed + e
+end
+return { 0, 0, retry, reset_at }

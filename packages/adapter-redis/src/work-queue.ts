@@ -1,0 +1,212 @@
+/**
+ * RedisWorkQueue: the WorkQueue port on Redis. Every operation on a queue is one Lua
+ * script over that queue's keys (one hash tag, so one slot on a Cluster): ready, delayed
+ * and leased sorted sets, body and meta hashes, dead letters, and a wake-up list that
+ * waiting workers BLPOP on dedicated connections. Lease expiry and notBefore compare
+ * against the server's clock. See docs/adapters/redis.md for why these structures.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type DeadLetter,
+  type Lease,
+  type LeaseOptions,
+  type Logger,
+  type QueueMessage,
+  type QueueStats,
+  silentLogger,
+  type WorkQueue,
+  type WorkQueueCapabilities,
+} from '@dalston/core';
+import { BlockingWaits } from './blocking-wait.js';
+import { KeyLayout } from './keys.js';
+import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
+import { type RedisClient, scripts } from './scripts.js';
+import { closedError, guard, invalid } from './store-errors.js';
+
+export interface RedisWorkQueueOptions {
+  client: RedisClient;
+  prefix?: string;
+  logger?: Logger;
+}
+
+const MAX_NAME = 200;
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME;
+
+type LeaseAttempt = { lease: Lease } | { lease: null; wakeInMs: number };
+
+export class RedisWorkQueue implements WorkQueue {
+  readonly capabilities: WorkQueueCapabilities = { blockingLease: true };
+  private readonly client: RedisClient;
+  private readonly keys: KeyLayout;
+  private readonly logger: Logger;
+  private readonly waits: BlockingWaits;
+  private closed = false;
+
+  constructor(options: RedisWorkQueueOptions) {
+    this.client = options.client;
+    this.keys = new KeyLayout(options.prefix ?? 'dalston');
+    this.logger = options.logger ?? silentLogger;
+    this.waits = new BlockingWaits(options.client);
+  }
+
+  async enqueue(messages: QueueMessage[]): Promise<number> {
+    this.assertOpen('enqueue');
+    if (!Array.isArray(messages)) {
+      throw invalid('workQueue', 'enqueue', 'messages', 'must be an array of queue messages');
+    }
+    const valid = messages.map((m, i) => validateMessage(m, i));
+    const byQueue = new Map<string, QueueMessage[]>();
+    for (const m of valid) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    return guard('workQueue', 'enqueue', async () => {
+      let added = 0;
+      for (const [queue, batch] of byQueue) {
+        const args: (string | number)[] = [batch.length];
+        for (const m of batch) {
+          args.push(m.id, JSON.stringify(m), m.priority, m.notBefore ?? -1, m.maxDeliveries);
+        }
+        added += Number(await scripts.enqueue.run(this.client, this.keys.queue(queue), args));
+      }
+      return added;
+    });
+  }
+
+  async lease(queues: string[], options: LeaseOptions): Promise<Lease | null> {
+    this.assertOpen('lease');
+    this.validateLease(queues, options);
+    return guard('workQueue', 'lease', async () => {
+      const deadline = Date.now() + options.waitMs;
+      const signals = queues.map((q) => this.keys.queueSignal(q));
+      for (;;) {
+        if (this.closed || options.signal?.aborted) return null;
+        let wakeInMs = -1;
+        for (const queue of queues) {
+          const got = await this.leaseOne(queue, options.leaseMs);
+          if (got.lease) return got.lease;
+          if (got.wakeInMs >= 0 && (wakeInMs < 0 || got.wakeInMs < wakeInMs)) wakeInMs = got.wakeInMs;
+        }
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) return null;
+        const timeout = wakeInMs >= 0 ? Math.min(remaining, wakeInMs) : remaining;
+        await this.waits.wait(signals, timeout, options.signal);
+      }
+    });
+  }
+
+  async extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null> {
+    if (!Number.isInteger(leaseMs) || leaseMs < 1) {
+      throw invalid('workQueue', 'extend', 'leaseMs', 'must be an integer >= 1');
+    }
+    return guard('workQueue', 'extend', async () => {
+      const r = Number(
+        await scripts.extend.run(this.client, this.keys.queue(queue), [messageId, token, leaseMs]),
+      );
+      return r < 0 ? null : r;
+    });
+  }
+
+  async ack(queue: string, messageId: string, token: string): Promise<boolean> {
+    return guard('workQueue', 'ack', async () => {
+      return Number(await scripts.ack.run(this.client, this.keys.queue(queue), [messageId, token])) === 1;
+    });
+  }
+
+  async release(
+    queue: string,
+    messageId: string,
+    token: string,
+    options: { delayMs: number; countDelivery?: boolean },
+  ): Promise<boolean> {
+    if (!Number.isFinite(options?.delayMs) || options.delayMs < 0) {
+      throw invalid('workQueue', 'release', 'options.delayMs', 'must be a number of milliseconds >= 0');
+    }
+    return guard('workQueue', 'release', async () => {
+      const args = [messageId, token, Math.ceil(options.delayMs), options.countDelivery ? '1' : '0'];
+      return Number(await scripts.release.run(this.client, this.keys.queue(queue), args)) === 1;
+    });
+  }
+
+  async remove(queue: string, messageId: string): Promise<boolean> {
+    return guard('workQueue', 'remove', async () => {
+      return Number(await scripts.remove.run(this.client, this.keys.queue(queue), [messageId])) === 1;
+    });
+  }
+
+  async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw invalid('workQueue', 'deadLetters', 'limit', 'must be an integer from 1 to 1000');
+    }
+    return guard('workQueue', 'deadLetters', async () => {
+      const flat = (await scripts.deadLetters.run(this.client, this.keys.queue(queue), [limit])) as (
+        | string
+        | null
+      )[];
+      const out: DeadLetter[] = [];
+      for (let i = 0; i < flat.length; i += 2)
+        out.push(parseDeadLetter(queue, String(flat[i]), flat[i + 1] ?? null));
+      return out;
+    });
+  }
+
+  async removeDeadLetter(queue: string, id: string): Promise<boolean> {
+    return guard('workQueue', 'removeDeadLetter', async () => {
+      return Number(await scripts.removeDead.run(this.client, this.keys.queue(queue), [id])) === 1;
+    });
+  }
+
+  async stats(queue: string): Promise<QueueStats> {
+    return guard('workQueue', 'stats', async () => {
+      const [ready, delayed, leased, dead] = (await scripts.stats.run(
+        this.client,
+        this.keys.queue(queue),
+        [],
+      )) as number[];
+      return { ready: Number(ready), delayed: Number(delayed), leased: Number(leased), dead: Number(dead) };
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen('ping');
+    await guard('workQueue', 'ping', async () => {
+      await this.client.ping();
+    });
+  }
+
+  /** Ends pending waits (they resolve null) and closes the blocking connections. The shared client stays open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.waits.close();
+  }
+
+  /** One lease attempt on one queue; dead-letters entries that do not parse and tries again. */
+  private async leaseOne(queue: string, leaseMs: number): Promise<LeaseAttempt> {
+    const keys = this.keys.queue(queue);
+    for (;;) {
+      const token = randomUUID();
+      const r = (await scripts.lease.run(this.client, keys, [leaseMs, token])) as [number, ...unknown[]];
+      if (Number(r[0]) !== 1) return { lease: null, wakeInMs: Number(r[1]) };
+      const [, id, body, deliveries, expiresAt] = r as [number, string, string, number, number];
+      const message = parseMessage(body, queue, id);
+      if (message)
+        return { lease: { message, token, deliveries: Number(deliveries), expiresAt: Number(expiresAt) } };
+      this.logger.warn('dead-lettering an unparseable queue entry', { queue, id });
+      await scripts.reject.run(this.client, keys, [id, token, 'unparseable entry']);
+    }
+  }
+
+  private validateLease(queues: string[], options: LeaseOptions): void {
+    if (!Array.isArray(queues) || queues.length === 0 || !queues.every(isName)) {
+      throw invalid('workQueue', 'lease', 'queues', 'must be a non-empty array of queue names');
+    }
+    if (!Number.isInteger(options?.leaseMs) || options.leaseMs < 1) {
+      throw invalid('workQueue', 'lease', 'options.leaseMs', 'must be an integer >= 1');
+    }
+    if (!Number.isFinite(options.waitMs) || options.waitMs < 0) {
+      throw invalid('workQueue', 'lease', 'options.waitMs', 'must be a number of milliseconds >= 0');
+    }
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw closedError('workQueue', operation);
+  }
+}
