@@ -6,6 +6,7 @@ import { type PortFactory, realTime } from '@dalston/core/contract';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { testSchema } from '../../../test-support/postgres.js';
+import { Database } from '../src/database.js';
 import { migrate } from '../src/migrate.js';
 import type { PostgresConnectionOptions } from '../src/options.js';
 
@@ -16,6 +17,8 @@ export interface FileDatabase {
   options(extra?: Partial<PostgresConnectionOptions>): PostgresConnectionOptions;
   /** A raw client (second channel), connected; ended after the file. */
   raw(): pg.Pool;
+  /** One adapter Database (pool) for the whole file: stores built on it leave it open on close(). */
+  shared(): Database;
 }
 
 /** Registers beforeAll/afterAll: a fresh schema for this test file, migrated, dropped at the end. */
@@ -24,6 +27,7 @@ export function useFileDatabase(label: string, { migrated = true } = {}): FileDa
   let schema = '';
   let cleanup: () => Promise<void> = async () => {};
   let rawPool: pg.Pool | null = null;
+  let shared: Database | null = null;
   beforeAll(async () => {
     const s = await testSchema(label);
     url = s.url;
@@ -33,6 +37,7 @@ export function useFileDatabase(label: string, { migrated = true } = {}): FileDa
   });
   afterAll(async () => {
     await rawPool?.end();
+    await shared?.close();
     await cleanup();
   });
   return {
@@ -43,6 +48,10 @@ export function useFileDatabase(label: string, { migrated = true } = {}): FileDa
       return schema;
     },
     options: (extra = {}) => ({ connectionString: url, schema, max: 4, ...extra }),
+    shared() {
+      shared ??= new Database({ connectionString: url, schema, max: 8 });
+      return shared;
+    },
     raw() {
       if (!rawPool) {
         rawPool = new pg.Pool({ connectionString: url, max: 4 });

@@ -7,7 +7,7 @@ const db = useFileDatabase('job_contract');
 jobStoreContract(
   'postgres',
   storeFactory(
-    () => new PostgresJobStore(db.options()),
+    () => new PostgresJobStore(db.shared()),
     (store) => store.close(),
   ),
 );

@@ -9,7 +9,7 @@ const db = useFileDatabase('other_contract');
 tenantStoreContract(
   'postgres',
   storeFactory(
-    () => new PostgresTenantStore(db.options()),
+    () => new PostgresTenantStore(db.shared()),
     (store) => store.close(),
   ),
 );
@@ -17,7 +17,7 @@ tenantStoreContract(
 apiKeyStoreContract(
   'postgres',
   storeFactory(
-    () => new PostgresApiKeyStore(db.options()),
+    () => new PostgresApiKeyStore(db.shared()),
     (store) => store.close(),
   ),
 );
@@ -25,7 +25,7 @@ apiKeyStoreContract(
 sessionArchiveContract(
   'postgres',
   storeFactory(
-    () => new PostgresSessionArchive(db.options()),
+    () => new PostgresSessionArchive(db.shared()),
     (archive) => archive.end(),
   ),
 );
