@@ -83,13 +83,13 @@ describe('MemoryJobStore (memory-specific)', () => {
     const job = makeJob();
     await store.createJob({ job, tasks: [makeTask(job)], events: [makeEvent(job)] });
     const boom = new Error('boom');
-    const error = await store
+    const error: unknown = await store
       .updateJob(job.id, () => {
         throw boom;
       })
-      .catch((e: unknown) => e as DalstonError);
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DalstonError);
-    expect(error.cause).toBe(boom);
+    expect((error as DalstonError).cause).toBe(boom);
   });
 
   it('bumps the job version when marking it purged, so a stale job write conflicts', async () => {
