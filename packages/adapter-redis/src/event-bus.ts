@@ -158,7 +158,7 @@ export class RedisEventBus implements EventBus {
     }
     for (const h of [...set]) {
       try {
-        h(event);
+        h(structuredClone(event)); // each subscriber gets its own copy
       } catch (e) {
         this.logger.warn('event handler threw', {
           channel,

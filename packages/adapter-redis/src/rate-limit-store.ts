@@ -84,9 +84,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.assertOpen('acquireSlot');
     checkKey('acquireSlot', key);
     checkKey('acquireSlot', holder, 'holder');
-    if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw invalid('rateLimitStore', 'acquireSlot', 'limit', 'must be an integer >= 0');
-    }
+    checkPositiveInt('acquireSlot', 'limit', limit);
     checkPositiveInt('acquireSlot', 'ttlMs', ttlMs);
     return guard('rateLimitStore', 'acquireSlot', async () => {
       const r = (await scripts.slotAcquire.run(
