@@ -1,0 +1,136 @@
+/**
+ * MemoryEventBus: the EventBus port in process. Each publish is delivered in one
+ * microtask (never re-entering the publisher), in publish order, to the tenant topic and
+ * the job topic. Every subscriber gets its own deep copy; a throwing handler is caught
+ * (and logged when a logger is given) and never disturbs other subscribers.
+ */
+import {
+  type Clock,
+  DalstonError,
+  type DalstonEvent,
+  type EventBus,
+  type EventTopic,
+  type Logger,
+  type Subscription,
+} from '@dalston/core';
+
+export interface MemoryEventBusOptions {
+  /** Unused by the bus itself; accepted so every memory adapter takes the same options. */
+  clock?: Clock;
+  /** Where handler errors are reported (warn). Default: dropped silently. */
+  logger?: Logger;
+}
+
+interface Subscriber {
+  handler: (event: DalstonEvent) => void;
+  active: boolean;
+}
+
+const invalid = (operation: string, field: string, message: string) =>
+  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: 'eventBus', operation, field });
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** Topic names, as the Redis adapter's channels: one per tenant, one per job. */
+const tenantTopic = (tenantId: string) => `tenant:${tenantId}`;
+const jobTopic = (tenantId: string, jobId: string) => `job:${tenantId}:${jobId}`;
+
+export class MemoryEventBus implements EventBus {
+  private readonly topics = new Map<string, Set<Subscriber>>();
+  private readonly logger: Logger | undefined;
+  private closed = false;
+
+  constructor(options: MemoryEventBusOptions = {}) {
+    this.logger = options.logger;
+  }
+
+  async publish(events: DalstonEvent[]): Promise<void> {
+    this.assertOpen('publish');
+    if (!Array.isArray(events)) throw invalid('publish', 'events', 'must be an array of events');
+    for (const [i, e] of events.entries()) {
+      if (typeof e !== 'object' || e === null) throw invalid('publish', `events[${i}]`, 'must be an event');
+      if (!isId(e.tenantId)) throw invalid('publish', `events[${i}].tenantId`, 'must be a non-empty string');
+      if (e.jobId !== null && !isId(e.jobId)) {
+        throw invalid('publish', `events[${i}].jobId`, 'must be a non-empty string or null');
+      }
+    }
+    // Snapshot now: what is published travels as data, like a message on the wire.
+    const deliveries = events.map((event) => ({
+      json: JSON.stringify(event),
+      targets: [
+        ...(this.topics.get(tenantTopic(event.tenantId)) ?? []),
+        ...(event.jobId ? (this.topics.get(jobTopic(event.tenantId, event.jobId)) ?? []) : []),
+      ],
+    }));
+    if (deliveries.every((d) => d.targets.length === 0)) return;
+    queueMicrotask(() => {
+      for (const { json, targets } of deliveries) {
+        for (const sub of targets) this.deliver(sub, json);
+      }
+    });
+  }
+
+  async subscribe(topic: EventTopic, handler: (event: DalstonEvent) => void): Promise<Subscription> {
+    this.assertOpen('subscribe');
+    if (!isId(topic?.tenantId)) throw invalid('subscribe', 'topic.tenantId', 'must be a non-empty string');
+    if (topic.jobId !== undefined && !isId(topic.jobId)) {
+      throw invalid('subscribe', 'topic.jobId', 'must be a non-empty string when given');
+    }
+    if (typeof handler !== 'function') throw invalid('subscribe', 'handler', 'must be a function');
+    const name = topic.jobId ? jobTopic(topic.tenantId, topic.jobId) : tenantTopic(topic.tenantId);
+    const sub: Subscriber = { handler, active: true };
+    let subs = this.topics.get(name);
+    if (!subs) {
+      subs = new Set();
+      this.topics.set(name, subs);
+    }
+    subs.add(sub);
+    return {
+      unsubscribe: async () => {
+        sub.active = false;
+        const current = this.topics.get(name);
+        current?.delete(sub);
+        if (current?.size === 0) this.topics.delete(name);
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen('ping');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const subs of this.topics.values()) for (const sub of subs) sub.active = false;
+    this.topics.clear();
+  }
+
+  /** Test helper: topics with at least one subscriber. */
+  size(): number {
+    return this.topics.size;
+  }
+
+  private deliver(sub: Subscriber, json: string): void {
+    if (!sub.active) return;
+    const report = (e: unknown) =>
+      this.logger?.warn('eventBus: a subscriber threw; the event was still delivered to the others', {
+        error: e instanceof Error ? e.message : String(e),
+      });
+    try {
+      const result: unknown = sub.handler(JSON.parse(json) as DalstonEvent);
+      // An async handler's rejection is caught too (never an unhandled rejection).
+      if (result instanceof Promise) result.catch(report);
+    } catch (e) {
+      report(e);
+    }
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) {
+      throw new DalstonError('CLOSED', `eventBus.${operation}: the bus is closed`, {
+        store: 'eventBus',
+        operation,
+      });
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * MemorySessionStore: the SessionStore port in process. Live sessions expire by the
+ * injected clock: an expired session is gone at once (get → null, list never shows it,
+ * patch → not_found), and is swept from memory on the next write.
+ */
+import {
+  type Clock,
+  DalstonError,
+  type LiveSession,
+  type PatchOptions,
+  type PatchResult,
+  SESSION_STATUSES,
+  type SessionPage,
+  type SessionPatch,
+  type SessionStore,
+  systemClock,
+} from '@dalston/core';
+
+export interface MemorySessionStoreOptions {
+  clock?: Clock;
+}
+
+const invalid = (operation: string, field: string, message: string) =>
+  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: 'sessionStore', operation, field });
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkTtl(operation: string, ttlMs: number, field = 'ttlMs'): void {
+  if (!Number.isInteger(ttlMs) || ttlMs < 1)
+    throw invalid(operation, field, 'must be an integer number of ms >= 1');
+}
+
+function checkSession(s: LiveSession): void {
+  if (typeof s !== 'object' || s === null) throw invalid('create', 'session', 'must be a session object');
+  if (typeof s.id !== 'string' || s.id === '')
+    throw invalid('create', 'session.id', 'must be a non-empty string');
+  if (typeof s.tenantId !== 'string' || s.tenantId === '') {
+    throw invalid('create', 'session.tenantId', 'must be a non-empty string');
+  }
+  if (!SESSION_STATUSES.includes(s.status)) {
+    throw invalid('create', 'session.status', `must be one of ${SESSION_STATUSES.join(', ')}`);
+  }
+  if (s.workerId !== null && typeof s.workerId !== 'string') {
+    throw invalid('create', 'session.workerId', 'must be a string or null');
+  }
+  if (!isPlainObject(s.fields)) throw invalid('create', 'session.fields', 'must be an object of JSON values');
+  if (!Number.isFinite(s.createdAt)) throw invalid('create', 'session.createdAt', 'must be epoch ms');
+}
+
+function checkPatch(patch: SessionPatch, options: PatchOptions): void {
+  if (typeof patch !== 'object' || patch === null) throw invalid('patch', 'patch', 'must be an object');
+  if (patch.status !== undefined && !SESSION_STATUSES.includes(patch.status)) {
+    throw invalid('patch', 'patch.status', `must be one of ${SESSION_STATUSES.join(', ')}`);
+  }
+  if (patch.workerId !== undefined && patch.workerId !== null && typeof patch.workerId !== 'string') {
+    throw invalid('patch', 'patch.workerId', 'must be a string or null');
+  }
+  if (patch.fields !== undefined && !isPlainObject(patch.fields)) {
+    throw invalid('patch', 'patch.fields', 'must be an object of JSON values');
+  }
+  if (!Number.isFinite(options?.at)) throw invalid('patch', 'options.at', 'must be epoch ms');
+  if (options.ttlMs !== undefined) checkTtl('patch', options.ttlMs, 'options.ttlMs');
+  if (options.expectedVersion !== undefined && !Number.isInteger(options.expectedVersion)) {
+    throw invalid('patch', 'options.expectedVersion', 'must be an integer');
+  }
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly clock: Clock;
+  /** By session id (ids are unique across tenants); reads check the tenant. */
+  private readonly sessions = new Map<string, LiveSession>();
+  private closed = false;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async create(session: LiveSession, ttlMs: number): Promise<boolean> {
+    this.assertOpen('create');
+    checkSession(session);
+    checkTtl('create', ttlMs);
+    this.sweep();
+    if (this.sessions.has(session.id)) return false;
+    const stored = structuredClone(session);
+    stored.version = 1;
+    stored.expiresAt = session.createdAt + ttlMs;
+    this.sessions.set(session.id, stored);
+    return true;
+  }
+
+  async get(tenantId: string, sessionId: string): Promise<LiveSession | null> {
+    this.assertOpen('get');
+    const s = this.live(tenantId, sessionId);
+    return s ? structuredClone(s) : null;
+  }
+
+  async patch(
+    tenantId: string,
+    sessionId: string,
+    patch: SessionPatch,
+    options: PatchOptions,
+  ): Promise<PatchResult> {
+    this.assertOpen('patch');
+    checkPatch(patch, options);
+    const s = this.live(tenantId, sessionId);
+    if (!s) return { ok: false, reason: 'not_found' };
+    if (options.expectedVersion !== undefined && options.expectedVersion !== s.version) {
+      return { ok: false, reason: 'version_mismatch', currentVersion: s.version };
+    }
+    if (patch.status !== undefined) s.status = patch.status;
+    if (patch.workerId !== undefined) s.workerId = patch.workerId;
+    if (patch.fields) Object.assign(s.fields, structuredClone(patch.fields));
+    s.version += 1;
+    s.updatedAt = options.at;
+    if (options.ttlMs !== undefined) s.expiresAt = options.at + options.ttlMs;
+    return { ok: true, session: structuredClone(s) };
+  }
+
+  async touch(tenantId: string, sessionId: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen('touch');
+    checkTtl('touch', ttlMs);
+    const s = this.live(tenantId, sessionId);
+    if (!s) return false;
+    s.expiresAt = this.clock.now() + ttlMs;
+    return true;
+  }
+
+  async delete(tenantId: string, sessionId: string): Promise<boolean> {
+    this.assertOpen('delete');
+    if (!this.live(tenantId, sessionId)) return false;
+    this.sessions.delete(sessionId);
+    return true;
+  }
+
+  async list(tenantId: string, limit: number, cursor?: string | null): Promise<SessionPage> {
+    this.assertOpen('list');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw invalid('list', 'limit', 'must be an integer from 1 to 1000');
+    }
+    this.sweep();
+    const ids = [...this.sessions.values()]
+      .filter((s) => s.tenantId === tenantId && (cursor == null || s.id > cursor))
+      .map((s) => s.id)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const page = ids.slice(0, limit);
+    return {
+      sessions: page.map((id) => structuredClone(this.sessions.get(id)!)),
+      nextCursor: ids.length > limit ? page[page.length - 1]! : null,
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen('ping');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Test helper: sessions held in memory, expired ones included until swept. */
+  size(): number {
+    return this.sessions.size;
+  }
+
+  /** The live (unexpired) session of this tenant; an expired one is deleted on sight. */
+  private live(tenantId: string, sessionId: string): LiveSession | null {
+    const s = this.sessions.get(sessionId);
+    if (!s) return null;
+    if (s.expiresAt <= this.clock.now()) {
+      this.sessions.delete(sessionId);
+      return null;
+    }
+    return s.tenantId === tenantId ? s : null;
+  }
+
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) {
+      throw new DalstonError('CLOSED', `sessionStore.${operation}: the store is closed`, {
+        store: 'sessionStore',
+        operation,
+      });
+    }
+  }
+}
