@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topologicalOrder, validatePipeline } from '../../src/domain/dag.js';
 
@@ -125,5 +126,46 @@ describe('topologicalOrder', () => {
         { stage: 'b', dependsOn: ['a'] },
       ])._unsafeUnwrapErr(),
     ).toEqual(['a', 'b', 'a']);
+  });
+});
+
+describe('validatePipeline (properties)', () => {
+  const graph = fc.integer({ min: 1, max: 8 }).chain((n) =>
+    fc.record({
+      edges: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 16 }),
+      perm: fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => i),
+        { minLength: n, maxLength: n },
+      ),
+    }),
+  );
+
+  it('orders every acyclic graph topologically and reports a real cycle otherwise', () => {
+    fc.assert(
+      fc.property(graph, ({ edges, perm }) => {
+        const deps = new Map(perm.map((i) => [i, new Set<number>()]));
+        for (const [a, b] of edges) if (a !== b) deps.get(a)!.add(b);
+        const specs = perm.map((i) => ({
+          stage: `s${i}`,
+          queue: 'q',
+          dependsOn: [...deps.get(i)!].map((d) => `s${d}`),
+        }));
+        const r = validatePipeline(specs);
+        if (r.isOk()) {
+          const pos = new Map(r.value.map((s, k) => [s.stage, k]));
+          expect(r.value).toHaveLength(specs.length);
+          for (const s of r.value)
+            for (const d of s.dependsOn) expect(pos.get(d)!).toBeLessThan(pos.get(s.stage)!);
+        } else {
+          const cycle = r.error.details?.cycle as string[];
+          expect(cycle[0]).toBe(cycle.at(-1));
+          for (let k = 0; k + 1 < cycle.length; k++) {
+            const from = specs.find((s) => s.stage === cycle[k])!;
+            expect(from.dependsOn).toContain(cycle[k + 1]);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
