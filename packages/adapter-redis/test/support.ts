@@ -4,6 +4,7 @@
  * prefix over every master (the second channel tests read through).
  */
 import { randomBytes } from 'node:crypto';
+import type { QueueMessage } from '@dalston/core';
 import type { PortFactory } from '@dalston/core/contract';
 import { realTime } from '@dalston/core/contract';
 import { Cluster, Redis } from 'ioredis';
@@ -108,3 +109,21 @@ export const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** A valid queue message for `queue` (random task, attempt 1), overridable field by field. */
+export function message(queue: string, overrides: Partial<QueueMessage> = {}): QueueMessage {
+  const taskId = overrides.taskId ?? `task-${randomBytes(5).toString('hex')}`;
+  const attempt = overrides.attempt ?? 1;
+  return {
+    id: `${taskId}:${attempt}`,
+    queue,
+    taskId,
+    jobId: `job-${randomBytes(4).toString('hex')}`,
+    tenantId: 'tenant-a',
+    attempt,
+    priority: 0,
+    notBefore: null,
+    maxDeliveries: 5,
+    ...overrides,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * SessionStore, RateLimitStore and options beyond the contract: raw Redis checks of TTLs
+ * and key layout, the tenant index pruned on read, the Lua rate limits against core's
+ * reference math, and option validation messages.
+ */
+import { applyRateLimit, type LiveSession, type RateLimitPolicy, type RateLimitState } from '@dalston/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyLayout, RedisRateLimitStore, RedisSessionStore, redisAdapters } from '../src/index.js';
+import { deletePrefix, keysOf, randomPrefix, singleRedis, waitFor } from './support.js';
+
+const target = singleRedis();
+const prefix = randomPrefix('st');
+const keys = new KeyLayout(prefix);
+let sessions: RedisSessionStore;
+let limits: RedisRateLimitStore;
+beforeAll(async () => {
+  await target.start();
+  sessions = new RedisSessionStore({ client: target.client(), prefix });
+  limits = new RedisRateLimitStore({ client: target.client(), prefix });
+});
+afterAll(async () => {
+  await deletePrefix(target.client(), prefix);
+  await target.stop();
+});
+
+const session = (tenantId: string, id: string): LiveSession => {
+  const now = Date.now();
+  return {
+    id,
+    tenantId,
+    status: 'active',
+    workerId: null,
+    fields: { a: 1 },
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: now,
+  };
+};
+
+describe('RedisSessionStore (raw Redis checks)', () => {
+  it('one hash per session with a millisecond TTL; the index lives in its own tag', async () => {
+    await sessions.create(session('t-raw', 's1'), 5000);
+    const key = keys.session('t-raw', 's1');
+    const pttl = await target.client().pttl(key);
+    expect(pttl).toBeGreaterThan(4000);
+    expect(pttl).toBeLessThanOrEqual(5000);
+    expect(await target.client().hget(key, 'f:a')).toBe('1');
+    const [exp, lex] = keys.sessionIndex('t-raw');
+    expect(await target.client().zscore(lex, 's1')).toBe('0');
+    expect(await target.client().pttl(exp)).toBeGreaterThan(4000);
+    await sessions.touch('t-raw', 's1', 60_000);
+    expect(await target.client().pttl(key)).toBeGreaterThan(50_000);
+  });
+
+  it('the tenant index never lists an expired session and is pruned on read', async () => {
+    await sessions.create(session('t-exp', 'short'), 150);
+    await sessions.create(session('t-exp', 'long'), 10_000);
+    const [exp] = keys.sessionIndex('t-exp');
+    await waitFor(async () => (await target.client().exists(keys.session('t-exp', 'short'))) === 0);
+    const page = await sessions.list('t-exp', 10);
+    expect(page.sessions.map((s) => s.id)).toEqual(['long']);
+    expect(await target.client().zrange(exp, 0, -1)).toEqual(['long']);
+    await sessions.delete('t-exp', 'long');
+    expect((await keysOf(target.client(), prefix)).filter((k) => k.includes('t-exp'))).toEqual([]);
+  });
+
+  it('a corrupt session hash reads as gone (logged), never a crash', async () => {
+    await sessions.create(session('t-bad', 's1'), 5000);
+    await target.client().hset(keys.session('t-bad', 's1'), 'f:a', '{broken');
+    expect(await sessions.get('t-bad', 's1')).toBeNull();
+  });
+});
+
+describe('RedisRateLimitStore against the reference math', () => {
+  const policies: RateLimitPolicy[] = [
+    { algorithm: 'fixed', limit: 7, windowMs: 400 },
+    { algorithm: 'sliding', limit: 7, windowMs: 400 },
+    { algorithm: 'gcra', limit: 7, windowMs: 400, burst: 3 },
+  ];
+  const serverNow = async () => {
+    const [secs, micros] = (await target.client().time()) as [string | number, string | number];
+    return Number(secs) * 1000 + Math.floor(Number(micros) / 1000);
+  };
+  for (const policy of policies) {
+    it(`${policy.algorithm}: every decision equals core's at the server's time`, async () => {
+      const key = `ref-${policy.algorithm}-${Math.random()}`;
+      let state: RateLimitState | null = null;
+      let denied = 0;
+      for (let i = 0; i < 40; i++) {
+        const cost = i % 3 === 0 ? 2 : 1;
+        const before = await serverNow();
+        const got = await limits.hit(key, policy, cost);
+        const after = await serverNow();
+        // The script ran at some ms in [before, after]: one of them must give core's decision.
+        let match: RateLimitState | null = null;
+        for (let now = before; now <= after && !match; now++) {
+          const expected = applyRateLimit(state, policy, now, cost);
+          if (JSON.stringify(expected.decision) === JSON.stringify(got)) match = expected.state;
+        }
+        expect(
+          match,
+          `hit ${i}: ${JSON.stringify(got)} is not core's decision in [${before}, ${after}]`,
+        ).not.toBeNull();
+        state = match;
+        if (!got.allowed) denied++;
+        await new Promise((r) => setTimeout(r, 10 + (i % 5) * 15));
+      }
+      expect(denied).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('options', () => {
+  it('rejects bad options with VALIDATION_FAILED naming the option', () => {
+    expect(() => redisAdapters({} as never)).toThrow(/pass \{ client \}/);
+    expect(() => redisAdapters({ url: 'http://x' })).toThrowError(/option url must be a redis:\/\//);
+    expect(() => redisAdapters({ url: 'redis://127.0.0.1:1', prefix: 'a{b}' })).toThrowError(/option prefix/);
+    expect(() => redisAdapters({ client: {} as never })).toThrowError(/option client must be an ioredis/);
+  });
+
+  it('closes only what it opened', async () => {
+    const host = target.client();
+    const adapters = redisAdapters({ client: host, prefix });
+    await adapters.workQueue.ping();
+    await adapters.close();
+    expect(await host.ping()).toBe('PONG');
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * RedisWorkQueue beyond the contract: raw Redis checks (nothing left after ack, the
+ * dead-letter entry, server-time expiry), corrupt entries dead-lettered, a worker that
+ * dies holding a lease, exact concurrency, and the enqueue → lease wake-up latency.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyLayout, RedisWorkQueue } from '../src/index.js';
+import { deletePrefix, keysOf, message, randomPrefix, singleRedis } from './support.js';
+
+const target = singleRedis();
+const prefix = randomPrefix('wq');
+let queue: RedisWorkQueue;
+beforeAll(async () => {
+  await target.start();
+  queue = new RedisWorkQueue({ client: target.client(), prefix });
+});
+afterAll(async () => {
+  await queue.close();
+  await deletePrefix(target.client(), prefix);
+  await target.stop();
+});
+
+const qname = () => `q-${Math.random().toString(36).slice(2, 10)}`;
+const qkey = (q: string, part: string) => new KeyLayout(prefix).queue(q).find((k) => k.endsWith(`:${part}`))!;
+
+describe('RedisWorkQueue (raw Redis checks)', () => {
+  it('acknowledged work leaves no keys behind', async () => {
+    const q = qname();
+    const msgs = Array.from({ length: 20 }, (_, i) => message(q, { priority: i % 3 }));
+    await queue.enqueue(msgs);
+    await queue.enqueue([message(q, { notBefore: Date.now() + 100 })]);
+    expect((await keysOf(target.client(), prefix)).filter((k) => k.includes(q)).length).toBeGreaterThan(0);
+    for (let i = 0; i < 21; i++) {
+      const lease = await queue.lease([q], { leaseMs: 5000, waitMs: 1000 });
+      expect(lease).not.toBeNull();
+      expect(await queue.ack(q, lease!.message.id, lease!.token)).toBe(true);
+    }
+    expect((await keysOf(target.client(), prefix)).filter((k) => k.includes(q))).toEqual([]);
+  });
+
+  it('a lease expiry is on the server clock and stored in the leased set', async () => {
+    const q = qname();
+    await queue.enqueue([message(q)]);
+    const lease = (await queue.lease([q], { leaseMs: 10_000, waitMs: 0 }))!;
+    const [secs, micros] = (await target.client().time()) as [string | number, string | number];
+    const serverNow = Number(secs) * 1000 + Math.floor(Number(micros) / 1000);
+    const score = Number(await target.client().zscore(qkey(q, 'leased'), lease.message.id));
+    expect(score).toBe(lease.expiresAt);
+    expect(Math.abs(lease.expiresAt - (serverNow + 10_000))).toBeLessThan(200);
+  });
+
+  it('a dead letter is written with its reason and the live entry is gone', async () => {
+    const q = qname();
+    const m = message(q, { maxDeliveries: 1 });
+    await queue.enqueue([m]);
+    await queue.lease([q], { leaseMs: 50, waitMs: 0 });
+    expect(await queue.lease([q], { leaseMs: 1000, waitMs: 300 })).toBeNull();
+    const entry = JSON.parse((await target.client().hget(qkey(q, 'dead'), m.id))!);
+    expect(entry).toMatchObject({ reason: 'max deliveries (1) exceeded', deliveries: 1 });
+    expect(JSON.parse(entry.body)).toEqual(m);
+    expect(await target.client().hexists(qkey(q, 'body'), m.id)).toBe(0);
+    expect(await target.client().lrange(qkey(q, 'deadids'), 0, -1)).toEqual([m.id]);
+  });
+
+  it('an unparseable entry goes to the dead letters with its raw text; work goes on', async () => {
+    const q = qname();
+    const bad = message(q, { priority: 5 });
+    const good = message(q);
+    await queue.enqueue([bad, good]);
+    await target.client().hset(qkey(q, 'body'), bad.id, '{"not":"a message"');
+    const lease = await queue.lease([q], { leaseMs: 1000, waitMs: 0 });
+    expect(lease?.message.id).toBe(good.id);
+    const [dead] = await queue.deadLetters(q, 10);
+    expect(dead).toMatchObject({
+      id: bad.id,
+      message: null,
+      raw: '{"not":"a message"',
+      reason: 'unparseable entry',
+    });
+    expect(await queue.stats(q)).toEqual({ ready: 0, delayed: 0, leased: 1, dead: 1 });
+  });
+
+  it('corrupt meta is dead-lettered too, never a crash', async () => {
+    const q = qname();
+    const m = message(q);
+    await queue.enqueue([m]);
+    await target.client().hset(qkey(q, 'meta'), m.id, 'garbage');
+    expect(await queue.lease([q], { leaseMs: 1000, waitMs: 0 })).toBeNull();
+    expect((await queue.deadLetters(q, 10)).map((d) => [d.id, d.reason])).toEqual([
+      [m.id, 'unparseable entry'],
+    ]);
+  });
+
+  it('a worker that dies holding a lease: the message is redelivered after the lease', async () => {
+    const q = qname();
+    const m = message(q);
+    await queue.enqueue([m]);
+    const dead = (await queue.lease([q], { leaseMs: 200, waitMs: 0 }))!; // never acked
+    const started = Date.now();
+    const again = await queue.lease([q], { leaseMs: 1000, waitMs: 3000 });
+    expect(again?.message.id).toBe(m.id);
+    expect(again?.deliveries).toBe(2);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await queue.ack(q, m.id, dead.token)).toBe(false);
+    expect(await queue.ack(q, m.id, again!.token)).toBe(true);
+  });
+
+  it('a waiter blocked before a lease was taken still picks up that lease when it expires', async () => {
+    const q = qname();
+    const waiting = queue.lease([q], { leaseMs: 1000, waitMs: 4000 });
+    const other = new RedisWorkQueue({ client: target.client(), prefix });
+    await new Promise((r) => setTimeout(r, 50));
+    await other.enqueue([message(q), message(q)]);
+    // `waiting` takes one; the other goes to a worker that dies with a 300 ms lease.
+    const first = await waiting;
+    const dying = await other.lease([q], { leaseMs: 300, waitMs: 1000 });
+    expect(first && dying).toBeTruthy();
+    const started = Date.now();
+    const again = await queue.lease([q], { leaseMs: 1000, waitMs: 4000 });
+    expect(again?.message.id).toBe(dying!.message.id);
+    expect(Date.now() - started).toBeLessThan(1500);
+    await other.close();
+  });
+
+  it('200 concurrent blocking leases on 100 messages: each message to exactly one caller', async () => {
+    const q = qname();
+    const msgs = Array.from({ length: 100 }, () => message(q));
+    const waiting = Array.from({ length: 200 }, () => queue.lease([q], { leaseMs: 60_000, waitMs: 1500 }));
+    await new Promise((r) => setTimeout(r, 100));
+    await queue.enqueue(msgs);
+    const leases = (await Promise.all(waiting)).filter((l) => l !== null);
+    expect(leases.length).toBe(100);
+    expect(new Set(leases.map((l) => l!.message.id)).size).toBe(100);
+    expect(await queue.stats(q)).toEqual({ ready: 0, delayed: 0, leased: 100, dead: 0 });
+  });
+
+  it('measures the enqueue → lease wake-up latency (no polling)', async () => {
+    const q = qname();
+    const samples: number[] = [];
+    // Warm up the blocking connection.
+    await queue.enqueue([message(q)]);
+    await queue.lease([q], { leaseMs: 1000, waitMs: 100 });
+    for (let i = 0; i < 300; i++) {
+      const waiting = queue.lease([q], { leaseMs: 1000, waitMs: 2000 });
+      await new Promise((r) => setTimeout(r, 2));
+      const t0 = performance.now();
+      await queue.enqueue([message(q)]);
+      const lease = await waiting;
+      samples.push(performance.now() - t0);
+      expect(lease).not.toBeNull();
+      await queue.ack(q, lease!.message.id, lease!.token);
+    }
+    samples.sort((a, b) => a - b);
+    const p50 = samples[Math.floor(samples.length * 0.5)]!;
+    const p99 = samples[Math.floor(samples.length * 0.99)]!;
+    console.log(
+      `enqueue → lease wake-up over ${samples.length} samples: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
+    );
+    expect(p50).toBeLessThan(50);
+  });
+
+  it('a lease survives a SCRIPT FLUSH (NOSCRIPT is handled by reloading)', async () => {
+    const q = qname();
+    await queue.enqueue([message(q)]);
+    await target.client().script('FLUSH');
+    const lease = await queue.lease([q], { leaseMs: 1000, waitMs: 0 });
+    expect(lease).not.toBeNull();
+  });
+});
