@@ -20,3 +20,7 @@ export { timeOrderedIds } from './runtime/ids.js';
 export { jsonLogger, silentLogger } from './runtime/logger.js';
 export { ManualClock } from './runtime/manual-clock.js';
 export { systemClock } from './runtime/system-clock.js';
+export * from './config.js';
+export * from './create-dalston.js';
+export * from './services/index.js';
+export * from './tokens.js';

@@ -1,0 +1,75 @@
+/**
+ * Engine configuration: parsed with zod, every field defaulted. Durations are
+ * milliseconds. A bad value fails `createDalston` with VALIDATION_FAILED naming
+ * `config.<field>`.
+ */
+import { err, ok, type Result } from 'neverthrow';
+import { z } from 'zod';
+import { type DalstonError, validationFailed } from './domain/errors.js';
+import type { FailurePolicy } from './domain/rate-limit.js';
+import { NAME_PATTERN, rateLimitPolicySchema } from './domain/schemas.js';
+
+const failurePolicy = z.enum(['fail-open', 'fail-closed']);
+const positiveMs = z.int().min(1);
+
+/** Which limit a failure policy applies to. */
+export type LimitName = 'requests' | 'concurrentJobs' | 'concurrentSessions';
+
+const failureSchema = z
+  .union([
+    failurePolicy,
+    z.strictObject({
+      default: failurePolicy.default('fail-closed'),
+      requests: failurePolicy.optional(),
+      concurrentJobs: failurePolicy.optional(),
+      concurrentSessions: failurePolicy.optional(),
+    }),
+  ])
+  .default('fail-closed')
+  .transform((v) => (typeof v === 'string' ? { default: v } : v));
+
+export const configSchema = z
+  .strictObject({
+    leaseMs: positiveMs.default(30_000),
+    /** Default: leaseMs / 3. */
+    heartbeatMs: positiveMs.optional(),
+    maxLostLeases: z.int().min(1).default(5),
+    maxDeliveries: z.int().min(1).default(10),
+    defaultRetentionDays: z.int().min(-1).default(30),
+    limits: z
+      .strictObject({
+        concurrentJobs: z.int().min(0).default(100),
+        concurrentSessions: z.int().min(0).default(100),
+        requests: rateLimitPolicySchema.optional(),
+      })
+      .default({ concurrentJobs: 100, concurrentSessions: 100 }),
+    /** What to do when the rate-limit store is unreachable: one policy, or a default with per-limit overrides. */
+    rateLimitFailure: failureSchema,
+    /** Queues the maintenance scans for dead letters (workers add theirs). */
+    queues: z.array(z.string().regex(NAME_PATTERN)).default([]),
+    sessionTtlMs: positiveMs.default(30_000),
+    eventRelayDelayMs: z.int().min(0).default(1000),
+    lastUsedThrottleMs: z.int().min(0).default(60_000),
+    orphanGraceMs: z.int().min(0).default(3_600_000),
+    /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */
+    slotTtlMs: positiveMs.default(86_400_000),
+    /** How often `events()` re-reads the log as a fallback for missed bus messages. */
+    eventPollMs: positiveMs.default(1000),
+  })
+  .transform((c) => ({ ...c, heartbeatMs: c.heartbeatMs ?? Math.max(1, Math.floor(c.leaseMs / 3)) }));
+
+export type DalstonConfigInput = z.input<typeof configSchema>;
+export type DalstonConfig = z.output<typeof configSchema>;
+
+/** The failure policy of one limit. */
+export const failurePolicyFor = (config: DalstonConfig, limit: LimitName): FailurePolicy =>
+  config.rateLimitFailure[limit] ?? config.rateLimitFailure.default;
+
+/** Parses the host's configuration, filling defaults. */
+export function parseConfig(input: unknown): Result<DalstonConfig, DalstonError> {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (parsed.success) return ok(parsed.data);
+  const issue = parsed.error.issues[0]!;
+  const field = ['config', ...issue.path.map(String)].join('.');
+  return err(validationFailed(field, `${issue.message} (@dalston/core createDalston options)`));
+}

@@ -1,0 +1,131 @@
+/**
+ * createDalston: builds the engine from adapters, a pipeline and configuration, wired in
+ * a tsyringe child container (typed tokens in `tokens.ts`; every service lists the token
+ * of each constructor parameter, so no decorator metadata is needed; see services/engine/di.ts).
+ */
+
+import { type DalstonConfig, type DalstonConfigInput, parseConfig } from './config.js';
+import { DalstonError } from './domain/errors.js';
+import type { IdGenerator } from './ports/id-generator.js';
+import type { Logger } from './ports/logger.js';
+import { timeOrderedIds } from './runtime/ids.js';
+import { silentLogger } from './runtime/logger.js';
+import { TenantsService } from './services/access/tenants-service.js';
+import { type DalstonAdapters, PORT_NAMES } from './services/engine/adapters.js';
+import {
+  type DependencyContainer,
+  registerService,
+  container as rootContainer,
+} from './services/engine/di.js';
+import { JobTransitions } from './services/engine/job-transitions.js';
+import type { Pipeline } from './services/engine/pipeline.js';
+import { EventPublisher } from './services/engine/publisher.js';
+import { EngineRuntime } from './services/engine/runtime.js';
+import { JobCommands } from './services/jobs/commands.js';
+import { JobsService } from './services/jobs/jobs-service.js';
+import { SubmitJob } from './services/jobs/submit.js';
+import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
+import type { Worker } from './services/workers/worker.js';
+import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
+import { TOKENS } from './tokens.js';
+
+export interface CreateDalstonOptions {
+  adapters: DalstonAdapters;
+  // biome-ignore lint/suspicious/noExplicitAny: a pipeline of any parameter type
+  pipeline: Pipeline<any>;
+  config?: DalstonConfigInput;
+  logger?: Logger;
+  ids?: IdGenerator;
+  /** Random numbers in [0, 1) for backoff jitter. Default Math.random. */
+  random?: () => number;
+}
+
+export interface Dalston {
+  readonly jobs: JobsService;
+  readonly workers: WorkersService;
+  readonly rateLimits: RateLimitsService;
+  readonly tenants: TenantsService;
+  readonly config: DalstonConfig;
+  /** The engine's child container (resolve services or adapters by `TOKENS`). */
+  readonly container: DependencyContainer;
+  /** Shortcut for `workers.createWorker`. */
+  createWorker(options: CreateWorkerOptions): Worker;
+  /** Stops workers and timers, then closes every adapter. Idempotent; never rejects. */
+  close(options?: { deadlineMs?: number }): Promise<void>;
+}
+
+/**
+ * Builds an engine. Throws VALIDATION_FAILED (naming `config.<field>`, `adapters.<port>`
+ * or `pipeline`) for bad options: construction is the one place core throws.
+ */
+export function createDalston(options: CreateDalstonOptions): Dalston {
+  checkOptions(options);
+  const config = parseConfig(options.config);
+  if (config.isErr()) throw config.error;
+  const c = rootContainer.createChildContainer();
+  register(c, options, config.value);
+  const runtime = c.resolve<EngineRuntime>(TOKENS.runtime);
+  const workers = c.resolve(WorkersService);
+  let closing: Promise<void> | null = null;
+  return {
+    jobs: c.resolve(JobsService),
+    workers,
+    rateLimits: c.resolve(RateLimitsService),
+    tenants: c.resolve(TenantsService),
+    config: config.value,
+    container: c,
+    createWorker: (o) => workers.createWorker(o),
+    close: (o = {}) => {
+      closing ??= closeEngine(runtime, options.adapters, o.deadlineMs);
+      return closing;
+    },
+  };
+}
+
+function checkOptions(options: CreateDalstonOptions): void {
+  const fail = (field: string, message: string) =>
+    new DalstonError('VALIDATION_FAILED', `${field}: ${message} (@dalston/core createDalston)`, { field });
+  if (!options || typeof options !== 'object') throw fail('options', 'expected { adapters, pipeline }');
+  for (const name of [...PORT_NAMES, 'clock'] as const) {
+    if (!options.adapters?.[name]) throw fail(`adapters.${name}`, 'missing; pass e.g. memoryAdapters()');
+  }
+  if (typeof options.pipeline?.build !== 'function') throw fail('pipeline.build', 'expected a function');
+}
+
+function register(c: DependencyContainer, options: CreateDalstonOptions, config: DalstonConfig): void {
+  const { adapters } = options;
+  for (const name of PORT_NAMES) c.register(TOKENS[name], { useValue: adapters[name] });
+  c.register(TOKENS.clock, { useValue: adapters.clock });
+  c.register(TOKENS.ids, { useValue: options.ids ?? timeOrderedIds(() => adapters.clock.now()) });
+  c.register(TOKENS.logger, { useValue: options.logger ?? silentLogger });
+  c.register(TOKENS.config, { useValue: config });
+  c.register(TOKENS.pipeline, { useValue: options.pipeline });
+  c.register(TOKENS.random, { useValue: options.random ?? Math.random });
+  c.register(TOKENS.runtime, { useValue: new EngineRuntime(config.queues) });
+  // One instance of each per engine, internal services included (shared state).
+  registerService(c, EventPublisher);
+  registerService(c, JobTransitions);
+  registerService(c, RateLimitsService);
+  registerService(c, SubmitJob);
+  registerService(c, JobCommands);
+  registerService(c, JobsService);
+  registerService(c, WorkersService);
+  registerService(c, TenantsService);
+}
+
+async function closeEngine(
+  runtime: EngineRuntime,
+  adapters: DalstonAdapters,
+  deadlineMs?: number,
+): Promise<void> {
+  runtime.closed = true;
+  await Promise.all(
+    [...runtime.closables].map((c) =>
+      c.close(deadlineMs === undefined ? {} : { deadlineMs }).catch(() => undefined),
+    ),
+  );
+  for (const name of PORT_NAMES) {
+    const port = adapters[name] as { close?: () => Promise<void> };
+    if (typeof port.close === 'function') await port.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Applies one occurrence to one job: runs core's pure `decide` inside the JobStore's
+ * serialised update, then carries out what the decision asks for after commit —
+ * enqueue the tasks that became ready, publish the events, free the tenant's job slot
+ * when the job became terminal, and abort the attempts this process runs that must stop.
+ * After-commit steps are best effort: the reconciler repairs what a crash leaves undone.
+ */
+
+import type { DalstonConfig } from '../../config.js';
+import type { Decision, JobSnapshot, Occurrence } from '../../domain/change.js';
+import type { DalstonEvent } from '../../domain/events.js';
+import { isTerminalJobStatus } from '../../domain/job.js';
+import type { Task } from '../../domain/task.js';
+import { decide } from '../../domain/transitions.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { RateLimitStore } from '../../ports/rate-limit-store.js';
+import type { WorkQueue } from '../../ports/work-queue.js';
+import { TOKENS } from '../../tokens.js';
+import { jobSlotKey, messageFor } from './keys.js';
+import { EventPublisher } from './publisher.js';
+import type { EngineRuntime } from './runtime.js';
+
+export interface TransitionOutcome {
+  applied: boolean;
+  /** Why nothing was written (decide's reason, or the store's). */
+  reason?: string;
+  decision: Decision | null;
+  /** The job after the change (only when applied). */
+  snapshot: JobSnapshot | null;
+  events: DalstonEvent[];
+}
+
+export class JobTransitions {
+  static readonly inject = [
+    TOKENS.jobStore,
+    TOKENS.workQueue,
+    TOKENS.rateLimitStore,
+    TOKENS.clock,
+    TOKENS.config,
+    TOKENS.random,
+    TOKENS.runtime,
+    TOKENS.logger,
+    EventPublisher,
+  ] as const;
+
+  constructor(
+    private readonly jobStore: JobStore,
+    private readonly workQueue: WorkQueue,
+    private readonly rateLimitStore: RateLimitStore,
+    private readonly clock: Clock,
+    private readonly config: DalstonConfig,
+    private readonly random: () => number,
+    private readonly runtime: EngineRuntime,
+    private readonly logger: Logger,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  /** Decides and writes; rejects only when the store does. */
+  async apply(jobId: string, occurrence: Occurrence): Promise<TransitionOutcome> {
+    let decision: Decision | null = null;
+    const result = await this.jobStore.updateJob(jobId, (snapshot) => {
+      decision = decide(snapshot, occurrence, {
+        now: this.clock.now(),
+        random: this.random,
+        maxLostLeases: this.config.maxLostLeases,
+      });
+      return decision.change;
+    });
+    const decided = decision as Decision | null;
+    if (!result.applied) {
+      return {
+        applied: false,
+        reason: decided?.reason ?? result.reason,
+        decision: decided,
+        snapshot: null,
+        events: [],
+      };
+    }
+    await this.afterCommit(result.snapshot, decided!, result.events);
+    return { applied: true, decision: decided, snapshot: result.snapshot, events: result.events };
+  }
+
+  /** Enqueues, publishes, frees the slot and aborts, as the decision says. Never rejects. */
+  async afterCommit(snapshot: JobSnapshot, decision: Decision, events: DalstonEvent[]): Promise<void> {
+    await this.enqueue(decision.enqueue);
+    await this.publisher.publish(events);
+    const { job } = snapshot;
+    if (isTerminalJobStatus(job.status)) await this.releaseJobSlot(job.tenantId, job.id);
+    if (decision.abort.length > 0) {
+      const reason = job.status === 'failed' ? 'job_failed' : 'cancelled';
+      this.runtime.abort(job.id, reason, decision.abort);
+    }
+  }
+
+  /** Enqueues ready tasks (idempotent per attempt). Never rejects: the reconciler re-enqueues. */
+  async enqueue(tasks: readonly Task[]): Promise<number> {
+    if (tasks.length === 0) return 0;
+    try {
+      return await this.workQueue.enqueue(tasks.map((t) => messageFor(t, this.config.maxDeliveries)));
+    } catch (e) {
+      this.logger.warn('enqueue failed; the reconciler will re-enqueue', {
+        error: e instanceof Error ? e.message : String(e),
+        taskIds: tasks.map((t) => t.id),
+      });
+      return 0;
+    }
+  }
+
+  /** Frees the tenant's concurrent-job slot of this job. Never rejects (slots expire and are resynced). */
+  async releaseJobSlot(tenantId: string, jobId: string): Promise<void> {
+    try {
+      await this.rateLimitStore.releaseSlot(jobSlotKey(tenantId), jobId);
+    } catch (e) {
+      this.logger.warn('slot release failed; resync will fix it', {
+        error: e instanceof Error ? e.message : String(e),
+        jobId,
+      });
+    }
+  }
+}

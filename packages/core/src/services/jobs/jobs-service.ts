@@ -1,0 +1,150 @@
+/**
+ * jobs: the public job API. Every method is tenant-scoped (another tenant's job reads
+ * as NOT_FOUND) and returns a ResultAsync; none throws.
+ */
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { z } from 'zod';
+import type { DalstonConfig } from '../../config.js';
+import { type DalstonError, notFound } from '../../domain/errors.js';
+import type { DalstonEvent } from '../../domain/events.js';
+import { JOB_STATUSES, type Job } from '../../domain/job.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EventBus } from '../../ports/event-bus.js';
+import type { JobPage, JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import { TOKENS } from '../../tokens.js';
+import { attempt, parseInput } from '../engine/result.js';
+import { JobCommands } from './commands.js';
+import { type EventStreamOptions, jobEventStream } from './event-stream.js';
+import { type SubmitInput, SubmitJob } from './submit.js';
+
+export interface ListJobsInput {
+  tenantId: string;
+  status?: Job['status'] | Job['status'][];
+  /** Inclusive lower bound on createdAt (epoch ms). */
+  from?: number;
+  /** Exclusive upper bound on createdAt (epoch ms). */
+  to?: number;
+  /** 1..1000, default 50. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+const listSchema = z.strictObject({
+  tenantId: z.string().min(1),
+  status: z.union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))]).optional(),
+  from: z.number().optional(),
+  to: z.number().optional(),
+  limit: z.int().min(1).max(1000).default(50),
+  cursor: z.string().max(1024).nullable().optional(),
+});
+
+const readSchema = z.strictObject({
+  after: z.int().min(0).optional(),
+  limit: z.int().min(1).max(1000).default(100),
+});
+
+export class JobsService {
+  static readonly inject = [
+    TOKENS.jobStore,
+    TOKENS.eventBus,
+    TOKENS.clock,
+    TOKENS.config,
+    TOKENS.logger,
+    SubmitJob,
+    JobCommands,
+  ] as const;
+
+  constructor(
+    private readonly jobStore: JobStore,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    private readonly config: DalstonConfig,
+    private readonly logger: Logger,
+    private readonly submitter: SubmitJob,
+    private readonly commands: JobCommands,
+  ) {}
+
+  /** Validates, admits, stores and enqueues a job. An idempotency key already used returns that job. */
+  submit(input: SubmitInput): ResultAsync<Job, DalstonError> {
+    return this.submitter.submit(input);
+  }
+
+  get(tenantId: string, jobId: string): ResultAsync<Job, DalstonError> {
+    return attempt(() => this.jobStore.getJob(tenantId, jobId)).andThen((job) =>
+      job ? okAsync(job) : errAsync(notFound('job', jobId)),
+    );
+  }
+
+  /** A page of the tenant's jobs, newest first. */
+  list(input: ListJobsInput): ResultAsync<JobPage, DalstonError> {
+    const parsed = parseInput(listSchema, input);
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const q = parsed.value;
+    const status = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
+    return attempt(() =>
+      this.jobStore.listJobs({
+        tenantId: q.tenantId,
+        limit: q.limit,
+        ...(status ? { status } : {}),
+        ...(q.from !== undefined ? { createdFrom: q.from } : {}),
+        ...(q.to !== undefined ? { createdTo: q.to } : {}),
+        ...(q.cursor != null ? { cursor: q.cursor } : {}),
+      }),
+    );
+  }
+
+  cancel(tenantId: string, jobId: string, reason?: string): ResultAsync<Job, DalstonError> {
+    return this.commands.cancel(tenantId, jobId, reason);
+  }
+
+  retry(tenantId: string, jobId: string): ResultAsync<Job, DalstonError> {
+    return this.commands.retry(tenantId, jobId);
+  }
+
+  delete(tenantId: string, jobId: string): ResultAsync<void, DalstonError> {
+    return this.commands.delete(tenantId, jobId);
+  }
+
+  /** One page of the job's event log after the cursor. */
+  readEvents(
+    tenantId: string,
+    jobId: string,
+    options: { after?: number; limit?: number } = {},
+  ): ResultAsync<DalstonEvent[], DalstonError> {
+    const parsed = parseInput(readSchema, options);
+    if (parsed.isErr()) return errAsync(parsed.error);
+    return this.get(tenantId, jobId).andThen(() =>
+      attempt(() => this.jobStore.readEvents({ tenantId, jobId, ...parsed.value })),
+    );
+  }
+
+  /**
+   * The job's events from the cursor on, replayed from the log then live, with no gaps
+   * or duplicates; ends after the job's terminal event or when `signal` aborts. An async
+   * iterable rather than a ResultAsync (so `for await` works directly): iterating throws a
+   * DalstonError (NOT_FOUND when the job is not the tenant's, VALIDATION_FAILED for a bad
+   * cursor, STORE_UNAVAILABLE when the log stays unreadable).
+   */
+  events(tenantId: string, jobId: string, options: EventStreamOptions = {}): AsyncIterable<DalstonEvent> {
+    const deps = {
+      jobStore: this.jobStore,
+      bus: this.bus,
+      clock: this.clock,
+      logger: this.logger,
+      pollMs: this.config.eventPollMs,
+    };
+    const check = async () => {
+      const parsed = parseInput(readSchema.pick({ after: true }), { after: options.after });
+      if (parsed.isErr()) throw parsed.error;
+      const job = await this.get(tenantId, jobId);
+      if (job.isErr()) throw job.error;
+    };
+    return {
+      async *[Symbol.asyncIterator]() {
+        await check();
+        yield* jobEventStream(deps, tenantId, jobId, options);
+      },
+    };
+  }
+}

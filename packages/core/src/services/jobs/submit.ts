@@ -1,0 +1,220 @@
+/**
+ * jobs.submit: validate → admit (a concurrent-job slot) → stream the input to the
+ * artifact store → create job, tasks and events in one JobStore transaction → enqueue
+ * ready tasks → publish. A blob is always written before the row that references it;
+ * when anything fails before the row exists, the blob and the slot are given back.
+ */
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { z } from 'zod';
+import type { DalstonConfig } from '../../config.js';
+import { jobInputKey, jobPrefix } from '../../domain/artifact-key.js';
+import { type NormalisedTaskSpec, validatePipeline } from '../../domain/dag.js';
+import { DalstonError, toDalstonError, validationFailed } from '../../domain/errors.js';
+import type { Job } from '../../domain/job.js';
+import type { JsonObject } from '../../domain/json.js';
+import { isJsonValue, jsonObjectSchema } from '../../domain/schemas.js';
+import type { Tenant } from '../../domain/tenant.js';
+import { buildJob } from '../../domain/transitions.js';
+import type { ArtifactBody, ArtifactStore } from '../../ports/artifact-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { IdGenerator } from '../../ports/id-generator.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { TenantStore } from '../../ports/tenant-store.js';
+import { TOKENS } from '../../tokens.js';
+import { JobTransitions } from '../engine/job-transitions.js';
+import { jobSlotKey } from '../engine/keys.js';
+import type { Pipeline } from '../engine/pipeline.js';
+import { EventPublisher } from '../engine/publisher.js';
+import { attempt, fieldPath, parseInput } from '../engine/result.js';
+import { activeTenant } from '../engine/tenant-guard.js';
+import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+
+export interface SubmitInput {
+  tenantId: string;
+  parameters?: JsonObject;
+  input?: { name: string; body: ArtifactBody; contentType?: string };
+  idempotencyKey?: string;
+  /** 0 = delete at terminal, -1 = keep, else days. Default: the engine's defaultRetentionDays. */
+  retentionDays?: number;
+  correlationId?: string;
+  createdByKeyId?: string;
+}
+
+const isBody = (b: unknown): b is ArtifactBody =>
+  typeof b === 'string' ||
+  b instanceof Uint8Array ||
+  (typeof b === 'object' && b !== null && ('pipe' in b || 'getReader' in b));
+
+const idSchema = z.string().min(1).max(64);
+export const submitSchema = z.strictObject({
+  tenantId: idSchema,
+  parameters: jsonObjectSchema.default({}),
+  input: z
+    .strictObject({
+      name: z.string().min(1).max(255),
+      body: z.custom<ArtifactBody>(isBody, { message: 'expected bytes, a string or a readable stream' }),
+      contentType: z.string().min(1).max(255).optional(),
+    })
+    .optional(),
+  idempotencyKey: z.string().min(1).max(255).optional(),
+  retentionDays: z.int().min(-1).max(36_500).optional(),
+  correlationId: z.string().min(1).max(128).optional(),
+  createdByKeyId: z.string().min(1).max(64).optional(),
+});
+type Submit = z.output<typeof submitSchema>;
+
+interface Admitted {
+  req: Submit;
+  tenant: Tenant;
+  parameters: JsonObject;
+  specs: NormalisedTaskSpec[];
+  jobId: string;
+}
+
+export class SubmitJob {
+  static readonly inject = [
+    TOKENS.jobStore,
+    TOKENS.tenantStore,
+    TOKENS.artifactStore,
+    TOKENS.clock,
+    TOKENS.ids,
+    TOKENS.config,
+    TOKENS.pipeline,
+    TOKENS.logger,
+    RateLimitsService,
+    JobTransitions,
+    EventPublisher,
+  ] as const;
+
+  constructor(
+    private readonly jobStore: JobStore,
+    private readonly tenantStore: TenantStore,
+    private readonly artifacts: ArtifactStore,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly config: DalstonConfig,
+    private readonly pipeline: Pipeline,
+    private readonly logger: Logger,
+    private readonly rateLimits: RateLimitsService,
+    private readonly transitions: JobTransitions,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  submit(input: SubmitInput): ResultAsync<Job, DalstonError> {
+    return parseInput(submitSchema, input)
+      .asyncAndThen((req) => this.validate(req))
+      .andThen((v) => this.admit(v).map(() => v))
+      .andThen((v) => attempt(() => this.store(v)));
+  }
+
+  private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
+    return attempt(() => activeTenant(this.tenantStore, req.tenantId)).andThen((tenant) => {
+      const parsed = this.parameters(req.parameters);
+      if (parsed instanceof DalstonError) return errAsync(parsed);
+      const specs = this.specs(parsed);
+      if (specs instanceof DalstonError) return errAsync(specs);
+      return okAsync({ req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') });
+    });
+  }
+
+  private parameters(raw: JsonObject): JsonObject | DalstonError {
+    const schema = this.pipeline.parameters;
+    if (!schema) return raw;
+    const r = parseInput(schema, raw, 'parameters');
+    if (r.isErr()) return r.error;
+    if (!isJsonValue(r.value) || typeof r.value !== 'object' || Array.isArray(r.value)) {
+      return validationFailed('parameters', 'the pipeline schema must produce a JSON object');
+    }
+    return r.value as JsonObject;
+  }
+
+  private specs(parameters: JsonObject): NormalisedTaskSpec[] | DalstonError {
+    let built: unknown;
+    try {
+      built = this.pipeline.build(parameters);
+    } catch (e) {
+      const cause = toDalstonError(e, 'VALIDATION_FAILED');
+      return cause.code === 'VALIDATION_FAILED' && cause.field
+        ? cause
+        : validationFailed('parameters', `the pipeline refused these parameters: ${cause.message}`);
+    }
+    const r = validatePipeline(built);
+    return r.isOk() ? r.value : r.error;
+  }
+
+  private admit(v: Admitted): ResultAsync<void, DalstonError> {
+    const limit = v.tenant.limits.concurrentJobs ?? this.config.limits.concurrentJobs;
+    const failure = this.config.rateLimitFailure.concurrentJobs ?? this.config.rateLimitFailure.default;
+    return this.rateLimits
+      .acquireSlot(jobSlotKey(v.tenant.id), v.jobId, limit, { failure })
+      .andThen((slot) =>
+        slot.acquired
+          ? okAsync(undefined)
+          : errAsync(
+              new DalstonError(
+                'RATE_LIMITED',
+                `tenant ${v.tenant.id} has ${slot.count} of ${limit} concurrent jobs`,
+                {
+                  retryAfterMs: Math.min(this.config.heartbeatMs, 1000),
+                  details: { limit, count: slot.count },
+                },
+              ),
+            ),
+      );
+  }
+
+  /** Writes blob then rows; gives the blob and slot back when the row was not created. */
+  private async store(v: Admitted): Promise<Job> {
+    let created = false;
+    try {
+      const input = v.req.input ? await this.putInput(v) : null;
+      const built = buildJob(
+        {
+          id: v.jobId,
+          tenantId: v.tenant.id,
+          parameters: v.parameters,
+          input,
+          idempotencyKey: v.req.idempotencyKey ?? null,
+          retentionDays: v.req.retentionDays ?? this.config.defaultRetentionDays,
+          correlationId: v.req.correlationId ?? v.jobId,
+          createdByKeyId: v.req.createdByKeyId ?? null,
+          now: this.clock.now(),
+        },
+        v.specs,
+        (kind) => this.ids.next(kind),
+      );
+      const result = await this.jobStore.createJob(built);
+      if (!result.created) return result.snapshot.job;
+      created = true;
+      await this.transitions.enqueue(result.snapshot.tasks.filter((t) => t.status === 'ready'));
+      await this.publisher.publish(result.events);
+      return result.snapshot.job;
+    } finally {
+      if (!created) await this.giveBack(v);
+    }
+  }
+
+  private async putInput(v: Admitted): Promise<string> {
+    const { name, body, contentType } = v.req.input!;
+    let key: string;
+    try {
+      key = jobInputKey(v.tenant.id, v.jobId, name);
+    } catch (e) {
+      const error = toDalstonError(e, 'VALIDATION_FAILED');
+      throw validationFailed(fieldPath('input', ['name']), error.message);
+    }
+    const put = await this.artifacts.put(key, body, contentType ? { contentType } : {});
+    return put.uri;
+  }
+
+  private async giveBack(v: Admitted): Promise<void> {
+    await this.artifacts.deletePrefix(jobPrefix(v.tenant.id, v.jobId)).catch((e) =>
+      this.logger.warn('could not delete the input of a job that was not created; the orphan sweep will', {
+        jobId: v.jobId,
+        error: toDalstonError(e).message,
+      }),
+    );
+    await this.transitions.releaseJobSlot(v.tenant.id, v.jobId);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Runs one leased queue message: start the task (compare-and-set), run its handler
+ * under heartbeats and a timeout, record the outcome, then ack. The queue message is
+ * acked only once the outcome is recorded (or the message turned out to be obsolete),
+ * so a crash at any point leaves the message to be redelivered after its lease.
+ */
+import type { DalstonConfig } from '../../config.js';
+import type { JobSnapshot, Occurrence } from '../../domain/change.js';
+import { DalstonError, toDalstonError } from '../../domain/errors.js';
+import type { JsonValue } from '../../domain/json.js';
+import { isJsonValue } from '../../domain/schemas.js';
+import type { Task } from '../../domain/task.js';
+import type { ArtifactStore } from '../../ports/artifact-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Lease, WorkQueue } from '../../ports/work-queue.js';
+import type { JobTransitions } from '../engine/job-transitions.js';
+import type { EngineRuntime } from '../engine/runtime.js';
+import { buildContext, type TaskHandler } from './context.js';
+import { Heartbeat, type StopReason } from './heartbeat.js';
+import { TaskFailure } from './task-failure.js';
+
+export interface RunnerDeps {
+  jobStore: JobStore;
+  workQueue: WorkQueue;
+  artifacts: ArtifactStore;
+  clock: Clock;
+  config: DalstonConfig;
+  logger: Logger;
+  transitions: JobTransitions;
+  runtime: EngineRuntime;
+  leaseMs: number;
+  handlerFor(task: Task): TaskHandler | undefined;
+}
+
+type Settled = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'stopped' };
+
+const RECORD_TRIES = 5;
+
+export class AttemptRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Handles one lease to the end. Never rejects. `register` lets the worker stop it at shutdown. */
+  async run(lease: Lease, register: (stop: (r: StopReason) => void) => () => void): Promise<void> {
+    try {
+      const started = await this.start(lease);
+      if (started) await this.execute(lease, started.snapshot, started.task, register);
+    } catch (e) {
+      this.deps.logger.error('attempt failed unexpectedly; the message will be redelivered', {
+        messageId: lease.message.id,
+        error: toDalstonError(e).message,
+      });
+    }
+  }
+
+  /** `ready → running`, or null after dealing with a message that cannot start now. */
+  private async start(lease: Lease): Promise<{ snapshot: JobSnapshot; task: Task } | null> {
+    const { message } = lease;
+    const outcome = await this.deps.transitions.apply(message.jobId, {
+      kind: 'start',
+      taskId: message.taskId,
+      leaseToken: lease.token,
+      leaseExpiresAt: this.deps.clock.now() + this.deps.leaseMs,
+    });
+    const task = outcome.snapshot?.tasks.find((t) => t.id === message.taskId);
+    if (outcome.applied && task?.status === 'running' && task.leaseToken === lease.token) {
+      return { snapshot: outcome.snapshot!, task };
+    }
+    if (outcome.applied) await this.ack(lease);
+    else await this.notStarted(lease, outcome.reason);
+    return null;
+  }
+
+  private async notStarted(lease: Lease, reason: string | undefined): Promise<void> {
+    const { message } = lease;
+    if (reason === 'conflict') {
+      await this.release(lease, 10);
+      return;
+    }
+    if (reason === 'not_ready') {
+      const snapshot = await this.deps.jobStore.getSnapshot(null, message.jobId);
+      const task = snapshot?.tasks.find((t) => t.id === message.taskId);
+      if (task?.status === 'ready' && task.notBefore !== null) {
+        await this.release(lease, Math.max(1, task.notBefore - this.deps.clock.now()));
+        return;
+      }
+    }
+    // Obsolete (terminal, stale, unknown, or a pending task the reconciler will enqueue when ready).
+    await this.ack(lease);
+  }
+
+  private async execute(
+    lease: Lease,
+    snapshot: JobSnapshot,
+    task: Task,
+    register: (stop: (r: StopReason) => void) => () => void,
+  ): Promise<void> {
+    const hb = new Heartbeat({ ...this.deps, lease, task });
+    const unregister = register(hb.stop);
+    const untrack = this.deps.runtime.track({
+      jobId: task.jobId,
+      taskId: task.id,
+      attempt: task.attempt,
+      leaseToken: lease.token,
+      abort: (r) => hb.stop(r === 'cancelled' ? 'cancelled' : 'job_failed'),
+    });
+    hb.begin();
+    let settled: Settled;
+    try {
+      settled = await this.invoke(snapshot, task, hb);
+    } finally {
+      hb.end();
+      untrack();
+      unregister();
+    }
+    await this.finish(lease, task, settled, hb.reason);
+  }
+
+  /** Runs the handler; resolves as soon as it settles or the attempt is stopped. */
+  private async invoke(snapshot: JobSnapshot, task: Task, hb: Heartbeat): Promise<Settled> {
+    const handler = this.deps.handlerFor(task);
+    if (!handler) {
+      const error = new TaskFailure(`no handler for stage "${task.stage}"`, {
+        retryable: false,
+        code: 'NO_HANDLER',
+      });
+      return { kind: 'threw', error };
+    }
+    const ref = { taskId: task.id, attempt: task.attempt, leaseToken: task.leaseToken! };
+    const ctx = buildContext(snapshot, task, hb.signal, {
+      artifacts: this.deps.artifacts,
+      logger: this.deps.logger,
+      progress: async (progress) => {
+        await this.deps.transitions
+          .apply(task.jobId, { kind: 'progress', ...ref, progress })
+          .catch((e) => this.deps.logger.warn('progress not recorded', { error: toDalstonError(e).message }));
+      },
+    });
+    const run = (async () => handler(ctx))().then(
+      (value): Settled => ({ kind: 'returned', value }),
+      (error): Settled => ({ kind: 'threw', error }),
+    );
+    return Promise.race([run, hb.stopped.then((): Settled => ({ kind: 'stopped' }))]);
+  }
+
+  private async finish(lease: Lease, task: Task, settled: Settled, reason: StopReason | null): Promise<void> {
+    if (reason === 'shutdown') {
+      await this.handBack(lease, task);
+      return;
+    }
+    const recorded = await this.record(task.jobId, occurrenceOf(task, lease, settled, reason));
+    if (recorded) await this.ack(lease);
+  }
+
+  /** Records the outcome, retrying store failures a few times. False when it could not. */
+  private async record(jobId: string, occurrence: Occurrence | null): Promise<boolean> {
+    if (!occurrence) return true;
+    for (let i = 1; ; i++) {
+      try {
+        await this.deps.transitions.apply(jobId, occurrence);
+        return true;
+      } catch (e) {
+        this.deps.logger.warn('outcome not recorded yet', {
+          jobId,
+          try: i,
+          error: toDalstonError(e).message,
+        });
+        if (i >= RECORD_TRIES) return false;
+        await this.deps.clock.sleep(Math.min(2000, 50 * 2 ** i)).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Shutdown: end the attempt's lease now and give the message back uncounted, so another worker takes over at once. */
+  private async handBack(lease: Lease, task: Task): Promise<void> {
+    await this.deps.jobStore
+      .extendLease(task.id, task.attempt, lease.token, this.deps.clock.now())
+      .catch(() => false);
+    await this.release(lease, 0);
+  }
+
+  private async ack(lease: Lease): Promise<void> {
+    await this.deps.workQueue.ack(lease.message.queue, lease.message.id, lease.token).catch((e) =>
+      this.deps.logger.warn('ack failed; the message will be redelivered and dropped as stale', {
+        messageId: lease.message.id,
+        error: toDalstonError(e).message,
+      }),
+    );
+  }
+
+  private async release(lease: Lease, delayMs: number): Promise<void> {
+    await this.deps.workQueue
+      .release(lease.message.queue, lease.message.id, lease.token, { delayMs })
+      .catch(() => false);
+  }
+}
+
+const refOf = (task: Task, lease: Lease) => ({
+  taskId: task.id,
+  attempt: task.attempt,
+  leaseToken: lease.token,
+});
+
+/**
+ * What to record. A handler that returned first wins; an attempt stopped for a timeout
+ * or a cancel records that; a lost lease or a failed job records nothing (the task is
+ * someone else's now, or already ended).
+ */
+function occurrenceOf(
+  task: Task,
+  lease: Lease,
+  settled: Settled,
+  reason: StopReason | null,
+): Occurrence | null {
+  if (reason === 'lease_lost' || reason === 'job_failed') return null;
+  if (settled.kind === 'returned' || reason === null) return outcomeOf(task, lease, settled);
+  return { kind: reason === 'timeout' ? 'timeout' : 'cancelled', ...refOf(task, lease) };
+}
+
+function outcomeOf(task: Task, lease: Lease, settled: Settled): Occurrence | null {
+  const ref = refOf(task, lease);
+  if (settled.kind === 'stopped') return null;
+  if (settled.kind === 'returned') {
+    const output = settled.value === undefined ? null : settled.value;
+    if (isJsonValue(output)) return { kind: 'complete', ...ref, output: output as JsonValue };
+    const error = { code: 'INVALID_OUTPUT', message: 'the handler returned a value that is not JSON' };
+    return { kind: 'fail', ...ref, error, retryable: false };
+  }
+  const e = settled.error;
+  if (e instanceof TaskFailure)
+    return { kind: 'fail', ...ref, error: { code: e.code, message: e.message }, retryable: e.retryable };
+  const message = e instanceof DalstonError || e instanceof Error ? e.message : String(e);
+  return {
+    kind: 'fail',
+    ...ref,
+    error: { code: 'HANDLER_ERROR', message: message.slice(0, 2000) },
+    retryable: true,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The watch over one running attempt: the timeout timer, and a heartbeat every
+ * `heartbeatMs` that extends the queue lease and the task's lease in the JobStore and
+ * reads the task back, so a cancel requested from another process, a lost lease or a
+ * failed job stops the handler. `stop()` aborts the handler's signal with the reason.
+ */
+import type { DalstonConfig } from '../../config.js';
+import { DalstonError, toDalstonError } from '../../domain/errors.js';
+import type { Task } from '../../domain/task.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Lease, WorkQueue } from '../../ports/work-queue.js';
+
+export type StopReason = 'timeout' | 'cancelled' | 'job_failed' | 'lease_lost' | 'shutdown';
+
+export interface HeartbeatDeps {
+  jobStore: JobStore;
+  workQueue: WorkQueue;
+  clock: Clock;
+  config: DalstonConfig;
+  logger: Logger;
+  leaseMs: number;
+  lease: Lease;
+  task: Task;
+}
+
+export class Heartbeat {
+  reason: StopReason | null = null;
+  readonly stopped: Promise<void>;
+  private readonly controller = new AbortController();
+  private resolveStopped!: () => void;
+  private cancelTimeout: (() => void) | null = null;
+  private cancelBeat: (() => void) | null = null;
+  private ended = false;
+
+  constructor(private readonly deps: HeartbeatDeps) {
+    this.stopped = new Promise((r) => {
+      this.resolveStopped = r;
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  stop = (reason: StopReason): void => {
+    if (this.reason !== null || this.ended) return;
+    this.reason = reason;
+    this.resolveStopped();
+    const code = reason === 'timeout' ? 'TIMEOUT' : reason === 'lease_lost' ? 'LEASE_LOST' : 'CANCELLED';
+    this.controller.abort(new DalstonError(code, `attempt stopped: ${reason}`));
+  };
+
+  begin(): void {
+    this.cancelTimeout = this.deps.clock.setTimer(() => this.stop('timeout'), this.deps.task.timeoutMs);
+    this.schedule();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.cancelTimeout?.();
+    this.cancelBeat?.();
+  }
+
+  private schedule(): void {
+    if (this.ended || this.reason !== null) return;
+    this.cancelBeat = this.deps.clock.setTimer(() => {
+      void this.beat().finally(() => this.schedule());
+    }, this.deps.config.heartbeatMs);
+  }
+
+  private async beat(): Promise<void> {
+    const { jobStore, workQueue, clock, lease, task, leaseMs } = this.deps;
+    try {
+      await workQueue.extend(lease.message.queue, lease.message.id, lease.token, leaseMs).catch(() => null);
+      await jobStore.extendLease(task.id, task.attempt, lease.token, clock.now() + leaseMs);
+      const snapshot = await jobStore.getSnapshot(null, task.jobId);
+      if (this.ended) return;
+      const current = snapshot?.tasks.find((t) => t.id === task.id);
+      const ours =
+        current?.status === 'running' &&
+        current.attempt === task.attempt &&
+        current.leaseToken === lease.token;
+      if (ours && current.cancelRequested) this.stop('cancelled');
+      else if (!ours) this.stop(snapshot?.job.status === 'failed' ? 'job_failed' : 'lease_lost');
+    } catch (e) {
+      this.deps.logger.warn('heartbeat failed; retrying at the next beat', {
+        taskId: task.id,
+        error: toDalstonError(e).message,
+      });
+    }
+  }
+}

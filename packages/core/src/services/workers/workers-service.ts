@@ -1,0 +1,117 @@
+/**
+ * workers: creates workers bound to this engine. Each worker's queues join the set the
+ * maintenance scans for dead letters; `dalston.close()` closes every worker.
+ */
+
+import { z } from 'zod';
+import type { DalstonConfig } from '../../config.js';
+import { DalstonError } from '../../domain/errors.js';
+import { NAME_PATTERN } from '../../domain/schemas.js';
+import type { ArtifactStore } from '../../ports/artifact-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { IdGenerator } from '../../ports/id-generator.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { WorkQueue } from '../../ports/work-queue.js';
+import { TOKENS } from '../../tokens.js';
+import { JobTransitions } from '../engine/job-transitions.js';
+import { parseInput } from '../engine/result.js';
+import type { EngineRuntime } from '../engine/runtime.js';
+import type { TaskHandler } from './context.js';
+import { type Worker, WorkerLoop } from './worker.js';
+
+export interface CreateWorkerOptions {
+  queues: string[];
+  /** Handlers by stage; `handler` runs stages without one. */
+  handlers?: Record<string, TaskHandler>;
+  handler?: TaskHandler;
+  /** Attempts run at once. Default 1. */
+  concurrency?: number;
+  /** Default: the engine's leaseMs. */
+  leaseMs?: number;
+  /** Longest blocking wait of one lease call. Default 1000. */
+  waitMs?: number;
+}
+
+const handlerSchema = z.custom<TaskHandler>((h) => typeof h === 'function', {
+  message: 'expected a function',
+});
+const optionsSchema = z
+  .strictObject({
+    queues: z.array(z.string().regex(NAME_PATTERN, 'must match ^[a-z][a-z0-9_-]{0,62}$')).min(1),
+    handlers: z.record(z.string(), handlerSchema).default({}),
+    handler: handlerSchema.optional(),
+    concurrency: z.int().min(1).max(1000).default(1),
+    leaseMs: z.int().min(1).optional(),
+    waitMs: z.int().min(0).max(60_000).default(1000),
+  })
+  .refine((o) => o.handler !== undefined || Object.keys(o.handlers).length > 0, {
+    message: 'give `handler` or at least one entry in `handlers`',
+    path: ['handlers'],
+  });
+
+export class WorkersService {
+  static readonly inject = [
+    TOKENS.jobStore,
+    TOKENS.workQueue,
+    TOKENS.artifactStore,
+    TOKENS.clock,
+    TOKENS.config,
+    TOKENS.logger,
+    TOKENS.ids,
+    TOKENS.runtime,
+    JobTransitions,
+  ] as const;
+
+  constructor(
+    private readonly jobStore: JobStore,
+    private readonly workQueue: WorkQueue,
+    private readonly artifacts: ArtifactStore,
+    private readonly clock: Clock,
+    private readonly config: DalstonConfig,
+    private readonly logger: Logger,
+    private readonly ids: IdGenerator,
+    private readonly runtime: EngineRuntime,
+    private readonly transitions: JobTransitions,
+  ) {}
+
+  /**
+   * Starts a worker at once. Like a constructor, it throws (a DalstonError) for bad
+   * options (VALIDATION_FAILED) or a closed engine (CLOSED); the worker itself never throws.
+   */
+  createWorker(options: CreateWorkerOptions): Worker {
+    if (this.runtime.closed) throw new DalstonError('CLOSED', 'the engine is closed');
+    const parsed = parseInput(optionsSchema, options, 'options');
+    if (parsed.isErr()) throw parsed.error;
+    const o = parsed.value;
+    const id = this.ids.next('wrk');
+    const leaseMs = o.leaseMs ?? this.config.leaseMs;
+    const worker = new WorkerLoop(
+      {
+        id,
+        queues: o.queues,
+        concurrency: o.concurrency,
+        waitMs: o.waitMs,
+        handlers: o.handlers,
+        handler: o.handler,
+      },
+      {
+        jobStore: this.jobStore,
+        workQueue: this.workQueue,
+        artifacts: this.artifacts,
+        clock: this.clock,
+        config: {
+          ...this.config,
+          heartbeatMs: Math.min(this.config.heartbeatMs, Math.max(1, Math.floor(leaseMs / 3))),
+        },
+        logger: this.logger.child({ worker: id }),
+        transitions: this.transitions,
+        runtime: this.runtime,
+        leaseMs,
+      },
+    );
+    for (const q of o.queues) this.runtime.queues.add(q);
+    this.runtime.closables.add(worker);
+    return worker.start();
+  }
+}

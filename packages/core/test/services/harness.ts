@@ -1,0 +1,77 @@
+/** A whole engine on the memory set with a manual clock, for service tests. */
+import * as memory from '@dalston/adapter-memory';
+import { ManualClock, timeOrderedIds } from '@dalston/core';
+import { MemoryArtifactStore } from '../../../adapter-memory/src/artifact-store.js';
+import { MemoryEventBus } from '../../../adapter-memory/src/event-bus.js';
+import { MemoryRateLimitStore } from '../../../adapter-memory/src/rate-limit-store.js';
+import { MemorySessionStore } from '../../../adapter-memory/src/session-store.js';
+import { MemoryWorkQueue } from '../../../adapter-memory/src/work-queue.js';
+import type { DalstonConfigInput } from '../../src/config.js';
+import { createDalston, type Dalston } from '../../src/create-dalston.js';
+import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
+import type { Pipeline } from '../../src/services/engine/pipeline.js';
+
+export interface Harness {
+  dalston: Dalston;
+  adapters: DalstonAdapters;
+  clock: ManualClock;
+  tenantId: string;
+  /** Moves the manual clock, letting timers and promise callbacks run. */
+  advance(ms: number): Promise<void>;
+}
+
+export const diamond: Pipeline = {
+  build: () => [
+    { stage: 'prepare', queue: 'audio' },
+    { stage: 'transcribe', queue: 'asr', dependsOn: ['prepare'] },
+    { stage: 'diarize', queue: 'asr', dependsOn: ['prepare'] },
+    { stage: 'merge', queue: 'audio', dependsOn: ['transcribe', 'diarize'] },
+  ],
+};
+
+export async function harness(
+  options: { pipeline?: Pipeline; config?: DalstonConfigInput; tenantLimits?: Record<string, unknown> } = {},
+): Promise<Harness> {
+  const clock = new ManualClock();
+  // biome-ignore lint/suspicious/noExplicitAny: TEMP until memoryAdapters lands
+  const m = memory as any;
+  const adapters: DalstonAdapters = m.memoryAdapters
+    ? m.memoryAdapters({ clock })
+    : {
+        jobStore: new memory.MemoryJobStore({ clock }),
+        tenantStore: new memory.MemoryTenantStore(),
+        apiKeyStore: new memory.MemoryApiKeyStore(),
+        sessionArchive: new memory.MemorySessionArchive(),
+        workQueue: new MemoryWorkQueue({ clock }),
+        sessionStore: new MemorySessionStore({ clock }),
+        rateLimitStore: new MemoryRateLimitStore({ clock }),
+        eventBus: new MemoryEventBus(),
+        artifactStore: new MemoryArtifactStore({ clock }),
+        clock,
+      };
+  const dalston = createDalston({
+    adapters,
+    pipeline: options.pipeline ?? diamond,
+    config: options.config,
+    ids: timeOrderedIds(() => clock.now()),
+    random: () => 0.5,
+  });
+  const tenantId = 'acme';
+  (
+    await dalston.tenants.create({ id: tenantId, name: 'Acme', limits: options.tenantLimits ?? {} })
+  )._unsafeUnwrap();
+  return { dalston, adapters, clock, tenantId, advance: (ms) => clock.advance(ms) };
+}
+
+/** Waits (real time, in small steps) until `check` holds; fails after `timeoutMs`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
