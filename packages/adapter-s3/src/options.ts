@@ -113,7 +113,11 @@ export function resolveS3Options(input: S3AdapterOptions): ResolvedS3Options {
     requestChecksumCalculation: when,
     responseChecksumValidation: when,
     maxAttempts: o.maxAttempts,
-    requestHandler: { connectionTimeout: o.connectionTimeoutMs, requestTimeout: o.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: o.connectionTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
   return { ...common(o), client, ownsClient: true };
 }

@@ -11,9 +11,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
-  PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type {
   ArtifactBody,
   ArtifactInfo,
@@ -29,6 +27,7 @@ import { validationFailed } from '@dalston/core';
 import { abortStaleUploads, deleteObjectsUnder, listObjects } from './bulk-operations.js';
 import { ObjectKeys } from './object-keys.js';
 import type { ResolvedS3Options } from './options.js';
+import { presignGetUrl, presignPutUrl } from './presign.js';
 import { validateExpiry, validatePutOptions, validateRange } from './request-validation.js';
 import { closed, isNotFound, toArtifactError } from './s3-errors.js';
 import { unquote, uploadBody } from './upload.js';
@@ -161,8 +160,8 @@ export class S3ArtifactStore implements ArtifactStore {
   presignGet(key: string, expiresInSeconds: number): Promise<string> {
     return this.run('presignGet', async () => {
       this.requirePresign();
-      const command = new GetObjectCommand({ Bucket: this.bucket, Key: this.keys.objectKey(key) });
-      return getSignedUrl(this.client, command, { expiresIn: validateExpiry(expiresInSeconds) });
+      const objectKey = this.keys.objectKey(key);
+      return presignGetUrl(this.client, this.bucket, objectKey, validateExpiry(expiresInSeconds));
     });
   }
 
@@ -172,12 +171,9 @@ export class S3ArtifactStore implements ArtifactStore {
       validatePutOptions({
         ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
       });
-      const command = new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.keys.objectKey(key),
-        ...(options.contentType ? { ContentType: options.contentType } : {}),
-      });
-      return getSignedUrl(this.client, command, { expiresIn: validateExpiry(expiresInSeconds) });
+      const objectKey = this.keys.objectKey(key);
+      const expiresIn = validateExpiry(expiresInSeconds);
+      return presignPutUrl(this.client, this.bucket, objectKey, expiresIn, options.contentType);
     });
   }
 

@@ -13,7 +13,6 @@
  * (source failure, abort, or the first server error) is what the caller sees.
  */
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ArtifactBody } from '@dalston/core';
@@ -96,16 +95,20 @@ class ByteCounter extends Transform {
 async function uploadStream(req: UploadRequest, source: Readable): Promise<UploadOutcome> {
   const counter = new ByteCounter();
   let rootCause: unknown;
-  const fail = (e: unknown) => {
-    rootCause ??= e;
-    counter.destroy(e instanceof Error ? e : new Error(String(e)));
-  };
-  const onAbort = () => fail(cancelled('put', req.signal?.reason));
-  req.signal?.addEventListener('abort', onAbort, { once: true });
-  // pipeline destroys the source when the counter is destroyed, and the counter when the source fails.
-  pipeline(source, counter).catch((e) => {
+  // Only the source's own errors are the caller's fault; teardown by the reader is not.
+  source.once('error', (e) => {
     rootCause ??= sourceFailed(e);
+    counter.destroy(e);
   });
+  counter.once('close', () => {
+    if (!source.readableEnded && !source.destroyed) source.destroy();
+  });
+  source.pipe(counter);
+  const onAbort = () => {
+    rootCause ??= cancelled('put', req.signal?.reason);
+    counter.destroy(rootCause as Error);
+  };
+  req.signal?.addEventListener('abort', onAbort, { once: true });
   const chunks = counter[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
     const head = await readHead(chunks, req.partSizeBytes);
@@ -124,6 +127,7 @@ async function uploadStream(req: UploadRequest, source: Readable): Promise<Uploa
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
     if (!counter.readableEnded) counter.destroy();
+    if (!source.readableEnded && !source.destroyed) source.destroy();
   }
 }
 
@@ -140,6 +144,12 @@ async function readHead(chunks: AsyncIterator<Buffer>, partSize: number) {
   return { chunks: head, done: false };
 }
 
+/**
+ * The head, then the rest of the counted stream. Errors of the stream itself were already
+ * recorded (source failure, abort); errors thrown in at a `yield` are the Upload tearing
+ * down its reader and are not a cause. A declared length that does not match fails the
+ * upload before CompleteMultipartUpload.
+ */
 async function* resume(
   head: Buffer[],
   rest: AsyncIterator<Buffer>,
@@ -147,10 +157,9 @@ async function* resume(
   req: UploadRequest,
   onError: (e: unknown) => void,
 ) {
+  yield* head.splice(0);
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
   try {
-    yield* head.splice(0);
-    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-    // A declared length that does not match fails the upload before CompleteMultipartUpload.
     checkLength(req, counter.bytes);
   } catch (e) {
     onError(e);
