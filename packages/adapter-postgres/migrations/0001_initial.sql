@@ -133,7 +133,8 @@ CREATE TABLE events (
   CONSTRAINT events_job FOREIGN KEY (job_id, tenant_id) REFERENCES jobs (id, tenant_id) ON DELETE CASCADE
 );
 CREATE INDEX events_tenant_id ON events (tenant_id, id);
-CREATE INDEX events_job_id ON events (job_id, id) WHERE job_id IS NOT NULL;
+-- readEvents for one job (always scoped by tenant), and the cascade from jobs.
+CREATE INDEX events_tenant_job_id ON events (tenant_id, job_id, id);
 -- unpublishedEvents (outbox relay): only unpublished rows are indexed.
 CREATE INDEX events_unpublished ON events (id) WHERE published_at IS NULL;
 
