@@ -71,6 +71,7 @@ export class MemorySessionStore implements SessionStore {
   /** By session id (ids are unique across tenants); reads check the tenant. */
   private readonly sessions = new Map<string, LiveSession>();
   private closed = false;
+  private creates = 0;
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -80,8 +81,10 @@ export class MemorySessionStore implements SessionStore {
     this.assertOpen('create');
     checkSession(session);
     checkTtl('create', ttlMs);
-    this.sweep();
-    if (this.sessions.has(session.id)) return false;
+    if (++this.creates % 256 === 0) this.sweep();
+    if (this.sessions.has(session.id) && this.live(this.sessions.get(session.id)!.tenantId, session.id)) {
+      return false;
+    }
     const stored = structuredClone(session);
     stored.version = 1;
     stored.expiresAt = session.createdAt + ttlMs;
@@ -158,7 +161,7 @@ export class MemorySessionStore implements SessionStore {
     this.closed = true;
   }
 
-  /** Test helper: sessions held in memory, expired ones included until swept. */
+  /** Test helper: sessions held in memory (expired ones are swept every 256 creates and on list). */
   size(): number {
     return this.sessions.size;
   }

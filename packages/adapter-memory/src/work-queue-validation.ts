@@ -24,7 +24,8 @@ export function validateQueueMessage(m: QueueMessage, path: string): void {
     if (!isName(m[field])) throw bad(field, `must be a non-empty string of at most ${MAX_NAME} characters`);
   }
   if (!Number.isSafeInteger(m.attempt) || m.attempt < 1) throw bad('attempt', 'must be an integer >= 1');
-  if (m.id !== `${m.taskId}:${m.attempt}`) throw bad('id', `must be "${m.taskId}:${m.attempt}" (taskId:attempt)`);
+  if (m.id !== `${m.taskId}:${m.attempt}`)
+    throw bad('id', `must be "${m.taskId}:${m.attempt}" (taskId:attempt)`);
   if (!Number.isSafeInteger(m.priority)) throw bad('priority', 'must be an integer');
   if (m.notBefore !== null && (!Number.isFinite(m.notBefore) || m.notBefore < 0)) {
     throw bad('notBefore', 'must be null or epoch milliseconds');
