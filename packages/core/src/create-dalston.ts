@@ -10,10 +10,13 @@ import type { IdGenerator } from './ports/id-generator.js';
 import type { Logger } from './ports/logger.js';
 import { timeOrderedIds } from './runtime/ids.js';
 import { silentLogger } from './runtime/logger.js';
+import { ApiKeysService } from './services/access/api-keys-service.js';
 import { TenantsService } from './services/access/tenants-service.js';
+import { ArtifactsService } from './services/artifacts/artifacts-service.js';
 import { type DalstonAdapters, PORT_NAMES } from './services/engine/adapters.js';
 import {
   type DependencyContainer,
+  instanceCachingFactory,
   registerService,
   container as rootContainer,
 } from './services/engine/di.js';
@@ -21,10 +24,13 @@ import { JobTransitions } from './services/engine/job-transitions.js';
 import type { Pipeline } from './services/engine/pipeline.js';
 import { EventPublisher } from './services/engine/publisher.js';
 import { EngineRuntime } from './services/engine/runtime.js';
+import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
 import { SubmitJob } from './services/jobs/submit.js';
+import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
+import { SessionsService } from './services/sessions/sessions-service.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
 import { TOKENS } from './tokens.js';
@@ -45,6 +51,11 @@ export interface Dalston {
   readonly workers: WorkersService;
   readonly rateLimits: RateLimitsService;
   readonly tenants: TenantsService;
+  readonly apiKeys: ApiKeysService;
+  readonly artifacts: ArtifactsService;
+  readonly sessions: SessionsService;
+  readonly maintenance: MaintenanceService;
+  readonly health: HealthService;
   readonly config: DalstonConfig;
   /** The engine's child container (resolve services or adapters by `TOKENS`). */
   readonly container: DependencyContainer;
@@ -72,6 +83,11 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
     workers,
     rateLimits: c.resolve(RateLimitsService),
     tenants: c.resolve(TenantsService),
+    apiKeys: c.resolve(ApiKeysService),
+    artifacts: c.resolve(ArtifactsService),
+    sessions: c.resolve(SessionsService),
+    maintenance: c.resolve(MaintenanceService),
+    health: c.resolve(HealthService),
     config: config.value,
     container: c,
     createWorker: (o) => workers.createWorker(o),
@@ -111,6 +127,11 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, JobsService);
   registerService(c, WorkersService);
   registerService(c, TenantsService);
+  registerService(c, ApiKeysService);
+  registerService(c, ArtifactsService);
+  registerService(c, SessionsService);
+  registerService(c, MaintenanceService);
+  c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
 }
 
 async function closeEngine(

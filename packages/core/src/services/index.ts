@@ -1,14 +1,21 @@
 // Public surface of the services (re-exported by the package index).
+
+export { type ApiKeyInfo, ApiKeysService, type VerifiedKey } from './access/api-keys-service.js';
 export { TenantsService } from './access/tenants-service.js';
+export { ArtifactsService } from './artifacts/artifacts-service.js';
 export type { DalstonAdapters, PortName } from './engine/adapters.js';
 export { PORT_NAMES } from './engine/adapters.js';
 export type { Pipeline } from './engine/pipeline.js';
+export { type HealthReport, HealthService, type StoreHealth } from './health/health-service.js';
 export { JobCommands } from './jobs/commands.js';
 export type { EventStreamOptions } from './jobs/event-stream.js';
 export { JobsService, type ListJobsInput } from './jobs/jobs-service.js';
 export type { SubmitInput } from './jobs/submit.js';
+export { MaintenanceService, type ReconcileCounts } from './maintenance/maintenance-service.js';
+export type { OrphanCounts } from './maintenance/retention.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
+export { type EndSessionInput, SessionsService } from './sessions/sessions-service.js';
 export type { TaskContext, TaskHandler } from './workers/context.js';
 export { TaskFailure } from './workers/task-failure.js';
 export type { Worker } from './workers/worker.js';

@@ -1,5 +1,5 @@
 /** A whole engine on the memory set with a manual clock, for service tests. */
-import * as memory from '@dalston/adapter-memory';
+import { memoryAdapters } from '@dalston/adapter-memory';
 import { ManualClock, timeOrderedIds } from '@dalston/core';
 import { MemoryArtifactStore } from '../../../adapter-memory/src/artifact-store.js';
 import { MemoryEventBus } from '../../../adapter-memory/src/event-bus.js';
@@ -33,22 +33,7 @@ export async function harness(
   options: { pipeline?: Pipeline; config?: DalstonConfigInput; tenantLimits?: Record<string, unknown> } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
-  // biome-ignore lint/suspicious/noExplicitAny: TEMP until memoryAdapters lands
-  const m = memory as any;
-  const adapters: DalstonAdapters = m.memoryAdapters
-    ? m.memoryAdapters({ clock })
-    : {
-        jobStore: new memory.MemoryJobStore({ clock }),
-        tenantStore: new memory.MemoryTenantStore(),
-        apiKeyStore: new memory.MemoryApiKeyStore(),
-        sessionArchive: new memory.MemorySessionArchive(),
-        workQueue: new MemoryWorkQueue({ clock }),
-        sessionStore: new MemorySessionStore({ clock }),
-        rateLimitStore: new MemoryRateLimitStore({ clock }),
-        eventBus: new MemoryEventBus(),
-        artifactStore: new MemoryArtifactStore({ clock }),
-        clock,
-      };
+  const adapters: DalstonAdapters = memoryAdapters({ clock });
   const dalston = createDalston({
     adapters,
     pipeline: options.pipeline ?? diamond,

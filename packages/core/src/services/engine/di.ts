@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
 import type { Token } from '../../tokens.js';
 
-export { container, type DependencyContainer } from 'tsyringe';
+export { container, type DependencyContainer, instanceCachingFactory } from 'tsyringe';
 
 /** A dependency: a typed symbol token, or another service class. */
 // biome-ignore lint/suspicious/noExplicitAny: any constructor shape

@@ -1,0 +1,285 @@
+/**
+ * sessions: realtime sessions. Live state in the SessionStore (TTL renewed by keepalive),
+ * the durable record in the SessionArchive (opened at start, closed at the end with stats
+ * and artifact URIs), a concurrency slot per session, and session events in the log.
+ */
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { z } from 'zod';
+import type { DalstonConfig } from '../../config.js';
+import { sessionArtifactKey, sessionPrefix, validateArtifactName } from '../../domain/artifact-key.js';
+import { DalstonError, notFound } from '../../domain/errors.js';
+import type { JsonObject } from '../../domain/json.js';
+import { jsonObjectSchema, jsonValueSchema } from '../../domain/schemas.js';
+import { type LiveSession, SESSION_STATUSES, type SessionRecord } from '../../domain/session.js';
+import type { ArtifactBody, ArtifactStore, PutResult } from '../../ports/artifact-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { IdGenerator } from '../../ports/id-generator.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { SessionArchive } from '../../ports/session-archive.js';
+import type { SessionPatch, SessionStore } from '../../ports/session-store.js';
+import type { TenantStore } from '../../ports/tenant-store.js';
+import { TOKENS } from '../../tokens.js';
+import { sessionSlotKey } from '../engine/keys.js';
+import { EventPublisher } from '../engine/publisher.js';
+import { attempt, parseInput } from '../engine/result.js';
+import { activeTenant } from '../engine/tenant-guard.js';
+import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import { recordSessionEvent } from './session-events.js';
+
+const idSchema = z.string().min(1).max(64);
+const startSchema = z.strictObject({
+  tenantId: idSchema,
+  workerId: idSchema.optional(),
+  fields: z.record(z.string(), jsonValueSchema).default({}),
+  ttlMs: z.int().min(1).max(86_400_000).optional(),
+});
+const patchSchema = z.strictObject({
+  status: z.enum(SESSION_STATUSES).optional(),
+  workerId: idSchema.nullable().optional(),
+  fields: z.record(z.string(), jsonValueSchema).optional(),
+});
+const endSchema = z.strictObject({
+  status: z.enum(['completed', 'interrupted', 'error']).default('completed'),
+  stats: jsonObjectSchema.default({}),
+  error: z.string().max(2000).nullable().default(null),
+});
+
+export type EndSessionInput = {
+  status?: 'completed' | 'interrupted' | 'error';
+  stats?: JsonObject;
+  error?: string | null;
+};
+
+export class SessionsService {
+  static readonly inject = [
+    TOKENS.sessionStore,
+    TOKENS.sessionArchive,
+    TOKENS.tenantStore,
+    TOKENS.jobStore,
+    TOKENS.artifactStore,
+    TOKENS.clock,
+    TOKENS.ids,
+    TOKENS.config,
+    TOKENS.logger,
+    RateLimitsService,
+    EventPublisher,
+  ] as const;
+
+  constructor(
+    private readonly live: SessionStore,
+    private readonly archive: SessionArchive,
+    private readonly tenants: TenantStore,
+    private readonly jobStore: JobStore,
+    private readonly artifacts: ArtifactStore,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly config: DalstonConfig,
+    private readonly logger: Logger,
+    private readonly rateLimits: RateLimitsService,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  /** Opens a session: takes a tenant slot, opens the archive record, creates the live state. */
+  start(input: {
+    tenantId: string;
+    workerId?: string;
+    fields?: Record<string, unknown>;
+    ttlMs?: number;
+  }): ResultAsync<LiveSession, DalstonError> {
+    const parsed = parseInput(startSchema, input);
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const req = parsed.value;
+    const id = this.ids.next('ses');
+    return attempt(() => activeTenant(this.tenants, req.tenantId))
+      .andThen((tenant) => this.admit(tenant.id, id, tenant.limits.concurrentSessions))
+      .andThen(() => attempt(() => this.open(id, req)));
+  }
+
+  /** Renews the live state's TTL and the slot. NOT_FOUND when the session expired or ended. */
+  keepalive(
+    tenantId: string,
+    sessionId: string,
+    options: { ttlMs?: number } = {},
+  ): ResultAsync<void, DalstonError> {
+    const ttlMs = options.ttlMs ?? this.config.sessionTtlMs;
+    return attempt(() => this.live.touch(tenantId, sessionId, ttlMs))
+      .andThen((ok) => (ok ? okAsync(undefined) : errAsync(notFound('session', sessionId))))
+      .andThen(() => this.rateLimits.refreshSlot(sessionSlotKey(tenantId), sessionId).map(() => undefined));
+  }
+
+  /** The live state; NOT_FOUND when expired or ended (see `archived` for the record). */
+  get(tenantId: string, sessionId: string): ResultAsync<LiveSession, DalstonError> {
+    return attempt(() => this.live.get(tenantId, sessionId)).andThen((s) =>
+      s ? okAsync(s) : errAsync(notFound('session', sessionId)),
+    );
+  }
+
+  /** The durable record (also after the session ended). */
+  archived(tenantId: string, sessionId: string): ResultAsync<SessionRecord, DalstonError> {
+    return attempt(() => this.archive.get(tenantId, sessionId)).andThen((r) =>
+      r ? okAsync(r) : errAsync(notFound('session', sessionId)),
+    );
+  }
+
+  /** Patches fields (and renews the TTL); CONFLICT when `expectedVersion` is not the stored version. */
+  update(
+    tenantId: string,
+    sessionId: string,
+    patch: SessionPatch,
+    options: { expectedVersion?: number; ttlMs?: number } = {},
+  ): ResultAsync<LiveSession, DalstonError> {
+    const parsed = parseInput(patchSchema, patch, 'patch');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const at = this.clock.now();
+    const opts = { at, ttlMs: options.ttlMs ?? this.config.sessionTtlMs, ...pickVersion(options) };
+    return attempt(() => this.live.patch(tenantId, sessionId, parsed.value as SessionPatch, opts)).andThen(
+      (r) => {
+        if (r.ok) return okAsync(r.session);
+        if (r.reason === 'not_found') return errAsync(notFound('session', sessionId));
+        return errAsync(
+          new DalstonError('CONFLICT', `session ${sessionId} is at version ${r.currentVersion}`, {
+            details: { currentVersion: r.currentVersion },
+          }),
+        );
+      },
+    );
+  }
+
+  /** Stores a recording (streamed) as `tenants/{t}/sessions/{s}/{name}`; listed in the record at the end. */
+  record(
+    tenantId: string,
+    sessionId: string,
+    name: string,
+    body: ArtifactBody,
+    options: { contentType?: string } = {},
+  ): ResultAsync<PutResult, DalstonError> {
+    const valid = validateArtifactName(name);
+    if (valid.isErr()) return errAsync(valid.error);
+    return this.archived(tenantId, sessionId)
+      .andThen((r) =>
+        r.status === 'active'
+          ? okAsync(r)
+          : errAsync(new DalstonError('INVALID_TRANSITION', `session ${sessionId} ended`)),
+      )
+      .andThen(() =>
+        attempt(() => this.artifacts.put(sessionArtifactKey(tenantId, sessionId, name), body, options)),
+      );
+  }
+
+  /** Ends the session: closes the record (first close wins), deletes the live state, frees the slot. */
+  end(
+    tenantId: string,
+    sessionId: string,
+    input: EndSessionInput = {},
+  ): ResultAsync<SessionRecord, DalstonError> {
+    const parsed = parseInput(endSchema, input);
+    if (parsed.isErr()) return errAsync(parsed.error);
+    return attempt(() => this.close(tenantId, sessionId, parsed.value));
+  }
+
+  private admit(
+    tenantId: string,
+    sessionId: string,
+    override: number | undefined,
+  ): ResultAsync<void, DalstonError> {
+    const limit = override ?? this.config.limits.concurrentSessions;
+    const failure = this.config.rateLimitFailure.concurrentSessions ?? this.config.rateLimitFailure.default;
+    const ttlMs = this.config.sessionTtlMs * 2;
+    return this.rateLimits
+      .acquireSlot(sessionSlotKey(tenantId), sessionId, limit, { failure, ttlMs })
+      .andThen((slot) =>
+        slot.acquired
+          ? okAsync(undefined)
+          : errAsync(
+              new DalstonError(
+                'RATE_LIMITED',
+                `tenant ${tenantId} has ${slot.count} of ${limit} live sessions`,
+                {
+                  retryAfterMs: 1000,
+                  details: { limit, count: slot.count },
+                },
+              ),
+            ),
+      );
+  }
+
+  private async open(id: string, req: z.output<typeof startSchema>): Promise<LiveSession> {
+    const now = this.clock.now();
+    const ttlMs = req.ttlMs ?? this.config.sessionTtlMs;
+    const workerId = req.workerId ?? null;
+    const base = { id, tenantId: req.tenantId, status: 'active' as const, workerId };
+    try {
+      await this.archive.open({
+        ...base,
+        startedAt: now,
+        endedAt: null,
+        stats: {},
+        artifacts: {},
+        error: null,
+      });
+      const live: LiveSession = {
+        ...base,
+        fields: req.fields,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: now + ttlMs,
+      };
+      if (!(await this.live.create(live, ttlMs))) throw new DalstonError('CONFLICT', `session ${id} exists`);
+      await recordSessionEvent(this.eventDeps(), 'session.started', req.tenantId, id, now, { workerId });
+      return (await this.live.get(req.tenantId, id)) ?? live;
+    } catch (e) {
+      await this.archive
+        .close(req.tenantId, id, {
+          status: 'error',
+          endedAt: now,
+          stats: {},
+          artifacts: {},
+          error: 'start failed',
+        })
+        .catch(() => null);
+      await this.rateLimits.releaseSlot(sessionSlotKey(req.tenantId), id);
+      throw e;
+    }
+  }
+
+  private async close(
+    tenantId: string,
+    sessionId: string,
+    end: z.output<typeof endSchema>,
+  ): Promise<SessionRecord> {
+    const now = this.clock.now();
+    const artifacts = await this.recordedArtifacts(tenantId, sessionId);
+    const closed = await this.archive.close(tenantId, sessionId, { ...end, endedAt: now, artifacts });
+    const record = closed ?? (await this.archive.get(tenantId, sessionId));
+    if (!record) throw notFound('session', sessionId);
+    await this.live.delete(tenantId, sessionId);
+    await this.rateLimits.releaseSlot(sessionSlotKey(tenantId), sessionId);
+    if (closed) {
+      const type = end.status === 'interrupted' ? 'session.interrupted' : 'session.ended';
+      await recordSessionEvent(this.eventDeps(), type, tenantId, sessionId, now, { status: end.status });
+    }
+    return record;
+  }
+
+  /** Recordings by name, read from the artifact store (works whichever process recorded them). */
+  async recordedArtifacts(tenantId: string, sessionId: string): Promise<Record<string, string>> {
+    const prefix = sessionPrefix(tenantId, sessionId);
+    const out: Record<string, string> = {};
+    let cursor: string | null = null;
+    do {
+      const page = await this.artifacts.list(prefix, { limit: 1000, cursor });
+      for (const item of page.items) out[item.key.slice(prefix.length)] = item.uri;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+
+  private eventDeps() {
+    return { jobStore: this.jobStore, publisher: this.publisher, logger: this.logger };
+  }
+}
+
+const pickVersion = (o: { expectedVersion?: number }) =>
+  o.expectedVersion === undefined ? {} : { expectedVersion: o.expectedVersion };
