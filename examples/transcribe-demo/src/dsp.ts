@@ -195,15 +195,15 @@ export function framePitch(
   for (let i = 0; i < length; i++) energy0 += samples[start + i]! ** 2;
   if (energy0 === 0) return null;
   let best = 0;
+  // Energy of the lagged window, slid along instead of recomputed per lag.
+  let energyLag = 0;
+  for (let i = 0; i < length; i++) energyLag += samples[start + minLag + i]! ** 2;
   for (let lag = minLag; lag <= maxLag; lag++) {
     let sum = 0;
-    let energyLag = 0;
-    for (let i = 0; i < length; i++) {
-      sum += samples[start + i]! * samples[start + i + lag]!;
-      energyLag += samples[start + i + lag]! ** 2;
-    }
+    for (let i = 0; i < length; i++) sum += samples[start + i]! * samples[start + i + lag]!;
     corr[lag] = sum / Math.sqrt(energy0 * energyLag + 1e-12);
     best = Math.max(best, corr[lag]!);
+    energyLag += samples[start + lag + length]! ** 2 - samples[start + lag]! ** 2;
   }
   if (best < voicing) return null;
   for (let lag = minLag + 1; lag < maxLag; lag++) {
