@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `dalston-pg migrate --url postgres://… [--schema dalston]`: applies pending migrations.
  * The URL may also come from DATABASE_URL. Exit code 0 on success, 1 on failure; the
