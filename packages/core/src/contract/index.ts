@@ -21,3 +21,4 @@ export { sessionArchiveContract } from './session-archive.js';
 export { liveSession, sessionStoreContract } from './session-store.js';
 export { tenantStoreContract } from './tenant-store.js';
 export * from './work-queue.js';
+export * from './engine.js';

@@ -1,11 +1,6 @@
 /** A whole engine on the memory set with a manual clock, for service tests. */
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { ManualClock, timeOrderedIds } from '@dalston/core';
-import { MemoryArtifactStore } from '../../../adapter-memory/src/artifact-store.js';
-import { MemoryEventBus } from '../../../adapter-memory/src/event-bus.js';
-import { MemoryRateLimitStore } from '../../../adapter-memory/src/rate-limit-store.js';
-import { MemorySessionStore } from '../../../adapter-memory/src/session-store.js';
-import { MemoryWorkQueue } from '../../../adapter-memory/src/work-queue.js';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';
 import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
