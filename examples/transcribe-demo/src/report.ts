@@ -54,6 +54,8 @@ export function describeEvent(event: DalstonEvent): string {
       return `FAILED (${str(p.errorCode)})`;
     case 'task.retrying':
       return `retrying in ${str(p.delayMs)} ms: ${str(p.reason)}${p.errorCode ? ` (${str(p.errorCode)})` : ''}`;
+    case 'job.failed':
+      return `job FAILED${p.stage ? ` in ${str(p.stage)}` : ''}${p.errorCode ? ` (${str(p.errorCode)})` : ''}`;
     case 'task.skipped':
       return `skipped: optional stage gave up (${str(p.errorCode)})`;
     default: {

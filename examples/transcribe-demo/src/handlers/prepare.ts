@@ -59,7 +59,7 @@ export const prepare: TaskHandler = async (ctx) => {
   const uri = ctx.artifacts.inputUri;
   if (!uri) throw new TaskFailure('the job has no input audio', { retryable: false, code: 'INVALID_AUDIO' });
   const bytes = await readAll(await ctx.artifacts.get(uri));
-  await checkpoint(ctx, { pct: 20, note: `read ${bytes.length} bytes` });
+  await checkpoint(ctx, { pct: 20, note: `read ${bytes.length.toLocaleString('en-US')} bytes` });
   const audio = prepareAudio(bytes);
   await checkpoint(ctx, {
     pct: 60,
@@ -69,7 +69,7 @@ export const prepare: TaskHandler = async (ctx) => {
     contentType: 'application/octet-stream',
     metadata: { encoding: 'f32le', 'sample-rate': String(audio.sampleRate) },
   });
-  await checkpoint(ctx, { pct: 100, note: `wrote prepared.pcm (${put.size} bytes)` });
+  await checkpoint(ctx, { pct: 100, note: `wrote prepared.pcm (${put.size.toLocaleString('en-US')} bytes)` });
   const output: PrepareOutput = {
     uri: put.uri,
     sampleRate: audio.sampleRate,
