@@ -1,6 +1,6 @@
 /** A whole engine on the memory set with a manual clock, for service tests. */
 import { memoryAdapters } from '@dalston/adapter-memory';
-import { ManualClock, timeOrderedIds } from '@dalston/core';
+import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';
 import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
@@ -25,10 +25,17 @@ export const diamond: Pipeline = {
 };
 
 export async function harness(
-  options: { pipeline?: Pipeline; config?: DalstonConfigInput; tenantLimits?: Record<string, unknown> } = {},
+  options: {
+    pipeline?: Pipeline;
+    config?: DalstonConfigInput;
+    tenantLimits?: Record<string, unknown>;
+    /** Replaces some adapters (e.g. with `breakable` wrappers). */
+    wrap?: (adapters: DalstonAdapters) => DalstonAdapters;
+  } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
-  const adapters: DalstonAdapters = memoryAdapters({ clock });
+  const base: DalstonAdapters = memoryAdapters({ clock });
+  const adapters = options.wrap ? options.wrap(base) : base;
   const dalston = createDalston({
     adapters,
     pipeline: options.pipeline ?? diamond,
@@ -54,4 +61,24 @@ export async function until(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+/** Wraps a port so every method rejects with STORE_UNAVAILABLE while `switch.down` is true. */
+export function breakable<T extends object>(
+  port: T,
+  store: StoreName,
+): { port: T; switch: { down: boolean } } {
+  const sw = { down: false };
+  const proxy = new Proxy(port, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (sw.down)
+          return Promise.reject(storeUnavailable(store, String(prop), new Error('connection refused')));
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { port: proxy, switch: sw };
 }

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { harness } from './harness.js';
+
+describe('apiKeys', () => {
+  it('creates a key shown once, verifies it, and refuses revoked, expired and malformed keys alike', async () => {
+    const h = await harness();
+    const { key, record } = (
+      await h.dalston.apiKeys.create({
+        tenantId: h.tenantId,
+        name: 'ci',
+        scopes: ['jobs:read'],
+        expiresAt: h.clock.now() + 60_000,
+      })
+    )._unsafeUnwrap();
+    expect(key).toMatch(/^dk_/);
+    expect(record).not.toHaveProperty('hash');
+    expect((await h.dalston.apiKeys.verify(key))._unsafeUnwrap()).toEqual({
+      tenantId: h.tenantId,
+      keyId: record.id,
+      scopes: ['jobs:read'],
+    });
+    const generic = (r: { _unsafeUnwrapErr(): { code: string; message: string } }) => r._unsafeUnwrapErr();
+    const malformed = generic(await h.dalston.apiKeys.verify('nope'));
+    const wrong = generic(
+      await h.dalston.apiKeys.verify(`${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`),
+    );
+    await h.advance(61_000);
+    const expired = generic(await h.dalston.apiKeys.verify(key));
+    for (const e of [malformed, wrong, expired])
+      expect(e).toMatchObject({ code: 'UNAUTHORIZED', message: 'invalid API key' });
+
+    const second = (
+      await h.dalston.apiKeys.create({ tenantId: h.tenantId, name: 'b', scopes: ['admin'] })
+    )._unsafeUnwrap();
+    (await h.dalston.apiKeys.revoke(h.tenantId, second.record.id))._unsafeUnwrap();
+    expect(generic(await h.dalston.apiKeys.verify(second.key)).code).toBe('UNAUTHORIZED');
+    expect((await h.dalston.apiKeys.revoke('other', second.record.id))._unsafeUnwrapErr().code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await h.dalston.apiKeys.list(h.tenantId))._unsafeUnwrap()).toHaveLength(2);
+  });
+
+  it('records lastUsedAt at most once per throttle interval', async () => {
+    const h = await harness({ config: { lastUsedThrottleMs: 60_000 } });
+    const { key, record } = (
+      await h.dalston.apiKeys.create({ tenantId: h.tenantId, name: 'k', scopes: ['jobs:write'] })
+    )._unsafeUnwrap();
+    await h.dalston.apiKeys.verify(key);
+    await h.advance(0);
+    const first = (await h.adapters.apiKeyStore.get(h.tenantId, record.id))!.lastUsedAt;
+    expect(first).toBe(h.clock.now());
+    await h.advance(1000);
+    await h.dalston.apiKeys.verify(key);
+    await h.advance(0);
+    expect((await h.adapters.apiKeyStore.get(h.tenantId, record.id))!.lastUsedAt).toBe(first);
+  });
+
+  it('validates create input by field', async () => {
+    const h = await harness();
+    const r = await h.dalston.apiKeys.create({ tenantId: h.tenantId, name: 'x', scopes: ['root' as never] });
+    expect(r._unsafeUnwrapErr()).toMatchObject({ code: 'VALIDATION_FAILED', field: 'scopes[0]' });
+  });
+});
+
+describe('tenants', () => {
+  it('creates, reads, updates limits and disables', async () => {
+    const h = await harness();
+    const t = (await h.dalston.tenants.create({ name: 'Beta' }))._unsafeUnwrap();
+    expect(t).toMatchObject({ name: 'Beta', disabled: false, limits: {} });
+    const updated = (await h.dalston.tenants.updateLimits(t.id, { concurrentJobs: 3 }))._unsafeUnwrap();
+    expect(updated.limits).toEqual({ concurrentJobs: 3 });
+    expect(
+      (await h.dalston.tenants.updateLimits(t.id, { concurrentJobs: -1 }))._unsafeUnwrapErr().field,
+    ).toBe('limits.concurrentJobs');
+    expect((await h.dalston.tenants.disable(t.id))._unsafeUnwrap().disabled).toBe(true);
+    expect((await h.dalston.tenants.get('missing'))._unsafeUnwrapErr().code).toBe('NOT_FOUND');
+    expect((await h.dalston.tenants.create({ id: t.id, name: 'dup' }))._unsafeUnwrapErr().code).toBe(
+      'CONFLICT',
+    );
+  });
+});
