@@ -67,7 +67,9 @@ export function engineRecoveryContract(name: string, factory: EngineFactory): vo
         const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
         const stale = await crashedWorker(run, q, 300);
         await run.time.advance(400);
-        expect((await run.dalston.maintenance.reconcile())._unsafeUnwrap().leasesExpired).toBe(1);
+        expect(
+          (await run.dalston.maintenance.reconcile())._unsafeUnwrap().leasesExpired,
+        ).toBeGreaterThanOrEqual(1);
         run.dalston.createWorker({ queues: [q], waitMs: 100, handler: () => 'fresh' });
         await run.waitFor(job.id, 'completed');
         const late = await run.adapters.jobStore.updateJob(
@@ -145,7 +147,8 @@ export function engineRecoveryContract(name: string, factory: EngineFactory): vo
         expect((await run.adapters.workQueue.stats(q)).ready).toBe(0);
         run.dalston.createWorker({ queues: [q], concurrency: 2, waitMs: 100, handler: (c) => c.task.stage });
         const counts = (await run.dalston.maintenance.reconcile())._unsafeUnwrap();
-        expect(counts.requeued).toBe(3);
+        // At least ours: on a shared store, other tests' leftovers may be requeued by the same pass.
+        expect(counts.requeued).toBeGreaterThanOrEqual(3);
         for (const job of jobs) await run.waitFor(job.id, 'completed');
       });
     });
