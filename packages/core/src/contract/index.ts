@@ -13,6 +13,7 @@ export {
   makeTenant,
   taskWrite,
 } from './builders.js';
+export * from './engine.js';
 export { busEvent, eventBusContract } from './event-bus.js';
 export * from './fixture.js';
 export { jobStoreContract } from './job-store.js';
@@ -21,4 +22,3 @@ export { sessionArchiveContract } from './session-archive.js';
 export { liveSession, sessionStoreContract } from './session-store.js';
 export { tenantStoreContract } from './tenant-store.js';
 export * from './work-queue.js';
-export * from './engine.js';
