@@ -1,0 +1,16 @@
+/** Gives each request an id (`X-Request-Id`, echoed back) and a logger carrying it. */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@dalston/core';
+import type { RequestHandler } from 'express';
+
+const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && SAFE_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    req.log = logger.child({ requestId: id });
+    next();
+  };
+}
