@@ -6,6 +6,9 @@
 import 'reflect-metadata';
 import { type BenchOptions, parseOptions, type SuiteName } from './lib/options.js';
 import { rows, table, writeJson } from './lib/report.js';
+import { artifactsSuite } from './suites/artifacts.js';
+import { flowSuite } from './suites/flow.js';
+import { memorySuite } from './suites/memory.js';
 import { queueSuite } from './suites/queue.js';
 import { rateSuite } from './suites/rate.js';
 
@@ -14,9 +17,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const suites: Record<SuiteName, (o: BenchOptions) => Promise<void>> = {
   queue: queueSuite,
   rate: rateSuite,
-  artifacts: async () => {},
-  flow: async () => {},
-  memory: async () => {},
+  artifacts: artifactsSuite,
+  flow: flowSuite,
+  memory: memorySuite,
 };
 
 async function main(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Result rows and the printed table. Each row compares a Dalston figure with a baseline
- * measured in the same run; `ratio` is dalston / baseline (or baseline / dalston for
- * lower-is-better figures, so a ratio above 1 always means Dalston is ahead), and
- * `target` is the ratio the issue asks for.
+ * measured in the same run; `ratio` is always dalston / baseline. For higher-is-better
+ * figures (throughput) the target is a minimum ratio, for lower-is-better ones (latency,
+ * memory) a maximum.
  */
 import { writeFileSync } from 'node:fs';
 
@@ -16,7 +16,7 @@ export interface Row {
   unit: string;
   /** true: higher is better (throughput); false: lower is better (latency, memory). */
   higherIsBetter: boolean;
-  /** Minimum ratio for the target, or null for an informational row. */
+  /** The ratio the issue asks for (a minimum, or a maximum when lower is better); null: informational. */
   target: number | null;
   /** Optional extra text (e.g. exactness counts). */
   note?: string;
@@ -36,14 +36,13 @@ export function add(row: Row): Row {
 }
 
 export function ratioOf(row: Row): number {
-  if (row.higherIsBetter) return row.base === 0 ? Number.POSITIVE_INFINITY : row.dalston / row.base;
-  return row.dalston === 0 ? Number.POSITIVE_INFINITY : row.base / row.dalston;
+  return row.base === 0 ? Number.POSITIVE_INFINITY : row.dalston / row.base;
 }
 
 export function metOf(row: Row): boolean | null {
   if (row.metOverride !== undefined) return row.metOverride;
   if (row.target === null) return null;
-  return ratioOf(row) >= row.target;
+  return row.higherIsBetter ? ratioOf(row) >= row.target : ratioOf(row) <= row.target;
 }
 
 const num = (v: number, unit: string): string => {
@@ -62,7 +61,7 @@ function format(row: Row) {
     base: num(row.base, row.unit),
     baseline: row.baseline,
     ratio: `${ratio.toFixed(2)}x`,
-    target: row.target === null ? '-' : `>= ${row.target}x`,
+    target: row.target === null ? '-' : `${row.higherIsBetter ? '>=' : '<='} ${row.target}x`,
     met: met === null ? 'info' : met ? 'yes' : 'NO',
     note: row.note ?? '',
   };

@@ -60,21 +60,21 @@ export async function dalstonQueueLatency(queue: WorkQueue, samples: number): Pr
   const stop = new AbortController();
   const out: number[] = [];
   let t0 = 0;
-  let started: (() => void) | null = null;
+  const waiter: { started: () => void } = { started: () => {} };
   const loop = (async () => {
     while (!stop.signal.aborted) {
       const lease = await queue.lease([name], { leaseMs: 60_000, waitMs: 5_000, signal: stop.signal });
       if (!lease) continue;
       out.push(now() - t0);
       await queue.ack(name, lease.message.id, lease.token);
-      started?.();
+      waiter.started();
     }
   })();
   await sleep(50);
   for (let i = 0; i < samples; i++) {
     await sleep(IDLE_MS);
     const done = new Promise<void>((r) => {
-      started = r;
+      waiter.started = r;
     });
     t0 = now();
     await queue.enqueue([message(name, i)]);
