@@ -120,7 +120,7 @@ async function uploadStream(req: UploadRequest, source: Readable): Promise<Uploa
     const rest = resume(head.chunks, chunks, counter, req, (e) => {
       rootCause ??= e;
     });
-    const etag = await putMultipart(req, Readable.from(rest));
+    const etag = await putMultipart(req, Readable.from(rest, { objectMode: true, highWaterMark: 1 }));
     return { size: counter.bytes, etag };
   } catch (e) {
     throw rootCause ?? e;

@@ -76,18 +76,25 @@ export async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
-/** Samples the process RSS every `everyMs` until stopped; returns the baseline and the peak. */
+/**
+ * Samples the process memory every `everyMs` until stopped; returns the RSS baseline and
+ * peak, and the peak of `arrayBuffers` (Buffer memory not yet collected).
+ */
 export function sampleRss(everyMs = 10) {
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, everyMs);
+  let peakBuffers = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+  };
+  const timer = setInterval(sample, everyMs);
   return {
     stop() {
       clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return { baseline, peak, growth: peak - baseline };
+      sample();
+      return { baseline, peak, growth: peak - baseline, peakBuffers };
     },
   };
 }
