@@ -1,6 +1,7 @@
 /** The published contract suites on a single Redis (DALSTON_TEST_REDIS_URL or a container). */
 import { afterAll, beforeAll } from 'vitest';
 import { redisContractSuites } from './contract-suites.js';
+import { engineFlow } from './engine-flow.js';
 import { singleRedis } from './support.js';
 
 const target = singleRedis();
@@ -8,3 +9,4 @@ beforeAll(() => target.start());
 afterAll(() => target.stop());
 
 redisContractSuites(target);
+engineFlow(target);

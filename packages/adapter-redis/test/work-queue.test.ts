@@ -125,7 +125,7 @@ describe('RedisWorkQueue (raw Redis checks)', () => {
   it('200 concurrent blocking leases on 100 messages: each message to exactly one caller', async () => {
     const q = qname();
     const msgs = Array.from({ length: 100 }, () => message(q));
-    const waiting = Array.from({ length: 200 }, () => queue.lease([q], { leaseMs: 60_000, waitMs: 1500 }));
+    const waiting = Array.from({ length: 200 }, () => queue.lease([q], { leaseMs: 60_000, waitMs: 800 }));
     await new Promise((r) => setTimeout(r, 100));
     await queue.enqueue(msgs);
     const leases = (await Promise.all(waiting)).filter((l) => l !== null);
