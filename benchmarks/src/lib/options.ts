@@ -58,6 +58,7 @@ const USAGE = `usage: npm run bench [-- options]
   --suite <name>[,<name>]  one or more of ${SUITES.join(', ')} (default: all); repeatable
   --quick                  smaller counts (about 2 minutes in all)
   --repeat <n>             repetitions per throughput figure, best reported (default 3, quick 1)
+  --flow-jobs <n>          jobs per whole-flow run (default 2000, quick 200)
   --json <file>            also write the results as JSON
 environment: DALSTON_BENCH_REDIS_URL (default redis://127.0.0.1:6379),
              DALSTON_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)`;
@@ -67,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   let quick = false;
   let repeat: number | null = null;
   let jsonOut: string | null = null;
+  let flowJobs: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -83,6 +85,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     } else if (arg === '--repeat') {
       repeat = Number(value());
       if (!Number.isInteger(repeat) || repeat < 1) fail('--repeat must be an integer >= 1');
+    } else if (arg === '--flow-jobs') {
+      flowJobs = Number(value());
+      if (!Number.isInteger(flowJobs) || flowJobs < 1) fail('--flow-jobs must be an integer >= 1');
     } else if (arg === '--json') jsonOut = value();
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -95,7 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     repeat: repeat ?? (quick ? 1 : 3),
     redisUrl: process.env.DALSTON_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     databaseUrl: process.env.DALSTON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    counts: quick ? QUICK : FULL,
+    counts: { ...(quick ? QUICK : FULL), ...(flowJobs ? { flowJobs } : {}) },
     jsonOut,
   };
 }
