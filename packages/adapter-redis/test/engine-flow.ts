@@ -2,10 +2,11 @@
  * Whole-engine flow with the Redis set for WorkQueue, SessionStore, RateLimitStore and
  * EventBus and the memory set for the other ports: jobs with a diamond DAG run to
  * completion through Redis, and the queues are empty afterwards.
- * (Stands in until core publishes a flow contract suite.)
+ * Also runs core's published whole-engine flow suite (`engineContract`) on the same mix.
  */
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { createDalston, type Pipeline } from '@dalston/core';
+import { engineContract, realTime } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { redisAdapters } from '../src/index.js';
 import { deletePrefix, keysOf, randomPrefix, type TestTarget, waitFor } from './support.js';
@@ -20,6 +21,19 @@ const diamond: Pipeline = {
 };
 
 export function engineFlow(target: TestTarget): void {
+  engineContract(`${target.name} + memory`, async () => {
+    const prefix = randomPrefix('engine');
+    const { workQueue, sessionStore, rateLimitStore, eventBus } = redisAdapters({
+      client: target.client(),
+      prefix,
+    });
+    return {
+      adapters: { ...memoryAdapters(), workQueue, sessionStore, rateLimitStore, eventBus },
+      time: realTime,
+      cleanup: () => deletePrefix(target.client(), prefix),
+    };
+  });
+
   describe(`${target.name}: whole-engine flow (Redis ports + memory set)`, () => {
     it('runs diamond DAG jobs to completion through Redis; nothing is left queued', async () => {
       const prefix = randomPrefix('flow');

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type EngineFactory, randomName, withEngine } from './engine.harness.js';
+import { eventually } from './harness.js';
 
 export function engineLimitsContract(name: string, factory: EngineFactory): void {
   describe(`${name}: engine limits and sessions`, () => {
@@ -28,7 +29,10 @@ export function engineLimitsContract(name: string, factory: EngineFactory): void
         run.dalston.createWorker({ queues: [q], concurrency: 2, waitMs: 100, handler: () => null });
         await run.waitFor(ok[1]!.id, 'completed');
         await run.waitFor(third.id, 'completed');
-        expect(await run.adapters.rateLimitStore.holders(`tenant:${run.tenantId}:jobs`)).toEqual([]);
+        // The slot is given back right after the terminal commit the wait above observed.
+        await eventually(run.time, async () => {
+          expect(await run.adapters.rateLimitStore.holders(`tenant:${run.tenantId}:jobs`)).toEqual([]);
+        });
       });
     });
 
