@@ -4,7 +4,7 @@
  * Capabilities are data (`presign`, `abortStaleUploads`), set from the options.
  */
 
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -92,7 +92,7 @@ export class S3ArtifactStore implements ArtifactStore {
           new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, ...(range ? { Range: range } : {}) }),
         );
         const info = this.infoFrom(key, out, totalSize(out.ContentRange) ?? out.ContentLength ?? 0);
-        return { info, body: out.Body as Readable };
+        return { info, body: mapStreamErrors(out.Body as Readable, key) };
       },
       key,
     );
@@ -229,6 +229,20 @@ export class S3ArtifactStore implements ArtifactStore {
       lastModified: out.LastModified?.getTime() ?? 0,
     };
   }
+}
+
+/**
+ * The response body, with a failure while streaming (connection reset, server gone)
+ * reported as a DalstonError like every other failure. Destroying the returned stream
+ * releases the connection.
+ */
+function mapStreamErrors(body: Readable, key: string): Readable {
+  const out = new PassThrough();
+  body.on('error', (e) => out.destroy(toArtifactError('get', e, key)));
+  out.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  return body.pipe(out);
 }
 
 /** The object's full size from a `Content-Range: bytes a-b/total` header. */

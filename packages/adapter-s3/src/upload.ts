@@ -96,7 +96,7 @@ async function uploadStream(req: UploadRequest, source: Readable): Promise<Uploa
   const counter = new ByteCounter();
   let rootCause: unknown;
   // Only the source's own errors are the caller's fault; teardown by the reader is not.
-  source.once('error', (e) => {
+  source.on('error', (e) => {
     rootCause ??= sourceFailed(e);
     counter.destroy(e);
   });
@@ -168,7 +168,12 @@ async function* resume(
 }
 
 async function putMultipart(req: UploadRequest, body: Readable): Promise<string> {
+  // Also stops an Upload whose body was fully read: CompleteMultipartUpload is not sent.
+  const abortController = new AbortController();
+  const onAbort = () => abortController.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
   const upload = new Upload({
+    abortController,
     client: req.client,
     params: {
       Bucket: req.bucket,
@@ -181,10 +186,14 @@ async function putMultipart(req: UploadRequest, body: Readable): Promise<string>
     queueSize: req.queueSize,
     leavePartsOnError: false,
   });
-  // When an abort arrives after the last part was read, CompleteMultipartUpload may already
-  // be on its way: the object is then whole and visible, and the put succeeds.
-  const out = await upload.done();
-  return unquote(out.ETag);
+  // An abort that arrives once CompleteMultipartUpload is on its way cannot stop it: the
+  // object is then whole and visible, and the put succeeds.
+  try {
+    const out = await upload.done();
+    return unquote(out.ETag);
+  } finally {
+    req.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 export function unquote(etag: string | undefined): string {

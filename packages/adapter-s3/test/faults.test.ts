@@ -81,6 +81,45 @@ describe('server killed mid-upload', () => {
   }, 60_000);
 });
 
+describe('server killed mid-download', () => {
+  it('the body stream fails with STORE_UNAVAILABLE', async () => {
+    const key = jobKey('download.bin');
+    await store().put(key, Buffer.alloc(24 * MiB, 5));
+    const { body } = await store().get(key);
+    let received = 0;
+    const failure = (async () => {
+      try {
+        for await (const chunk of body) {
+          received += chunk.length;
+          if (received >= MiB && server.pid !== undefined) await server.kill();
+        }
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    try {
+      const error = await expectCode(
+        failure.then((e) => Promise.reject(e)),
+        'STORE_UNAVAILABLE',
+      );
+      expect(error).toMatchObject({ store: 'artifactStore', operation: 'get' });
+      expect(received).toBeLessThan(24 * MiB);
+    } finally {
+      await server.restart();
+    }
+  }, 30_000);
+
+  it('destroying the body early releases it without an error', async () => {
+    const key = jobKey('partial.bin');
+    await store().put(key, Buffer.alloc(4 * MiB, 6));
+    const { body } = await store().get(key, { range: { start: 0 } });
+    for await (const _ of body) break;
+    expect(body.destroyed).toBe(true);
+    expect(await store().head(key)).not.toBeNull();
+  });
+});
+
 describe('failing and aborted bodies', () => {
   it.each([
     ['within the first part (single PutObject path)', 2 * MiB],
