@@ -130,6 +130,7 @@ export function receiveUpload<T>(
         );
       }
       body = new LimitedBody(limits.maxBytes, () => fail(tooLarge(limits.maxBytes)), requestDone);
+      body.on('error', () => undefined); // the consumer (the artifact upload) sees it; `fail` reports it
       file.on('limit', () => fail(tooLarge(limits.maxBytes)));
       file.on('error', (e: Error) => fail(malformed(e.message)));
       file.pipe(body);
