@@ -3,7 +3,8 @@
  *
  * - `DALSTON_TEST_S3_ENDPOINT` set (and `own` not asked for): use that server, with
  *   `DALSTON_TEST_S3_ACCESS_KEY_ID` / `DALSTON_TEST_S3_SECRET_ACCESS_KEY` (default `S3RVER`),
- *   `DALSTON_TEST_S3_REGION` (default `us-east-1`); a fresh bucket is created.
+ *   `DALSTON_TEST_S3_REGION` (default `us-east-1`); a fresh bucket is created. Set
+ *   `DALSTON_TEST_S3_KIND=s3rver` when that server is an s3rver (tests then declare its limits).
  * - Otherwise s3rver runs as a child process (`node --openssl-legacy-provider .../s3rver.js`)
  *   on a free loopback port with a temporary directory, so `pid` is the server's own and a
  *   fault test can kill and restart it without disturbing anyone else.
@@ -84,7 +85,7 @@ async function externalServer(endpoint: string, bucket: string): Promise<S3Serve
     bucket,
     region,
     credentials,
-    isS3rver: false,
+    isS3rver: process.env.DALSTON_TEST_S3_KIND === 's3rver',
     client,
     pid: undefined,
     kill: unsupported,
