@@ -251,10 +251,10 @@ describe('delete, deletePrefix and list', () => {
   it('deletePrefix removes more than one batch of 1,000 keys', async () => {
     const job = `tenants/t-${rand()}/jobs/j-${rand()}/`;
     const keys = Array.from({ length: 1_001 }, (_, i) => `${job}output/o-${i}`);
-    for (let i = 0; i < keys.length; i += 50) {
+    for (let i = 0; i < keys.length; i += 100) {
       await Promise.all(
         keys
-          .slice(i, i + 50)
+          .slice(i, i + 100)
           .map((k) =>
             server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: prefix + k, Body: 'x' })),
           ),

@@ -59,7 +59,7 @@ describe('server killed mid-upload', () => {
       (e) => e,
     );
     // Kill the server once several parts have gone through the adapter.
-    while (body.sent() < 16 * MiB) await new Promise((r) => setTimeout(r, 5));
+    while (body.sent() < 11 * MiB) await new Promise((r) => setTimeout(r, 5));
     try {
       await server.kill();
       const error = await expectCode(
@@ -84,7 +84,7 @@ describe('server killed mid-upload', () => {
 describe('server killed mid-download', () => {
   it('the body stream fails with STORE_UNAVAILABLE', async () => {
     const key = jobKey('download.bin');
-    await store().put(key, Buffer.alloc(24 * MiB, 5));
+    await store().put(key, Buffer.alloc(16 * MiB, 5));
     const { body } = await store().get(key);
     let received = 0;
     const failure = (async () => {
@@ -104,7 +104,7 @@ describe('server killed mid-download', () => {
         'STORE_UNAVAILABLE',
       );
       expect(error).toMatchObject({ store: 'artifactStore', operation: 'get' });
-      expect(received).toBeLessThan(24 * MiB);
+      expect(received).toBeLessThan(16 * MiB);
     } finally {
       await server.restart();
     }
@@ -123,7 +123,7 @@ describe('server killed mid-download', () => {
 describe('failing and aborted bodies', () => {
   it.each([
     ['within the first part (single PutObject path)', 2 * MiB],
-    ['after several parts (multipart path)', 12 * MiB],
+    ['after a part (multipart path)', 7 * MiB],
   ])('a source that fails %s rejects the put and writes nothing', async (_, okBytes) => {
     const key = jobKey();
     const error = await expectCode(store().put(key, failingAfter(okBytes)), 'VALIDATION_FAILED');
@@ -136,7 +136,7 @@ describe('failing and aborted bodies', () => {
     let n = 0;
     const web = new ReadableStream<Uint8Array>({
       pull(c) {
-        if (n++ < 8) c.enqueue(new Uint8Array(MiB));
+        if (n++ < 7) c.enqueue(new Uint8Array(MiB));
         else c.error(new Error('upstream reset'));
       },
     });
@@ -150,7 +150,7 @@ describe('failing and aborted bodies', () => {
     const controller = new AbortController();
     const body = generatedBody(256 * MiB, 256 * 1024);
     const put = store().put(key, body.stream, { signal: controller.signal });
-    while (body.sent() < 12 * MiB) await new Promise((r) => setTimeout(r, 5));
+    while (body.sent() < 7 * MiB) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     await expectCode(put, 'CANCELLED');
     expect(body.stream.destroyed).toBe(true);
