@@ -4,6 +4,7 @@
  * one idle worker that is already waiting. The BullMQ counterparts do add -> process ->
  * complete on the same Redis with the same concurrency.
  */
+import { setMaxListeners } from 'node:events';
 import type { QueueMessage, WorkQueue } from '@dalston/core';
 import { Queue, Worker } from 'bullmq';
 import { now, perSecond, runTag, sleep, waitFor } from '../lib/stats.js';
@@ -33,6 +34,7 @@ export async function dalstonQueueThroughput(
 ): Promise<number> {
   const name = `tp-${runTag()}`;
   const stop = new AbortController();
+  setMaxListeners(concurrency + 10, stop.signal); // one abort listener per waiting lease loop
   let acked = 0;
   const loop = async () => {
     while (acked < tasks && !stop.signal.aborted) {
