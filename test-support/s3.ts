@@ -165,7 +165,11 @@ function spawnS3rver(dir: string, port: number): ChildProcess {
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4_000) stderr += d.toString();
   });
+  // Safety net: never leave a server behind when the test process exits without stop().
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   child.once('exit', (code) => {
+    process.removeListener('exit', killOnExit);
     if (code !== null && code !== 0) console.error(`s3rver exited with ${code}: ${stderr}`);
   });
   return child;
