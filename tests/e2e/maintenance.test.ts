@@ -1,0 +1,230 @@
+/**
+ * Maintenance and health on real servers, checked by reading the stores directly:
+ * - reconcile re-enqueues ready tasks Redis lost (idempotently), resets a tenant's job
+ *   slots to its non-terminal jobs, and closes session records whose live state expired;
+ * - retention: purge deletes every object of a job past retention and sets purgedAt
+ *   (the row stays); delete removes objects and rows; the orphan sweep removes objects
+ *   without a row only after the grace period;
+ * - health: ready with every store up, not ready while Redis, S3 or PostgreSQL is down,
+ *   ready again after a restart (no engine restart).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { postgresAdapters } from '@dalston/adapter-postgres';
+import { createDalston } from '@dalston/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type EngineTarget, newTarget } from '../../test-support/engine.js';
+import { testDatabase } from '../../test-support/postgres.js';
+import { freePort, startRedisServer, testRedisUrl } from '../../test-support/redis.js';
+import { type S3Server, startS3Server } from '../../test-support/s3.js';
+import { diamondPipeline, QUEUE_A } from '../../test-support/worker-process.js';
+import { E2E_CONFIG, type Host, hostEngine } from './support/host.js';
+
+let s3: S3Server;
+let servers: { databaseUrl: string; redisUrl: string; s3Endpoint: string; s3Bucket: string };
+const hosts: Host[] = [];
+beforeAll(async () => {
+  const [db, redisUrl] = await Promise.all([testDatabase(), testRedisUrl()]);
+  s3 = await startS3Server();
+  servers = { databaseUrl: db.url, redisUrl, s3Endpoint: s3.endpoint, s3Bucket: s3.bucket };
+});
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.close();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+async function host(label: string, target: EngineTarget = newTarget({ ...servers, label })): Promise<Host> {
+  const h = await hostEngine(target);
+  hosts.push(h);
+  return h;
+}
+
+const stageWorker = (h: Host) =>
+  h.dalston.createWorker({
+    queues: ['e2e-a', 'e2e-b'],
+    concurrency: 2,
+    waitMs: 100,
+    handler: async (ctx) => ({ uri: (await ctx.artifacts.put('out.json', ctx.task.stage)).uri }),
+  });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+describe('reconcile on real servers', () => {
+  it('re-enqueues ready tasks whose messages Redis lost, idempotently; the jobs then finish', {
+    timeout: 60_000,
+  }, async () => {
+    const h = await host('requeue');
+    const ids = await h.submit(3);
+    const raw = h.adapters.workQueue;
+    for (const { id } of (await h.inspect.tasks()).filter((t) => t.status === 'ready')) {
+      expect(await raw.remove(QUEUE_A, `${id}:1`)).toBe(true);
+    }
+    expect((await raw.stats(QUEUE_A)).ready).toBe(0);
+    expect((await h.dalston.maintenance.reconcile())._unsafeUnwrap().requeued).toBe(3);
+    expect((await raw.stats(QUEUE_A)).ready).toBe(3);
+    expect((await h.dalston.maintenance.reconcile())._unsafeUnwrap().requeued).toBe(0);
+    stageWorker(h);
+    await until(async () => (await h.inspect.jobs()).every((j) => j.status === 'completed'));
+    expect((await h.inspect.jobs()).map((j) => j.id).sort()).toEqual(ids.sort());
+  });
+
+  it("resets a tenant's job slots to its non-terminal jobs (stray holder dropped, wiped holders restored)", {
+    timeout: 60_000,
+  }, async () => {
+    const h = await host('slots');
+    const ids = await h.submit(2);
+    const key = `tenant:${h.tenantId}:jobs`;
+    await h.adapters.rateLimitStore.acquireSlot(key, 'job-that-never-existed', 100, 60_000);
+    expect(await h.inspect.slotHolders(h.tenantId)).toHaveLength(3);
+    (await h.dalston.maintenance.reconcile())._unsafeUnwrap();
+    expect((await h.inspect.slotHolders(h.tenantId)).sort()).toEqual([...ids].sort());
+    await h.adapters.rateLimitStore.resetSlots(key, [], 60_000);
+    (await h.dalston.maintenance.reconcile())._unsafeUnwrap();
+    expect((await h.inspect.slotHolders(h.tenantId)).sort()).toEqual([...ids].sort());
+  });
+
+  it('closes as interrupted a session record whose live state expired', { timeout: 30_000 }, async () => {
+    const h = await host('sessions');
+    const live = (await h.dalston.sessions.start({ tenantId: h.tenantId, ttlMs: 300 }))._unsafeUnwrap();
+    await until(async () => (await h.adapters.sessionStore.get(h.tenantId, live.id)) === null);
+    await sleep(1100); // past the sweeper's start grace
+    expect((await h.dalston.maintenance.sweepSessions())._unsafeUnwrap()).toBe(1);
+    const [row] = await h.inspect.sql<{ status: string }>(
+      `SELECT status FROM ${h.inspect.t('session_records')} WHERE id = $1`,
+      [live.id],
+    );
+    expect(row?.status).toBe('interrupted');
+  });
+});
+
+describe('retention and orphans on real servers', () => {
+  it('purge deletes every object of a job past retention, then sets purgedAt; the row stays', {
+    timeout: 60_000,
+  }, async () => {
+    const h = await host('purge');
+    const job = (
+      await h.dalston.jobs.submit({
+        tenantId: h.tenantId,
+        retentionDays: 0,
+        input: { name: 'in.wav', body: 'x' },
+      })
+    )._unsafeUnwrap();
+    stageWorker(h);
+    await until(async () => (await h.inspect.jobs())[0]?.status === 'completed');
+    expect(await h.inspect.objectKeys()).toHaveLength(5);
+    expect((await h.dalston.maintenance.purgeExpired())._unsafeUnwrap()).toBe(1);
+    expect(await h.inspect.objectKeys()).toEqual([]);
+    const [row] = await h.inspect.sql<{ purged_at: Date | null }>(
+      `SELECT purged_at FROM ${h.inspect.t('jobs')} WHERE id = $1`,
+      [job.id],
+    );
+    expect(row?.purged_at).toBeInstanceOf(Date);
+    expect((await h.dalston.maintenance.purgeExpired())._unsafeUnwrap()).toBe(0);
+  });
+
+  it('delete removes a terminal job’s objects and rows', { timeout: 60_000 }, async () => {
+    const h = await host('delete');
+    const job = (
+      await h.dalston.jobs.submit({ tenantId: h.tenantId, input: { name: 'in.wav', body: 'x' } })
+    )._unsafeUnwrap();
+    stageWorker(h);
+    await until(async () => (await h.inspect.jobs())[0]?.status === 'completed');
+    (await h.dalston.jobs.delete(h.tenantId, job.id))._unsafeUnwrap();
+    expect(await h.inspect.objectKeys()).toEqual([]);
+    for (const table of ['jobs', 'tasks', 'events']) {
+      expect(
+        await h.inspect.sql(
+          `SELECT 1 FROM ${h.inspect.t(table)} WHERE ${table === 'jobs' ? 'id' : 'job_id'} = $1`,
+          [job.id],
+        ),
+      ).toEqual([]);
+    }
+  });
+
+  it('the orphan sweep removes objects without a row only after the grace period, and keeps the rest', {
+    timeout: 30_000,
+  }, async () => {
+    const h = await host('orphans');
+    const job = (
+      await h.dalston.jobs.submit({ tenantId: h.tenantId, input: { name: 'in.wav', body: 'x' } })
+    )._unsafeUnwrap();
+    const orphan = `tenants/${h.tenantId}/jobs/job-gone/input/in.wav`;
+    await h.adapters.artifactStore.put(orphan, 'left by a crashed submit');
+    expect((await h.dalston.maintenance.sweepOrphans())._unsafeUnwrap().deleted).toBe(0);
+    expect((await h.dalston.maintenance.sweepOrphans({ graceMs: 0 }))._unsafeUnwrap().deleted).toBe(1);
+    expect(await h.inspect.objectKeys()).toEqual([`tenants/${h.tenantId}/jobs/${job.id}/input/in.wav`]);
+  });
+});
+
+describe('health on real servers', () => {
+  it('ready with every store up; not ready while Redis or S3 is down; ready again after restart', {
+    timeout: 90_000,
+  }, async () => {
+    const [redis, ownS3] = await Promise.all([startRedisServer(), startS3Server({ own: true })]);
+    try {
+      const h = await host(
+        'health',
+        newTarget({
+          ...servers,
+          label: 'health',
+          redisUrl: redis.url,
+          s3Endpoint: ownS3.endpoint,
+          s3Bucket: ownS3.bucket,
+        }),
+      );
+      const check = async () => (await h.dalston.health.check())._unsafeUnwrap();
+      const up = await check();
+      expect(up.ready).toBe(true);
+      for (const store of Object.values(up.stores)) expect(store.latencyMs).toBeGreaterThanOrEqual(0);
+      await redis.kill();
+      const noRedis = await check();
+      expect(noRedis.ready).toBe(false);
+      for (const port of ['workQueue', 'sessionStore', 'rateLimitStore', 'eventBus'] as const) {
+        expect(noRedis.stores[port]).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+      }
+      expect(noRedis.stores.jobStore.ok && noRedis.stores.artifactStore.ok).toBe(true);
+      await redis.restart();
+      await until(async () => (await check()).ready);
+      await ownS3.kill();
+      const noS3 = await check();
+      expect(noS3.ready).toBe(false);
+      expect(noS3.stores.artifactStore).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+      await ownS3.restart();
+      await until(async () => (await check()).ready);
+    } finally {
+      for (const h of hosts.splice(0)) await h.close();
+      await Promise.all([redis.stop(), ownS3.stop()]);
+    }
+  });
+
+  it('not ready while PostgreSQL does not answer', { timeout: 30_000 }, async () => {
+    const h = await host('health_pg');
+    const down = postgresAdapters({
+      connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/test`,
+      connectionTimeoutMillis: 500,
+    });
+    const { migrate: _m, close, ...stores } = down;
+    const dalston = createDalston({
+      adapters: { ...h.adapters, ...stores },
+      pipeline: diamondPipeline,
+      config: E2E_CONFIG,
+    });
+    try {
+      const report = (await dalston.health.check())._unsafeUnwrap();
+      expect(report.ready).toBe(false);
+      for (const port of ['jobStore', 'tenantStore', 'apiKeyStore', 'sessionArchive'] as const) {
+        expect(report.stores[port]).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+      }
+      expect(report.stores.workQueue.ok && report.stores.artifactStore.ok).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+});
