@@ -2,7 +2,7 @@
  * The whole engine with S3 for artifacts and the memory set for every other port: a job's
  * input streams to S3 at submit, a worker reads it and writes a task artifact, the job
  * completes, every URI resolves through a raw S3 read, and deleting the job empties its
- * prefix in the bucket. (Core publishes no flow contract suite yet; this is its stand-in.)
+ * prefix in the bucket, checked with raw S3 reads (core's flow suite runs in engine.contract.test.ts).
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { memoryAdapters } from '@dalston/adapter-memory';
