@@ -3,7 +3,6 @@
  * Redis + S3 when `DALSTON_DATABASE_URL`, `DALSTON_REDIS_URL` and `DALSTON_S3_BUCKET`
  * are set (all three, or none: a half-configured real set is refused at start).
  */
-import 'reflect-metadata';
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { postgresAdapters } from '@dalston/adapter-postgres';
 import { redisAdapters } from '@dalston/adapter-redis';
