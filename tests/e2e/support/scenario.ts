@@ -18,9 +18,7 @@ import {
   type WorkerPool,
   type WorkerSpec,
 } from '../../../test-support/worker-process.js';
-import { type Host, hostEngine } from './host.js';
-
-export { drain, waitForCompletedTasks } from './host.js';
+import { drain, type Host, hostEngine, waitForCompletedTasks } from './host.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -86,6 +84,26 @@ export async function startScenario(name: string, options: ScenarioOptions = {})
     throw e;
   }
   return scenario;
+}
+
+/**
+ * One fault test: start the scenario, submit `jobs` jobs, wait until `warm` tasks are done,
+ * run `fault`, then wait until every job is terminal. The scenario is kept in `holder`
+ * so an `afterEach` can stop it whatever happens.
+ */
+export async function runFault(
+  name: string,
+  holder: { current: Scenario | null },
+  fault: (s: Scenario) => Promise<void>,
+  options: ScenarioOptions & { jobs?: number; warm?: number; params?: (i: number) => JsonObject } = {},
+): Promise<{ s: Scenario; drainMs: number }> {
+  const s = await startScenario(name, options);
+  holder.current = s;
+  await submitLoad(s, options.jobs ?? 200, options.params);
+  await waitForCompletedTasks(s.host.inspect, options.warm ?? 150);
+  await fault(s);
+  const drainMs = await drain(s.host.inspect, 180_000);
+  return { s, drainMs };
 }
 
 /** Submits `count` jobs through the host engine (ids kept on the scenario). */
