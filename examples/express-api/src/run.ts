@@ -9,6 +9,7 @@ import { type Bootstrapped, bootstrapTenant } from './bootstrap.js';
 import type { AppOptions } from './config.js';
 import { buildEngine, type Engine } from './engine.js';
 import { createHandlers } from './handlers.js';
+import { unwrap } from './problem.js';
 
 export interface RunOptions {
   port?: number;
@@ -53,6 +54,9 @@ export async function startApi(options: RunOptions = {}): Promise<RunningApi> {
   });
   try {
     const worker = options.inlineWorker === false ? null : startWorker(engine, options.stageDelayMs ?? 200);
+    // The process that runs a worker also runs maintenance (reconcile, event relay, purge,
+    // sweeps); any number of processes may, each pass runs in one at a time.
+    if (worker) await unwrap(engine.dalston.maintenance.start({ intervalMs: 5_000 }));
     const tenant =
       options.bootstrapTenant === undefined
         ? engine.mode === 'memory'
@@ -84,6 +88,7 @@ export async function startApi(options: RunOptions = {}): Promise<RunningApi> {
             server.close(() => resolve());
             server.closeAllConnections();
           });
+          await engine.dalston.maintenance.stop();
           await engine.close();
         })();
         return closing;

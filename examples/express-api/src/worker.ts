@@ -20,7 +20,8 @@ if (engine.mode === 'memory') {
 }
 const worker = startWorker(engine, settings.stageDelayMs);
 // One process per deployment should also run maintenance; any number may: passes are exclusive.
-await engine.dalston.maintenance.start({ intervalMs: 5_000 });
+const started = await engine.dalston.maintenance.start({ intervalMs: 5_000 });
+if (started.isErr()) throw started.error;
 console.log(JSON.stringify({ worker: worker.id, queues: worker.queues, pid: process.pid }));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
