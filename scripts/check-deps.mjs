@@ -5,7 +5,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FORBIDDEN = [/^pg(\/|$)/, /^pg-/, /^ioredis(\/|$)/, /^redis(\/|$)/, /^@aws-sdk\//, /^@dalston\/adapter-/, /^@smithy\//];
+const FORBIDDEN = [
+  /^pg(\/|$)/,
+  /^pg-/,
+  /^ioredis(\/|$)/,
+  /^redis(\/|$)/,
+  /^@aws-sdk\//,
+  /^@dalston\/adapter-/,
+  /^@smithy\//,
+];
 const root = new URL('../packages/core/', import.meta.url).pathname;
 const problems = [];
 
