@@ -96,11 +96,34 @@ export class Database {
    * any other error rolls back and rejects (mapped). Nothing half-written survives.
    */
   async transaction<T>(store: StoreName, operation: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.transactionAfter(store, operation, () => [], fn);
+  }
+
+  /**
+   * Like `transaction`, but the opening round trip is `BEGIN; <statements>` sent as one
+   * simple query (no parameters: values must be inlined with `tx.escapeLiteral`). Each
+   * statement takes its own snapshot (READ COMMITTED), so a statement after a row lock sees
+   * everything committed before the lock was granted. `fn` gets the statements' results.
+   */
+  async transactionAfter<T>(
+    store: StoreName,
+    operation: string,
+    opening: (tx: Tx) => string[],
+    fn: (tx: Tx, opened: pg.QueryResult[]) => Promise<T>,
+  ): Promise<T> {
     return this.withClient(store, operation, async (client) => {
-      await client.query('BEGIN');
       let result: T;
       try {
-        result = await fn(client);
+        const statements = opening(client);
+        if (statements.length === 0) {
+          await client.query('BEGIN');
+          result = await fn(client, []);
+        } else {
+          const res = (await client.query(
+            ['BEGIN', ...statements].join(';\n'),
+          )) as unknown as pg.QueryResult[];
+          result = await fn(client, res.slice(1));
+        }
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
         if (e instanceof Rollback) return e.value as T;

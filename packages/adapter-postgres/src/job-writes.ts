@@ -151,18 +151,53 @@ function taskInsertValues(c: Ctx, job: Job, t: Task, i: number): unknown[] {
   ];
 }
 
+/** SQL types of the mutable task columns (the VALUES list of updateJob's batched write). */
+const TASK_TYPES: Record<(typeof TASK_MUTABLE)[number], string> = {
+  required: 'boolean',
+  status: 'text',
+  attempt: 'integer',
+  failures: 'integer',
+  lost_leases: 'integer',
+  max_attempts: 'integer',
+  timeout_ms: 'bigint',
+  backoff: 'jsonb',
+  priority: 'integer',
+  not_before: 'timestamptz',
+  input: 'jsonb',
+  output: 'jsonb',
+  error: 'jsonb',
+  lease_token: 'text',
+  lease_expires_at: 'timestamptz',
+  cancel_requested: 'boolean',
+  started_at: 'timestamptz',
+  finished_at: 'timestamptz',
+  version: 'integer',
+};
+
+/**
+ * Round trips: (1) `BEGIN; SELECT job FOR UPDATE; SELECT tasks` as one simple query — the
+ * tasks statement takes its snapshot after the row lock is granted, so it sees every
+ * update committed before; (2) one statement writing every changed task (compare-and-set
+ * per row, `UPDATE … FROM (VALUES …)`), the job (compare-and-set on status and version)
+ * and the events; (3) COMMIT, or ROLLBACK when a row count shows a lost race.
+ */
 export async function updateJob(
   db: Database,
   jobId: string,
   decide: (snapshot: JobSnapshot) => JobChange | null,
 ): Promise<UpdateJobResult> {
   const c: Ctx = { store: 'jobStore', operation: 'updateJob' };
-  return db.transaction('jobStore', 'updateJob', async (tx) => {
-    const found = await tx.query(`SELECT ${jobColumns()} FROM ${db.t('jobs')} j WHERE j.id = $1 FOR UPDATE`, [
-      jobId,
-    ]);
-    if (!found.rows[0]) throw new Rollback<UpdateJobResult>({ applied: false, reason: 'not_found' });
-    const before: JobSnapshot = { job: rowToJob(found.rows[0]), tasks: await loadTasks(db, tx, jobId) };
+  const opening = (tx: Tx) => {
+    const id = tx.escapeLiteral(jobId);
+    return [
+      `SELECT ${jobColumns()} FROM ${db.t('jobs')} j WHERE j.id = ${id} FOR UPDATE`,
+      `SELECT ${taskColumns(db.t('task_dependencies'))} FROM ${db.t('tasks')} t
+       WHERE t.job_id = ${id} ORDER BY t.position`,
+    ];
+  };
+  return db.transactionAfter('jobStore', 'updateJob', opening, async (tx, [found, tasks]) => {
+    if (!found?.rows[0]) throw new Rollback<UpdateJobResult>({ applied: false, reason: 'not_found' });
+    const before: JobSnapshot = { job: rowToJob(found.rows[0]), tasks: tasks!.rows.map(rowToTask) };
     let change: JobChange | null;
     try {
       change = decide(structuredClone(before));
@@ -174,33 +209,70 @@ export async function updateJob(
     }
     change = structuredClone(change);
     const conflict = new Rollback<UpdateJobResult>({ applied: false, reason: 'conflict' });
-    const taskSets = change.tasks.map((w, i) => taskMutableValues(c, `change.tasks.${i}.next`, w.next));
-    const jobSet = change.job ? jobMutableValues(c, 'change.job.next', change.job.next) : null;
-    for (const [i, w] of change.tasks.entries()) {
-      if (w.next.jobId !== jobId) throw conflict;
-      const n = TASK_MUTABLE.length;
-      const res = await tx.query(
-        `UPDATE ${db.t('tasks')} SET ${TASK_MUTABLE.map((col, k) => `${col} = ${param(k + 1, col, 'tasks')}`).join(', ')}
-         WHERE id = $${n + 1} AND job_id = $${n + 2} AND status = $${n + 3} AND attempt = $${n + 4}
-           AND lease_token IS NOT DISTINCT FROM $${n + 5}::text`,
-        [...taskSets[i]!, w.next.id, jobId, w.expected.status, w.expected.attempt, w.expected.leaseToken],
-      );
-      if (res.rowCount !== 1) throw conflict;
-    }
-    if (change.job && jobSet) {
-      const { expected, next } = change.job;
-      if (next.id !== jobId) throw conflict;
-      const n = JOB_MUTABLE.length;
-      const res = await tx.query(
-        `UPDATE ${db.t('jobs')} SET ${JOB_MUTABLE.map((col, k) => `${col} = ${param(k + 1, col, 'jobs')}`).join(', ')}
-         WHERE id = $${n + 1} AND status = $${n + 2} AND version = $${n + 3}`,
-        [...jobSet, jobId, expected.status, expected.version],
-      );
-      if (res.rowCount !== 1) throw conflict;
-    }
-    const events = await insertEvents(db, tx, c, change.events);
+    if (change.tasks.some((w) => w.next.jobId !== jobId)) throw conflict;
+    if (change.job && change.job.next.id !== jobId) throw conflict;
+    const write = changeStatement(db, c, jobId, change);
+    const { rows } = await tx.query<{ tasks: number; jobs: number; ids: string[] }>(write.text, write.values);
+    const r = rows[0]!;
+    if (r.tasks !== change.tasks.length || r.jobs !== (change.job ? 1 : 0)) throw conflict;
+    const ids = r.ids.map(Number).sort((a, b) => a - b);
+    const events = change.events.map((e, i) => ({ ...structuredClone(e), id: ids[i]! }));
     return { applied: true, snapshot: applyChange(before, change), events, change };
   });
+}
+
+/** One statement: CAS-update the tasks and the job, insert the events; returns the counts and event ids. */
+function changeStatement(
+  db: Database,
+  c: Ctx,
+  jobId: string,
+  change: JobChange,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [jobId];
+  const next = (v: unknown, type = '') => {
+    values.push(v);
+    return type ? `$${values.length}::${type}` : `$${values.length}`;
+  };
+  const ctes: string[] = [];
+  if (change.tasks.length > 0) {
+    const rows = change.tasks.map((w, i) => {
+      const set = taskMutableValues(c, `change.tasks.${i}.next`, w.next);
+      const cols = TASK_MUTABLE.map((col, k) => next(set[k], TASK_TYPES[col]));
+      const { status, attempt, leaseToken } = w.expected;
+      return `(${[next(w.next.id, 'text'), next(status, 'text'), next(attempt, 'integer'), next(leaseToken, 'text'), ...cols].join(', ')})`;
+    });
+    ctes.push(
+      `w (id, exp_status, exp_attempt, exp_lease_token, ${TASK_MUTABLE.join(', ')}) AS (VALUES ${rows.join(', ')})`,
+    );
+    ctes.push(`t AS (UPDATE ${db.t('tasks')} x SET ${TASK_MUTABLE.map((col) => `${col} = w.${col}`).join(', ')}
+       FROM w WHERE x.id = w.id AND x.job_id = $1 AND x.status = w.exp_status AND x.attempt = w.exp_attempt
+         AND x.lease_token IS NOT DISTINCT FROM w.exp_lease_token
+       RETURNING x.id)`);
+  }
+  if (change.job) {
+    const set = jobMutableValues(c, 'change.job.next', change.job.next);
+    const assignments = JOB_MUTABLE.map((col, k) => {
+      values.push(set[k]);
+      return `${col} = ${param(values.length, col, 'jobs')}`;
+    });
+    const { status, version } = change.job.expected;
+    ctes.push(`j AS (UPDATE ${db.t('jobs')} SET ${assignments.join(', ')}
+       WHERE id = $1 AND status = ${next(status)} AND version = ${next(version)} RETURNING id)`);
+  }
+  if (change.events.length > 0) {
+    const casts = ['', '', '', '', '', 'jsonb', '', 'timestamptz'];
+    const rows = change.events.map((e, i) => {
+      const v = eventValues(c, `change.events.${i}`, e);
+      return `(${v.map((x, k) => next(x, casts[k])).join(', ')})`;
+    });
+    ctes.push(`e AS (INSERT INTO ${db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
+       VALUES ${rows.join(', ')} RETURNING id)`);
+  }
+  const count = (name: string, present: boolean) => (present ? `(SELECT count(*)::int FROM ${name})` : '0');
+  const text = `WITH ${ctes.join(',\n')}
+    SELECT $1::text AS job_id, ${count('t', change.tasks.length > 0)} AS tasks, ${count('j', change.job != null)} AS jobs,
+      ${change.events.length > 0 ? 'ARRAY(SELECT id::text FROM e)' : "'{}'::text[]"} AS ids`;
+  return { text, values };
 }
 
 /** The snapshot after `change`, keeping the columns updateJob never writes. */

@@ -49,6 +49,8 @@ export const configSchema = z
     queues: z.array(z.string().regex(NAME_PATTERN)).default([]),
     sessionTtlMs: positiveMs.default(30_000),
     eventRelayDelayMs: z.int().min(0).default(1000),
+    /** How long an engine keeps a tenant it read for admission (0: read it on every submit). */
+    tenantCacheMs: z.int().min(0).default(1000),
     lastUsedThrottleMs: z.int().min(0).default(60_000),
     orphanGraceMs: z.int().min(0).default(3_600_000),
     /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */

@@ -24,6 +24,7 @@ import { JobTransitions } from './services/engine/job-transitions.js';
 import type { Pipeline } from './services/engine/pipeline.js';
 import { EventPublisher } from './services/engine/publisher.js';
 import { EngineRuntime } from './services/engine/runtime.js';
+import { TenantCache } from './services/engine/tenant-guard.js';
 import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
@@ -61,7 +62,7 @@ export interface Dalston {
   readonly container: DependencyContainer;
   /** Shortcut for `workers.createWorker`. */
   createWorker(options: CreateWorkerOptions): Worker;
-  /** Stops workers and timers, then closes every adapter. Idempotent; never rejects. */
+  /** Stops workers and timers, marks pending published events, then closes every adapter. Idempotent; never rejects. */
   close(options?: { deadlineMs?: number }): Promise<void>;
 }
 
@@ -77,6 +78,7 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
   register(c, options, config.value);
   const runtime = c.resolve<EngineRuntime>(TOKENS.runtime);
   const workers = c.resolve(WorkersService);
+  const publisher = c.resolve(EventPublisher);
   let closing: Promise<void> | null = null;
   return {
     jobs: c.resolve(JobsService),
@@ -92,7 +94,7 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
     container: c,
     createWorker: (o) => workers.createWorker(o),
     close: (o = {}) => {
-      closing ??= closeEngine(runtime, options.adapters, o.deadlineMs);
+      closing ??= closeEngine(runtime, publisher, options.adapters, o.deadlineMs);
       return closing;
     },
   };
@@ -120,6 +122,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   c.register(TOKENS.runtime, { useValue: new EngineRuntime(config.queues) });
   // One instance of each per engine, internal services included (shared state).
   registerService(c, EventPublisher);
+  registerService(c, TenantCache);
   registerService(c, JobTransitions);
   registerService(c, RateLimitsService);
   registerService(c, SubmitJob);
@@ -136,6 +139,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
 
 async function closeEngine(
   runtime: EngineRuntime,
+  publisher: EventPublisher,
   adapters: DalstonAdapters,
   deadlineMs?: number,
 ): Promise<void> {
@@ -145,6 +149,8 @@ async function closeEngine(
       c.close(deadlineMs === undefined ? {} : { deadlineMs }).catch(() => undefined),
     ),
   );
+  // Marks the events published so far (batched by the publisher) while the job store is open.
+  await publisher.close();
   for (const name of PORT_NAMES) {
     const port = adapters[name] as { close?: () => Promise<void> };
     if (typeof port.close === 'function') await port.close().catch(() => undefined);

@@ -10,6 +10,7 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import { TOKENS } from '../../tokens.js';
 import { attempt, parseInput } from '../engine/result.js';
+import { TenantCache } from '../engine/tenant-guard.js';
 
 export const tenantLimitsSchema = z.strictObject({
   requests: rateLimitPolicySchema.optional(),
@@ -27,12 +28,13 @@ const createSchema = z.strictObject({
 const idSchema = z.string().min(1).max(64);
 
 export class TenantsService {
-  static readonly inject = [TOKENS.tenantStore, TOKENS.clock, TOKENS.ids] as const;
+  static readonly inject = [TOKENS.tenantStore, TOKENS.clock, TOKENS.ids, TenantCache] as const;
 
   constructor(
     private readonly store: TenantStore,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly cache: TenantCache,
   ) {}
 
   create(input: { id?: string; name: string; limits?: TenantLimits }): ResultAsync<Tenant, DalstonError> {
@@ -46,6 +48,7 @@ export class TenantsService {
       disabled: false,
       createdAt: this.clock.now(),
     };
+    this.cache.invalidate(tenant.id);
     return attempt(() => this.store.create(tenant));
   }
 
@@ -59,12 +62,18 @@ export class TenantsService {
   updateLimits(tenantId: string, limits: TenantLimits): ResultAsync<Tenant, DalstonError> {
     const parsed = parseInput(tenantLimitsSchema, limits, 'limits');
     if (parsed.isErr()) return errAsync(parsed.error);
-    return attempt(() => this.store.updateLimits(tenantId, parsed.value)).andThen(found(tenantId));
+    this.cache.invalidate(tenantId);
+    return attempt(() => this.store.updateLimits(tenantId, parsed.value))
+      .andThen(found(tenantId))
+      .andTee(() => this.cache.invalidate(tenantId));
   }
 
   /** Disables (or re-enables) the tenant: a disabled tenant's submits and sessions are FORBIDDEN. */
   disable(tenantId: string, disabled = true): ResultAsync<Tenant, DalstonError> {
-    return attempt(() => this.store.setDisabled(tenantId, disabled)).andThen(found(tenantId));
+    this.cache.invalidate(tenantId);
+    return attempt(() => this.store.setDisabled(tenantId, disabled))
+      .andThen(found(tenantId))
+      .andTee(() => this.cache.invalidate(tenantId));
   }
 }
 

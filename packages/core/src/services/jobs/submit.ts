@@ -20,14 +20,13 @@ import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { TenantStore } from '../../ports/tenant-store.js';
 import { TOKENS } from '../../tokens.js';
 import { JobTransitions } from '../engine/job-transitions.js';
 import { jobSlotKey } from '../engine/keys.js';
 import type { Pipeline } from '../engine/pipeline.js';
 import { EventPublisher } from '../engine/publisher.js';
 import { attempt, fieldPath, parseInput } from '../engine/result.js';
-import { activeTenant } from '../engine/tenant-guard.js';
+import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 
 export interface SubmitInput {
@@ -75,7 +74,7 @@ interface Admitted {
 export class SubmitJob {
   static readonly inject = [
     TOKENS.jobStore,
-    TOKENS.tenantStore,
+    TenantCache,
     TOKENS.artifactStore,
     TOKENS.clock,
     TOKENS.ids,
@@ -89,7 +88,7 @@ export class SubmitJob {
 
   constructor(
     private readonly jobStore: JobStore,
-    private readonly tenantStore: TenantStore,
+    private readonly tenants: TenantCache,
     private readonly artifacts: ArtifactStore,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
@@ -109,7 +108,7 @@ export class SubmitJob {
   }
 
   private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
-    return attempt(() => activeTenant(this.tenantStore, req.tenantId)).andThen((tenant) => {
+    return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
       const parsed = this.parameters(req.parameters);
       if (parsed instanceof DalstonError) return errAsync(parsed);
       const specs = this.specs(parsed);

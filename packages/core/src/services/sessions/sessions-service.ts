@@ -23,7 +23,7 @@ import { TOKENS } from '../../tokens.js';
 import { sessionSlotKey } from '../engine/keys.js';
 import { EventPublisher } from '../engine/publisher.js';
 import { attempt, parseInput } from '../engine/result.js';
-import { activeTenant } from '../engine/tenant-guard.js';
+import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 import { recordSessionEvent } from './session-events.js';
 
@@ -64,6 +64,7 @@ export class SessionsService {
     TOKENS.logger,
     RateLimitsService,
     EventPublisher,
+    TenantCache,
   ] as const;
 
   constructor(
@@ -78,6 +79,7 @@ export class SessionsService {
     private readonly logger: Logger,
     private readonly rateLimits: RateLimitsService,
     private readonly publisher: EventPublisher,
+    private readonly tenantCache: TenantCache,
   ) {}
 
   /** Opens a session: takes a tenant slot, opens the archive record, creates the live state. */
@@ -91,7 +93,7 @@ export class SessionsService {
     if (parsed.isErr()) return errAsync(parsed.error);
     const req = parsed.value;
     const id = this.ids.next('ses');
-    return attempt(() => activeTenant(this.tenants, req.tenantId))
+    return attempt(() => this.tenantCache.active(req.tenantId))
       .andThen((tenant) => this.admit(tenant.id, id, tenant.limits.concurrentSessions))
       .andThen(() => attempt(() => this.open(id, req)));
   }
