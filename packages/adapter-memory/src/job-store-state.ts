@@ -78,9 +78,13 @@ export class JobStoreState {
     return out;
   }
 
+  /** O(k log n): the log is ordered by id, so each id is found by binary search. */
   markPublished(ids: number[]): void {
-    const wanted = new Set(ids);
-    for (const entry of this.log) if (wanted.has(entry.event.id)) entry.published = true;
+    for (const id of ids) {
+      const i = this.firstIndexAfter(id - 1);
+      const entry = this.log[i];
+      if (entry && entry.event.id === id) entry.published = true;
+    }
   }
 
   readyTasks(limit: number, afterTaskId?: string): Task[] {

@@ -41,6 +41,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private readonly windows = new Map<string, { state: RateLimitState; expiresAt: number }>();
   /** key → holder → expiresAt (epoch ms). */
   private readonly slots = new Map<string, Map<string, number>>();
+  /** key → a lower bound of its holders' expiresAt: nothing expires before it, so no walk is needed. */
+  private readonly earliest = new Map<string, number>();
   private closed = false;
   private hits = 0;
 
@@ -83,7 +85,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     if (holders.has(holder) || holders.size < limit) {
-      holders.set(holder, now + ttlMs);
+      this.setHolder(key, holders, holder, now + ttlMs);
       this.slots.set(key, holders);
       return { acquired: true, count: holders.size, limit };
     }
@@ -94,7 +96,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     this.assertOpen('releaseSlot');
     const holders = this.liveHolders(key, this.clock.now());
     const had = holders.delete(holder);
-    if (holders.size === 0) this.slots.delete(key);
+    if (holders.size === 0) this.dropKey(key);
     return had;
   }
 
@@ -104,7 +106,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     if (!holders.has(holder)) return false;
-    holders.set(holder, now + ttlMs);
+    this.setHolder(key, holders, holder, now + ttlMs);
     return true;
   }
 
@@ -122,8 +124,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
       checkKey('resetSlots', h, `holders[${i}]`);
     });
     const expiresAt = this.clock.now() + ttlMs;
-    if (holders.length === 0) this.slots.delete(key);
-    else this.slots.set(key, new Map(holders.map((h) => [h, expiresAt])));
+    if (holders.length === 0) this.dropKey(key);
+    else {
+      this.slots.set(key, new Map(holders.map((h) => [h, expiresAt])));
+      this.earliest.set(key, expiresAt);
+    }
   }
 
   async ping(): Promise<void> {
@@ -139,13 +144,35 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return this.windows.size + this.slots.size;
   }
 
-  /** The holders of `key` after dropping the expired ones (drops the key when none is left). */
+  /**
+   * The holders of `key` after dropping the expired ones (drops the key when none is left).
+   * Walks the holders only when the earliest expiry may have passed, so a call is O(1)
+   * while nothing expires (slot TTLs are long; holders release explicitly).
+   */
   private liveHolders(key: string, now: number): Map<string, number> {
     const holders = this.slots.get(key);
     if (!holders) return new Map();
-    for (const [h, expiresAt] of holders) if (expiresAt <= now) holders.delete(h);
-    if (holders.size === 0) this.slots.delete(key);
+    if ((this.earliest.get(key) ?? Number.NEGATIVE_INFINITY) > now) return holders;
+    let min = Number.POSITIVE_INFINITY;
+    for (const [h, expiresAt] of holders) {
+      if (expiresAt <= now) holders.delete(h);
+      else if (expiresAt < min) min = expiresAt;
+    }
+    if (holders.size === 0) this.dropKey(key);
+    else this.earliest.set(key, min);
     return holders;
+  }
+
+  private setHolder(key: string, holders: Map<string, number>, holder: string, expiresAt: number): void {
+    holders.set(holder, expiresAt);
+    // A refresh only moves an expiry later: the old bound stays a valid lower bound.
+    const bound = this.earliest.get(key);
+    if (bound === undefined || expiresAt < bound) this.earliest.set(key, expiresAt);
+  }
+
+  private dropKey(key: string): void {
+    this.slots.delete(key);
+    this.earliest.delete(key);
   }
 
   /** Forgets expired window states every 1024 hits, so unused keys do not pile up. */
