@@ -48,7 +48,9 @@ describe.sequential('fault tests (workers): 200 jobs × 4-task DAG × 4 worker p
     const POISON = 7;
     const { s, drainMs } = await runFault('poison', holder, async () => {}, {
       params: (i): JsonObject => (i === POISON ? { crash: 'always', crashStage: 'diarize' } : {}),
-      spec: { maxLostLeases: 2, maxDeliveries: 3 },
+      // Concurrency 2: a crash takes at most one innocent task down with the poison one,
+      // and needs 4 lost leases in a row to fail it, while the poison task fails at its 4th.
+      spec: { concurrency: 2, maxLostLeases: 3, maxDeliveries: 4 },
       warm: 0,
     });
     const [poison] = await s.host.inspect.sql<{
