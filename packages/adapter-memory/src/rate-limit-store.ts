@@ -5,16 +5,28 @@
  * slot holders expire by the injected clock; expired holders are dropped on every call.
  */
 import {
-  applyRateLimit,
   type Clock,
   DalstonError,
+  fixedWindow,
+  gcra,
   type RateLimitDecision,
   type RateLimitPolicy,
   type RateLimitState,
   type RateLimitStore,
   type SlotDecision,
+  slidingWindow,
   systemClock,
+  validateCost,
+  validateRateLimitPolicy,
 } from '@dalston/core';
+
+type RateLimitOutcome = ReturnType<typeof fixedWindow | typeof slidingWindow | typeof gcra>;
+
+/** Policy objects already validated, with the fields they had then. */
+const validatedPolicies = new WeakMap<
+  RateLimitPolicy,
+  Pick<RateLimitPolicy, 'algorithm' | 'limit' | 'windowMs'> & { burst?: number }
+>();
 
 export interface MemoryRateLimitStoreOptions {
   clock?: Clock;
@@ -56,9 +68,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.clock.now();
     const stored = this.windows.get(key);
     const state = stored && stored.expiresAt > now ? stored.state : null;
-    let outcome: ReturnType<typeof applyRateLimit>;
+    let outcome: RateLimitOutcome;
     try {
-      outcome = applyRateLimit(state, policy, now, cost);
+      outcome = this.apply(state, policy, now, cost);
     } catch (e) {
       if (e instanceof DalstonError) {
         const field = e.field;
@@ -137,6 +149,40 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /**
+   * Core's `applyRateLimit`, validating a policy object once: the fields it was validated
+   * with are kept (by object, weakly) and compared on each call, so a changed or new
+   * object is validated again and bad input still fails with VALIDATION_FAILED.
+   */
+  private apply(state: RateLimitState | null, policy: RateLimitPolicy, now: number, cost: number) {
+    const seen = policy !== null && typeof policy === 'object' ? validatedPolicies.get(policy) : undefined;
+    if (
+      !seen ||
+      seen.algorithm !== policy.algorithm ||
+      seen.limit !== policy.limit ||
+      seen.windowMs !== policy.windowMs ||
+      seen.burst !== (policy as { burst?: number }).burst
+    ) {
+      validateRateLimitPolicy(policy);
+      const { algorithm, limit, windowMs } = policy;
+      validatedPolicies.set(policy, {
+        algorithm,
+        limit,
+        windowMs,
+        burst: (policy as { burst?: number }).burst,
+      });
+    }
+    if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
+    switch (policy.algorithm) {
+      case 'fixed':
+        return fixedWindow(state?.algorithm === 'fixed' ? state : null, policy, now, cost);
+      case 'sliding':
+        return slidingWindow(state?.algorithm === 'sliding' ? state : null, policy, now, cost);
+      case 'gcra':
+        return gcra(state?.algorithm === 'gcra' ? state : null, policy, now, cost);
+    }
   }
 
   /** Test helper: window states plus slot keys held in memory. */

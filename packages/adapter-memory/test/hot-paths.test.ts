@@ -90,3 +90,41 @@ describe('MemoryRateLimitStore slots', () => {
     expect(await store.holders('k')).toEqual([]);
   });
 });
+
+describe('MemoryRateLimitStore policy validation', () => {
+  it('validates a policy object once, again when it changes, and still refuses bad input', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryRateLimitStore({ clock });
+    const policy = { algorithm: 'fixed' as const, limit: 2, windowMs: 1000 };
+    expect((await store.hit('k', policy)).allowed).toBe(true);
+    expect((await store.hit('k', policy)).allowed).toBe(true);
+    expect((await store.hit('k', policy)).allowed).toBe(false);
+    policy.limit = 0; // the same object, now invalid
+    await expect(store.hit('k', policy)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'policy.limit',
+    });
+    policy.limit = 3;
+    expect((await store.hit('k', policy)).allowed).toBe(true);
+    await expect(store.hit('k', policy, 0)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'cost',
+    });
+    await expect(store.hit('k', policy, 1.5)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'cost',
+    });
+    await expect(store.hit('k', { ...policy, algorithm: 'leaky' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'policy.algorithm',
+    });
+    const gcra = { algorithm: 'gcra' as const, limit: 2, windowMs: 1000, burst: 1 };
+    expect((await store.hit('g', gcra)).allowed).toBe(true);
+    gcra.burst = 0;
+    await expect(store.hit('g', gcra)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'policy.burst',
+    });
+    await expect(store.hit('g', null as never)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});

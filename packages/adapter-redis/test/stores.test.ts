@@ -111,6 +111,57 @@ describe('RedisRateLimitStore against the reference math', () => {
   }
 });
 
+describe('RedisRateLimitStore writes', () => {
+  // An hour-long window (aligned to the epoch) so the test never straddles two windows; a
+  // raw PEXPIRE longer than any window shows whether a hit touched the expiry.
+  const HOUR = 3_600_000;
+  const marker = 2 * HOUR;
+  for (const algorithm of ['fixed', 'sliding'] as const) {
+    it(`${algorithm}: counts with HINCRBY within a window and writes nothing on a denial`, async () => {
+      const policy = { algorithm, limit: 2, windowMs: HOUR };
+      const key = `w-${algorithm}-${Math.random()}`;
+      const raw = keys.rateLimit(key);
+      const c = target.client();
+      expect((await limits.hit(key, policy)).allowed).toBe(true);
+      const ttl = await c.pttl(raw);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(2 * HOUR);
+      await c.pexpire(raw, 3 * HOUR);
+      const before = await c.hgetall(raw);
+      expect((await limits.hit(key, policy)).allowed).toBe(true);
+      expect(await c.pttl(raw)).toBeGreaterThan(marker); // expiry untouched within the window
+      expect(await c.hgetall(raw)).toEqual({ ...before, c: String(Number(before.c) + 1) });
+      const full = await c.hgetall(raw);
+      expect((await limits.hit(key, policy)).allowed).toBe(false);
+      expect(await c.pttl(raw)).toBeGreaterThan(marker);
+      expect(await c.hgetall(raw)).toEqual(full);
+    });
+  }
+
+  it('a key whose algorithm changes keeps no field of the old one', async () => {
+    const key = `w-switch-${Math.random()}`;
+    const raw = keys.rateLimit(key);
+    await limits.hit(key, { algorithm: 'sliding', limit: 5, windowMs: HOUR });
+    expect(Object.keys(await target.client().hgetall(raw)).sort()).toEqual(['a', 'c', 'p', 'ws']);
+    await limits.hit(key, { algorithm: 'fixed', limit: 5, windowMs: HOUR });
+    expect(Object.keys(await target.client().hgetall(raw)).sort()).toEqual(['a', 'c', 'ws']);
+    await limits.hit(key, { algorithm: 'gcra', limit: 5, windowMs: HOUR });
+    expect(Object.keys(await target.client().hgetall(raw)).sort()).toEqual(['a', 'at', 'l']);
+  });
+
+  it('gcra: a denial writes nothing', async () => {
+    const key = `w-gcra-${Math.random()}`;
+    const raw = keys.rateLimit(key);
+    const policy = { algorithm: 'gcra' as const, limit: 1, windowMs: HOUR, burst: 1 };
+    expect((await limits.hit(key, policy)).allowed).toBe(true);
+    await target.client().pexpire(raw, 3 * HOUR);
+    const full = await target.client().hgetall(raw);
+    expect((await limits.hit(key, policy)).allowed).toBe(false);
+    expect(await target.client().pttl(raw)).toBeGreaterThan(marker);
+    expect(await target.client().hgetall(raw)).toEqual(full);
+  });
+});
+
 describe('options', () => {
   it('rejects bad options with VALIDATION_FAILED naming the option', () => {
     expect(() => redisAdapters({} as never)).toThrow(/pass \{ client \}/);

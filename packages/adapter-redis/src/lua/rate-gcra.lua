@@ -4,6 +4,7 @@
 -- KEYS[1] state HASH {<prefix>:rl:<key>}: a = 'gcra', at = last write (ms), l = level
 -- ARGV[1] limit, ARGV[2] windowMs, ARGV[3] cost, ARGV[4] burst
 -- Returns {allowed (1/0), remaining, retryAfterMs, resetAt}.
+-- Commands: TIME, HMGET, then HSET + PEXPIRE when admitted, none on a denial.
 local limit, W, cost, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
 local capacity = burst * W
@@ -16,7 +17,7 @@ if s[1] == 'gcra' then
 end
 local new_level = level + cost * W
 local function store(l, drain)
-  redis.call('DEL', KEYS[1])
+  if s[1] and s[1] ~= 'gcra' then redis.call('DEL', KEYS[1]) end
   redis.call('HSET', KEYS[1], 'a', 'gcra', 'at', int(now), 'l', int(l))
   redis.call('PEXPIRE', KEYS[1], int(math.max(1, drain)))
 end
@@ -25,8 +26,9 @@ if new_level <= capacity then
   store(new_level, drain)
   return { 1, math.floor((capacity - new_level) / W), 0, now + drain }
 end
+-- A denial writes nothing: the stored (at, l) drains to the same level, and expires at the
+-- same time (at + ceil(l / limit) = now + ceil(level / limit)), as a rewritten state would.
 local drain = math.ceil(level / limit)
-store(level, drain)
 local retry = W
 if cost <= burst then retry = math.max(1, math.ceil((new_level - capacity) / limit)) end
 return { 0, 0, retry, now + drain }

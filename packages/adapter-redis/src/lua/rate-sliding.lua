@@ -4,6 +4,7 @@
 --         p = previous window's count, c = current window's count
 -- ARGV[1] limit, ARGV[2] windowMs, ARGV[3] cost
 -- Returns {allowed (1/0), remaining, retryAfterMs, resetAt}.
+-- Commands: TIME, HMGET, then HINCRBY within a window, HSET + PEXPIRE when one starts, none on a denial.
 local limit, W, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local ws = now - (now % W)
@@ -21,10 +22,19 @@ end
 local weighted = previous * (W - elapsed)
 local allowed = weighted + (current + cost) * W <= limit * W
 local new_current = current
-if allowed then new_current = current + cost end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'a', 'sliding', 'ws', int(ws), 'p', int(previous), 'c', int(new_current))
-redis.call('PEXPIRE', KEYS[1], int(ws + 2 * W - now))
+if allowed then
+  new_current = current + cost
+  if s[1] == 'sliding' and tonumber(s[2]) == ws then
+    -- Same window: p and the expiry (ws + 2W, set when the window started) still hold.
+    redis.call('HINCRBY', KEYS[1], 'c', cost)
+  else
+    if s[1] and s[1] ~= 'sliding' then redis.call('DEL', KEYS[1]) end
+    redis.call('HSET', KEYS[1], 'a', 'sliding', 'ws', int(ws), 'p', int(previous), 'c', int(new_current))
+    redis.call('PEXPIRE', KEYS[1], int(ws + 2 * W - now))
+  end
+end
+-- A denial writes nothing: a previous-window state still reads the same (p = its c, c = 0)
+-- until this window ends, when it expires and its count no longer matters.
 local reset_at = ws + W
 if new_current > 0 then reset_at = ws + 2 * W end
 if allowed then
