@@ -1,4 +1,7 @@
 // Public surface of @dalston/core. Keep this file to re-exports only.
+
+export * from './config.js';
+export * from './create-dalston.js';
 export * from './domain/api-key.js';
 export * from './domain/artifact-key.js';
 export * from './domain/backoff.js';
@@ -20,7 +23,5 @@ export { timeOrderedIds } from './runtime/ids.js';
 export { jsonLogger, silentLogger } from './runtime/logger.js';
 export { ManualClock } from './runtime/manual-clock.js';
 export { systemClock } from './runtime/system-clock.js';
-export * from './config.js';
-export * from './create-dalston.js';
 export * from './services/index.js';
 export * from './tokens.js';

@@ -18,7 +18,6 @@ import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { SessionPatch, SessionStore } from '../../ports/session-store.js';
-import type { TenantStore } from '../../ports/tenant-store.js';
 import { TOKENS } from '../../tokens.js';
 import { sessionSlotKey } from '../engine/keys.js';
 import { EventPublisher } from '../engine/publisher.js';
@@ -55,7 +54,6 @@ export class SessionsService {
   static readonly inject = [
     TOKENS.sessionStore,
     TOKENS.sessionArchive,
-    TOKENS.tenantStore,
     TOKENS.jobStore,
     TOKENS.artifactStore,
     TOKENS.clock,
@@ -70,7 +68,6 @@ export class SessionsService {
   constructor(
     private readonly live: SessionStore,
     private readonly archive: SessionArchive,
-    private readonly tenants: TenantStore,
     private readonly jobStore: JobStore,
     private readonly artifacts: ArtifactStore,
     private readonly clock: Clock,
