@@ -5,22 +5,19 @@
  * slot holders expire by the injected clock; expired holders are dropped on every call.
  */
 import {
+  applyValidatedRateLimit,
   type Clock,
   DalstonError,
-  fixedWindow,
-  gcra,
   type RateLimitDecision,
+  type RateLimitOutcome,
   type RateLimitPolicy,
   type RateLimitState,
   type RateLimitStore,
   type SlotDecision,
-  slidingWindow,
   systemClock,
   validateCost,
   validateRateLimitPolicy,
 } from '@dalston/core';
-
-type RateLimitOutcome = ReturnType<typeof fixedWindow | typeof slidingWindow | typeof gcra>;
 
 /** Policy objects already validated, with the fields they had then. */
 const validatedPolicies = new WeakMap<
@@ -175,14 +172,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       });
     }
     if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
-    switch (policy.algorithm) {
-      case 'fixed':
-        return fixedWindow(state?.algorithm === 'fixed' ? state : null, policy, now, cost);
-      case 'sliding':
-        return slidingWindow(state?.algorithm === 'sliding' ? state : null, policy, now, cost);
-      case 'gcra':
-        return gcra(state?.algorithm === 'gcra' ? state : null, policy, now, cost);
-    }
+    return applyValidatedRateLimit(state, policy, now, cost);
   }
 
   /** Test helper: window states plus slot keys held in memory. */

@@ -256,6 +256,19 @@ export function applyRateLimit(
 ): RateLimitOutcome {
   validateRateLimitPolicy(policy);
   validateCost(cost);
+  return applyValidatedRateLimit(state, policy, now, cost);
+}
+
+/**
+ * `applyRateLimit` without the validation, for callers that validated this policy and
+ * cost already (a hot path checking the same policy object many times).
+ */
+export function applyValidatedRateLimit(
+  state: RateLimitState | null,
+  policy: RateLimitPolicy,
+  now: number,
+  cost: number,
+): RateLimitOutcome {
   switch (policy.algorithm) {
     case 'fixed':
       return fixedWindow(state?.algorithm === 'fixed' ? state : null, policy, now, cost);
