@@ -59,7 +59,7 @@ const fail = (operation: string, field: string, message: string) =>
   new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: 'workQueue', operation, field });
 
 export class MemoryWorkQueue implements WorkQueue {
-  readonly capabilities: WorkQueueCapabilities = { blockingLease: true };
+  readonly capabilities: WorkQueueCapabilities = { blockingLease: true, ackAndLease: false };
   private readonly clock: Clock;
   private readonly queues = new Map<string, QueueState>();
   private waiters: Waiter[] = [];

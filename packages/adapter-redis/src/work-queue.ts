@@ -35,7 +35,7 @@ const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 
 type LeaseAttempt = { lease: Lease } | { lease: null; wakeInMs: number };
 
 export class RedisWorkQueue implements WorkQueue {
-  readonly capabilities: WorkQueueCapabilities = { blockingLease: true };
+  readonly capabilities: WorkQueueCapabilities = { blockingLease: true, ackAndLease: false };
   private readonly client: RedisClient;
   private readonly keys: KeyLayout;
   private readonly logger: Logger;

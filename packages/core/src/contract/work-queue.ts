@@ -1,15 +1,22 @@
 /** The WorkQueue contract: every behaviour group, for one adapter. */
 import type { WorkQueue } from '../ports/work-queue.js';
 import type { PortFactory } from './fixture.js';
+import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';
 import { workQueueBasicsContract } from './work-queue.basics.js';
 import { workQueueBlockingContract } from './work-queue.blocking.js';
 import { workQueueLeasesContract } from './work-queue.leases.js';
 
-export { workQueueBasicsContract, workQueueBlockingContract, workQueueLeasesContract };
+export {
+  workQueueAckLeaseContract,
+  workQueueBasicsContract,
+  workQueueBlockingContract,
+  workQueueLeasesContract,
+};
 
 /** Runs every WorkQueue group against fresh ports from `factory`. */
 export function workQueueContract(name: string, factory: PortFactory<WorkQueue>): void {
   workQueueBasicsContract(name, factory);
   workQueueLeasesContract(name, factory);
   workQueueBlockingContract(name, factory);
+  workQueueAckLeaseContract(name, factory);
 }

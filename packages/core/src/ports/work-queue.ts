@@ -77,6 +77,26 @@ export interface LeaseOptions {
 export interface WorkQueueCapabilities {
   /** True when a waiting lease wakes on enqueue (no polling interval). */
   blockingLease: boolean;
+  /**
+   * True when `ackAndLease` is implemented: the ack of a finished message and the next
+   * lease in one step (one round trip on a networked store). Workers use it when declared
+   * and fall back to `ack` then `lease` otherwise.
+   */
+  ackAndLease: boolean;
+}
+
+/** A held message to ack: the queue, the message id and the lease token. */
+export interface AckRef {
+  queue: string;
+  messageId: string;
+  token: string;
+}
+
+export interface AckAndLeaseResult {
+  /** What `ack` would have returned: false when the message was not held with this token. */
+  acked: boolean;
+  /** What `lease` would have returned. */
+  lease: Lease | null;
 }
 
 export interface WorkQueue {
@@ -103,6 +123,15 @@ export interface WorkQueue {
 
   /** Removes a leased message for good. Returns false when not held with this token. Idempotent. */
   ack(queue: string, messageId: string, token: string): Promise<boolean>;
+
+  /**
+   * Only when `capabilities.ackAndLease`: `ack(done)` and then `lease(queues, options)`,
+   * with exactly their semantics, in as few round trips as the store allows. The lease
+   * arguments are validated first: VALIDATION_FAILED acks nothing. The ack is not undone
+   * when nothing is leased. On STORE_UNAVAILABLE the ack may or may not have happened
+   * (as with a failed `ack`: the message is then redelivered and found stale).
+   */
+  ackAndLease?(done: AckRef, queues: string[], options: LeaseOptions): Promise<AckAndLeaseResult>;
 
   /**
    * Hands a leased message back, leasable again after `delayMs`. The delivery is not
