@@ -52,6 +52,7 @@ export const scripts = {
   lease: LuaScript.load('queue-lease', QUEUE),
   extend: LuaScript.load('queue-extend', QUEUE),
   ack: LuaScript.load('queue-ack', QUEUE),
+  ackLease: LuaScript.load('queue-ack-lease', QUEUE),
   release: LuaScript.load('queue-release', QUEUE),
   remove: LuaScript.load('queue-remove', QUEUE),
   reject: LuaScript.load('queue-reject', QUEUE),

@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  type AckAndLeaseResult,
+  type AckRef,
   type DeadLetter,
   type Lease,
   type LeaseOptions,
@@ -35,7 +37,7 @@ const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 
 type LeaseAttempt = { lease: Lease } | { lease: null; wakeInMs: number };
 
 export class RedisWorkQueue implements WorkQueue {
-  readonly capabilities: WorkQueueCapabilities = { blockingLease: true, ackAndLease: false };
+  readonly capabilities: WorkQueueCapabilities = { blockingLease: true, ackAndLease: true };
   private readonly client: RedisClient;
   private readonly keys: KeyLayout;
   private readonly logger: Logger;
@@ -72,23 +74,39 @@ export class RedisWorkQueue implements WorkQueue {
 
   async lease(queues: string[], options: LeaseOptions): Promise<Lease | null> {
     this.assertOpen('lease');
-    this.validateLease(queues, options);
-    return guard('workQueue', 'lease', async () => {
-      const deadline = Date.now() + options.waitMs;
-      const signals = queues.map((q) => this.keys.queueSignal(q));
-      for (;;) {
-        if (this.closed || options.signal?.aborted) return null;
-        let wakeInMs = -1;
-        for (const queue of queues) {
-          const got = await this.leaseOne(queue, options.leaseMs);
-          if (got.lease) return got.lease;
-          if (got.wakeInMs >= 0 && (wakeInMs < 0 || got.wakeInMs < wakeInMs)) wakeInMs = got.wakeInMs;
-        }
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) return null;
-        const timeout = wakeInMs >= 0 ? Math.min(remaining, wakeInMs) : remaining;
-        await this.waits.wait(signals, timeout, options.signal);
+    this.validateLease('lease', queues, options);
+    return guard('workQueue', 'lease', () => this.leaseLoop(queues, options, null));
+  }
+
+  /**
+   * Acks `done` and leases the next message. When `done` is on the first of `queues`
+   * (a worker on one queue, the usual case) both run in one script, one round trip;
+   * otherwise `ack` then `lease` (on a Cluster the queues live on different slots).
+   */
+  async ackAndLease(done: AckRef, queues: string[], options: LeaseOptions): Promise<AckAndLeaseResult> {
+    this.assertOpen('ackAndLease');
+    this.validateLease('ackAndLease', queues, options);
+    for (const f of ['queue', 'messageId', 'token'] as const) {
+      if (typeof done?.[f] !== 'string' || done[f].length === 0) {
+        throw invalid('workQueue', 'ackAndLease', `done.${f}`, 'must be a non-empty string');
       }
+    }
+    if (done.queue !== queues[0]) {
+      const acked = await this.ack(done.queue, done.messageId, done.token);
+      return { acked, lease: await this.lease(queues, options) };
+    }
+    return guard('workQueue', 'ackAndLease', async () => {
+      const queue = done.queue;
+      const token = randomUUID();
+      const args = [done.messageId, done.token, options.leaseMs, token];
+      const [acked, ...rest] = (await scripts.ackLease.run(this.client, this.keys.queue(queue), args)) as [
+        number,
+        ...unknown[],
+      ];
+      let first = await this.attemptOf(queue, token, rest);
+      if (first === 'retry') first = await this.leaseOne(queue, options.leaseMs);
+      if (first.lease) return { acked: Number(acked) === 1, lease: first.lease };
+      return { acked: Number(acked) === 1, lease: await this.leaseLoop(queues, options, first) };
     });
   }
 
@@ -178,31 +196,61 @@ export class RedisWorkQueue implements WorkQueue {
     this.waits.close();
   }
 
-  /** One lease attempt on one queue; dead-letters entries that do not parse and tries again. */
-  private async leaseOne(queue: string, leaseMs: number): Promise<LeaseAttempt> {
-    const keys = this.keys.queue(queue);
+  /**
+   * Lease attempts over `queues` in order, then a blocking wait, until a lease, the
+   * deadline, an abort or close. `first` is an attempt already made on `queues[0]`.
+   */
+  private async leaseLoop(queues: string[], options: LeaseOptions, first: LeaseAttempt | null) {
+    const deadline = Date.now() + options.waitMs;
+    const signals = queues.map((q) => this.keys.queueSignal(q));
+    let made = first;
     for (;;) {
-      const token = randomUUID();
-      const r = (await scripts.lease.run(this.client, keys, [leaseMs, token])) as [number, ...unknown[]];
-      if (Number(r[0]) !== 1) return { lease: null, wakeInMs: Number(r[1]) };
-      const [, id, body, deliveries, expiresAt] = r as [number, string, string, number, number];
-      const message = parseMessage(body, queue, id);
-      if (message)
-        return { lease: { message, token, deliveries: Number(deliveries), expiresAt: Number(expiresAt) } };
-      this.logger.warn('dead-lettering an unparseable queue entry', { queue, id });
-      await scripts.reject.run(this.client, keys, [id, token, 'unparseable entry']);
+      if (this.closed || options.signal?.aborted) return null;
+      let wakeInMs = -1;
+      for (const queue of queues) {
+        const got = made ?? (await this.leaseOne(queue, options.leaseMs));
+        made = null;
+        if (got.lease) return got.lease;
+        if (got.wakeInMs >= 0 && (wakeInMs < 0 || got.wakeInMs < wakeInMs)) wakeInMs = got.wakeInMs;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return null;
+      const timeout = wakeInMs >= 0 ? Math.min(remaining, wakeInMs) : remaining;
+      await this.waits.wait(signals, timeout, options.signal);
     }
   }
 
-  private validateLease(queues: string[], options: LeaseOptions): void {
+  /** One lease attempt on one queue; dead-letters entries that do not parse and tries again. */
+  private async leaseOne(queue: string, leaseMs: number): Promise<LeaseAttempt> {
+    for (;;) {
+      const token = randomUUID();
+      const r = (await scripts.lease.run(this.client, this.keys.queue(queue), [leaseMs, token])) as unknown[];
+      const got = await this.attemptOf(queue, token, r);
+      if (got !== 'retry') return got;
+    }
+  }
+
+  /** What a lease script returned, or 'retry' after dead-lettering an entry that does not parse. */
+  private async attemptOf(queue: string, token: string, r: unknown[]): Promise<LeaseAttempt | 'retry'> {
+    if (Number(r[0]) !== 1) return { lease: null, wakeInMs: Number(r[1]) };
+    const [, id, body, deliveries, expiresAt] = r as [number, string, string, number, number];
+    const message = parseMessage(body, queue, id);
+    if (message)
+      return { lease: { message, token, deliveries: Number(deliveries), expiresAt: Number(expiresAt) } };
+    this.logger.warn('dead-lettering an unparseable queue entry', { queue, id });
+    await scripts.reject.run(this.client, this.keys.queue(queue), [id, token, 'unparseable entry']);
+    return 'retry';
+  }
+
+  private validateLease(operation: string, queues: string[], options: LeaseOptions): void {
     if (!Array.isArray(queues) || queues.length === 0 || !queues.every(isName)) {
-      throw invalid('workQueue', 'lease', 'queues', 'must be a non-empty array of queue names');
+      throw invalid('workQueue', operation, 'queues', 'must be a non-empty array of queue names');
     }
     if (!Number.isInteger(options?.leaseMs) || options.leaseMs < 1) {
-      throw invalid('workQueue', 'lease', 'options.leaseMs', 'must be an integer >= 1');
+      throw invalid('workQueue', operation, 'options.leaseMs', 'must be an integer >= 1');
     }
     if (!Number.isFinite(options.waitMs) || options.waitMs < 0) {
-      throw invalid('workQueue', 'lease', 'options.waitMs', 'must be a number of milliseconds >= 0');
+      throw invalid('workQueue', operation, 'options.waitMs', 'must be a number of milliseconds >= 0');
     }
   }
 

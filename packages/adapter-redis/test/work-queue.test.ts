@@ -80,6 +80,33 @@ describe('RedisWorkQueue (raw Redis checks)', () => {
     expect(await queue.stats(q)).toEqual({ ready: 0, delayed: 0, leased: 1, dead: 1 });
   });
 
+  it("ackAndLease: one script acks and leases on the worker's queue; an unparseable next entry is dead-lettered", async () => {
+    const q = qname();
+    const first = message(q, { priority: 9 });
+    const bad = message(q, { priority: 5 });
+    const good = message(q);
+    await queue.enqueue([first, bad, good]);
+    const held = (await queue.lease([q], { leaseMs: 5000, waitMs: 0 }))!;
+    await target.client().hset(qkey(q, 'body'), bad.id, 'not json');
+    const done = { queue: q, messageId: held.message.id, token: held.token };
+    const r = await queue.ackAndLease(done, [q], { leaseMs: 5000, waitMs: 0 });
+    expect(r.acked).toBe(true);
+    expect(r.lease?.message).toEqual(good);
+    expect(await target.client().hexists(qkey(q, 'body'), first.id)).toBe(0);
+    expect(await target.client().zscore(qkey(q, 'leased'), good.id)).toBe(String(r.lease!.expiresAt));
+    expect((await queue.deadLetters(q, 10)).map((d) => [d.id, d.raw])).toEqual([[bad.id, 'not json']]);
+    const last = { queue: q, messageId: good.id, token: r.lease!.token };
+    expect(await queue.ackAndLease(last, [q], { leaseMs: 5000, waitMs: 0 })).toEqual({
+      acked: true,
+      lease: null,
+    });
+    expect(
+      (await keysOf(target.client(), prefix)).filter(
+        (k) => k.includes(q) && !k.endsWith('dead') && !k.endsWith('deadids'),
+      ),
+    ).toEqual([]);
+  });
+
   it('corrupt meta is dead-lettered too, never a crash', async () => {
     const q = qname();
     const m = message(q);

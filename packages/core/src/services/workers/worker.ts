@@ -49,6 +49,7 @@ export class WorkerLoop implements Worker, Closable {
   ) {
     this.runner = new AttemptRunner({
       ...deps,
+      deferAck: deps.workQueue.capabilities.ackAndLease,
       handlerFor: (task: Task) => settings.handlers[task.stage] ?? settings.handler,
     });
   }
@@ -78,14 +79,12 @@ export class WorkerLoop implements Worker, Closable {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let done: Lease | null = null; // finished, still to ack (only when the queue acks with the next lease)
     while (!this.stopping.signal.aborted) {
       let lease: Lease | null;
       try {
-        lease = await this.deps.workQueue.lease(this.settings.queues, {
-          leaseMs: this.deps.leaseMs,
-          waitMs: this.settings.waitMs,
-          signal: this.stopping.signal,
-        });
+        lease = await this.next(done);
+        done = null;
         failures = 0;
       } catch (e) {
         failures++;
@@ -101,8 +100,22 @@ export class WorkerLoop implements Worker, Closable {
         await this.handBackUnstarted(lease);
         break;
       }
-      await this.runner.run(lease, (stop) => this.register(stop));
+      done = await this.runner.run(lease, (stop) => this.register(stop));
     }
+    if (done) await this.runner.ack(done);
+  }
+
+  /** The next lease; acks `done` in the same call when the queue supports it. */
+  private async next(done: Lease | null): Promise<Lease | null> {
+    const { workQueue } = this.deps;
+    const options = {
+      leaseMs: this.deps.leaseMs,
+      waitMs: this.settings.waitMs,
+      signal: this.stopping.signal,
+    };
+    if (!done) return workQueue.lease(this.settings.queues, options);
+    const ref = { queue: done.message.queue, messageId: done.message.id, token: done.token };
+    return (await workQueue.ackAndLease!(ref, this.settings.queues, options)).lease;
   }
 
   private register(stop: (r: StopReason) => void): () => void {
