@@ -29,6 +29,7 @@ export function liveSession(
 }
 
 const TTL = 300;
+const LONG_TTL = 1000;
 
 export function sessionStoreContract(name: string, factory: PortFactory<SessionStore>): void {
   const test = (title: string, body: Parameters<typeof withFixture<SessionStore>>[1]) =>
@@ -152,19 +153,25 @@ export function sessionStoreContract(name: string, factory: PortFactory<SessionS
     });
 
     test('touch and a patch with ttlMs keep the session alive', async ({ port, time }) => {
+      // Wider margins than TTL: on real time a loaded machine must not turn 200 ms into 300.
       const tenant = randomName('t');
       const touched = liveSession(tenant, time.now());
       const patched = liveSession(tenant, time.now());
-      await port.create(touched, TTL);
-      await port.create(patched, TTL);
-      await time.advance(200);
-      expect(await port.touch(tenant, touched.id, TTL)).toBe(true);
-      const r = await port.patch(tenant, patched.id, { fields: { k: 1 } }, { at: time.now(), ttlMs: TTL });
-      expect(r.ok && r.session.expiresAt).toBeGreaterThan(patched.createdAt + TTL);
-      await time.advance(200); // past the first expiry, within the renewed one
+      await port.create(touched, LONG_TTL);
+      await port.create(patched, LONG_TTL);
+      await time.advance(600);
+      expect(await port.touch(tenant, touched.id, LONG_TTL)).toBe(true);
+      const r = await port.patch(
+        tenant,
+        patched.id,
+        { fields: { k: 1 } },
+        { at: time.now(), ttlMs: LONG_TTL },
+      );
+      expect(r.ok && r.session.expiresAt).toBeGreaterThan(patched.createdAt + LONG_TTL);
+      await time.advance(600); // past the first expiry, within the renewed one
       expect(await port.get(tenant, touched.id)).not.toBeNull();
       expect(await port.get(tenant, patched.id)).not.toBeNull();
-      await time.advance(TTL + 100);
+      await time.advance(LONG_TTL + 100);
       expect(await port.get(tenant, touched.id)).toBeNull();
       expect(await port.get(tenant, patched.id)).toBeNull();
     });
