@@ -1,12 +1,15 @@
 /**
- * MemoryWorkQueue: the WorkQueue port in process. Per queue: a ready list (priority
- * desc, then enqueue order), delayed messages (notBefore / release delay), leases and
- * dead letters. Waiting leases never poll: they are woken on enqueue and release, and a
- * single clock timer is armed for the earliest delayed message or lease expiry.
+ * MemoryWorkQueue: the WorkQueue port in process. Each queue's entries live in heaps
+ * (ready by priority then enqueue order, delayed by due time, leased by expiry; see
+ * QueueState), so enqueue, lease, ack and release are O(log n). Waiting leases never
+ * poll: they are woken on enqueue and release, and a single clock timer is armed for the
+ * earliest delayed message or lease expiry of a queue someone waits on.
  * All timing goes through the injected clock, so ManualClock tests run instantly.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  type AckAndLeaseResult,
+  type AckRef,
   type Clock,
   DalstonError,
   type DeadLetter,
@@ -18,52 +21,39 @@ import {
   type WorkQueue,
   type WorkQueueCapabilities,
 } from '@dalston/core';
-import { validateLeaseRequest, validateQueueMessage } from './work-queue-validation.js';
+import { copyMessage, type QueueEntry, QueueState } from './work-queue-state.js';
+import { fail, validateAckRef, validateLeaseRequest, validateQueueMessage } from './work-queue-validation.js';
 
 export interface MemoryWorkQueueOptions {
   clock?: Clock;
 }
 
-interface Entry {
-  message: QueueMessage;
-  /** Enqueue sequence: FIFO within a priority. */
-  seq: number;
-  /** Counted deliveries so far (0 before the first lease). */
-  deliveries: number;
-  /** Delayed: leasable from this time. */
-  availableAt: number;
-  token: string | null;
-  expiresAt: number;
-}
-
-interface QueueState {
-  entries: Map<string, Entry>;
-  /** Sorted: priority desc, seq asc. */
-  ready: Entry[];
-  delayed: Set<Entry>;
-  leased: Map<string, Entry>;
-  /** Insertion order = oldest first. */
-  dead: Map<string, DeadLetter>;
-}
-
 interface Waiter {
   queues: string[];
   leaseMs: number;
-  finish: (lease: Lease | null) => void;
+  resolve: (lease: Lease | null) => void;
+  cancelTimer: () => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
 }
 
-const before = (a: Entry, b: Entry): boolean =>
-  a.message.priority !== b.message.priority ? a.message.priority > b.message.priority : a.seq < b.seq;
-
-const fail = (operation: string, field: string, message: string) =>
-  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: 'workQueue', operation, field });
+const copyDeadLetter = (d: DeadLetter): DeadLetter => ({
+  ...d,
+  message: d.message === null ? null : copyMessage(d.message),
+});
 
 export class MemoryWorkQueue implements WorkQueue {
-  readonly capabilities: WorkQueueCapabilities = { blockingLease: true, ackAndLease: false };
+  readonly capabilities: WorkQueueCapabilities = { blockingLease: true, ackAndLease: true };
   private readonly clock: Clock;
   private readonly queues = new Map<string, QueueState>();
-  private waiters: Waiter[] = [];
+  /** Insertion order = oldest waiter first. */
+  private readonly waiters = new Set<Waiter>();
+  /** How many waiters wait on each queue name (the queues whose timings matter to `rearm`). */
+  private readonly waitedQueues = new Map<string, number>();
   private seq = 0;
+  /** Tokens are this instance's random prefix and a counter: unique without a UUID per lease. */
+  private readonly tokenPrefix = `${randomUUID()}:`;
+  private tokens = 0;
   private closed = false;
   private wake: { at: number; cancel: () => void } | null = null;
 
@@ -74,22 +64,14 @@ export class MemoryWorkQueue implements WorkQueue {
   async enqueue(messages: QueueMessage[]): Promise<number> {
     this.assertOpen('enqueue');
     if (!Array.isArray(messages)) throw fail('enqueue', 'messages', 'must be an array of queue messages');
-    for (const [i, m] of messages.entries()) validateQueueMessage(m, `messages[${i}]`);
+    for (let i = 0; i < messages.length; i++) validateQueueMessage(messages[i]!, i);
     const now = this.clock.now();
     let added = 0;
+    let q: QueueState | undefined; // batches are usually for one queue: look it up once
     for (const m of messages) {
-      const q = this.queue(m.queue);
+      if (q?.name !== m.queue) q = this.queue(m.queue);
       if (q.entries.has(m.id) || q.dead.has(m.id)) continue;
-      const entry: Entry = {
-        message: { ...m },
-        seq: this.seq++,
-        deliveries: 0,
-        availableAt: 0,
-        token: null,
-        expiresAt: 0,
-      };
-      q.entries.set(m.id, entry);
-      this.schedule(q, entry, m.notBefore ?? now, now);
+      q.add(m, this.seq++, m.notBefore ?? now, now);
       added++;
     }
     if (added > 0) this.pump();
@@ -99,42 +81,31 @@ export class MemoryWorkQueue implements WorkQueue {
   async lease(queues: string[], options: LeaseOptions): Promise<Lease | null> {
     this.assertOpen('lease');
     validateLeaseRequest(queues, options);
-    if (options.signal?.aborted) return null;
-    const got = this.tryLease(queues, options.leaseMs);
-    if (got || options.waitMs === 0) return got;
-    return new Promise<Lease | null>((resolve) => {
-      const signal = options.signal;
-      let cancelTimeout = () => {};
-      const onAbort = () => finish(null);
-      const finish = (lease: Lease | null) => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        cancelTimeout();
-        signal?.removeEventListener('abort', onAbort);
-        this.rearm();
-        resolve(lease);
-      };
-      const waiter: Waiter = { queues: [...queues], leaseMs: options.leaseMs, finish };
-      this.waiters.push(waiter);
-      cancelTimeout = this.clock.setTimer(() => finish(null), options.waitMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.rearm();
-    });
+    const next = this.leaseOrWait(queues, options);
+    return next instanceof Promise ? await next : next;
   }
 
   async extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null> {
     if (!Number.isInteger(leaseMs) || leaseMs < 1) throw fail('extend', 'leaseMs', 'must be an integer >= 1');
-    const entry = this.held(queue, messageId, token);
-    if (!entry) return null;
-    entry.expiresAt = this.clock.now() + leaseMs;
+    const q = this.queues.get(queue);
+    const entry = q?.held(messageId, token);
+    if (!q || !entry) return null;
+    q.extend(entry, this.clock.now() + leaseMs);
     this.rearm();
     return entry.expiresAt;
   }
 
   async ack(queue: string, messageId: string, token: string): Promise<boolean> {
-    const entry = this.held(queue, messageId, token);
-    if (!entry) return false;
-    this.drop(queue, entry);
-    return true;
+    return this.ackNow(queue, messageId, token);
+  }
+
+  async ackAndLease(done: AckRef, queues: string[], options: LeaseOptions): Promise<AckAndLeaseResult> {
+    this.assertOpen('ackAndLease');
+    validateLeaseRequest(queues, options, 'ackAndLease');
+    validateAckRef(done);
+    const acked = this.ackNow(done.queue, done.messageId, done.token);
+    const next = this.leaseOrWait(queues, options);
+    return { acked, lease: next instanceof Promise ? await next : next }; // no extra tick when not waiting
   }
 
   async release(
@@ -146,22 +117,20 @@ export class MemoryWorkQueue implements WorkQueue {
     if (!Number.isFinite(options?.delayMs) || options.delayMs < 0) {
       throw fail('release', 'options.delayMs', 'must be a number of milliseconds >= 0');
     }
-    const entry = this.held(queue, messageId, token);
-    if (!entry) return false;
-    const q = this.queue(queue);
-    q.leased.delete(messageId);
-    entry.token = null;
-    if (!options.countDelivery) entry.deliveries -= 1; // this delivery does not count
+    const q = this.queues.get(queue);
+    const entry = q?.held(messageId, token);
+    if (!q || !entry) return false;
     const now = this.clock.now();
-    this.schedule(q, entry, now + options.delayMs, now);
+    q.release(entry, now + options.delayMs, now, options.countDelivery === true);
     this.pump();
     return true;
   }
 
   async remove(queue: string, messageId: string): Promise<boolean> {
-    const entry = this.queues.get(queue)?.entries.get(messageId);
-    if (!entry) return false;
-    this.drop(queue, entry);
+    const q = this.queues.get(queue);
+    const entry = q?.entries.get(messageId);
+    if (!q || !entry) return false;
+    this.drop(q, entry);
     return true;
   }
 
@@ -169,30 +138,24 @@ export class MemoryWorkQueue implements WorkQueue {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw fail('deadLetters', 'limit', 'must be an integer from 1 to 1000');
     }
-    const dead = this.queues.get(queue)?.dead;
-    if (!dead) return [];
-    return [...dead.values()].slice(0, limit).map((d) => structuredClone(d));
+    const out: DeadLetter[] = [];
+    for (const d of this.queues.get(queue)?.dead.values() ?? []) {
+      if (out.length === limit) break;
+      out.push(copyDeadLetter(d));
+    }
+    return out;
   }
 
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
     const q = this.queues.get(queue);
-    const removed = q?.dead.delete(id) ?? false;
-    this.forgetIfEmpty(queue);
-    return removed;
+    if (!q?.dead.delete(id)) return false;
+    this.forgetIfEmpty(q);
+    return true;
   }
 
   async stats(queue: string): Promise<QueueStats> {
     const q = this.queues.get(queue);
-    if (!q) return { ready: 0, delayed: 0, leased: 0, dead: 0 };
-    const now = this.clock.now();
-    let due = 0;
-    for (const e of q.delayed) if (e.availableAt <= now) due++;
-    return {
-      ready: q.ready.length + due,
-      delayed: q.delayed.size - due,
-      leased: q.leased.size,
-      dead: q.dead.size,
-    };
+    return q ? q.stats(this.clock.now()) : { ready: 0, delayed: 0, leased: 0, dead: 0 };
   }
 
   async ping(): Promise<void> {
@@ -202,14 +165,13 @@ export class MemoryWorkQueue implements WorkQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of [...this.waiters]) w.finish(null);
-    this.wake?.cancel();
-    this.wake = null;
+    for (const w of this.waiters) this.finish(w, null);
+    this.rearm();
   }
 
   /** Test helper: live messages + dead letters + queue records + pending waiters. 0 when nothing is left behind. */
   size(): number {
-    let n = this.queues.size + this.waiters.length;
+    let n = this.queues.size + this.waiters.size;
     for (const q of this.queues.values()) n += q.entries.size + q.dead.size;
     return n;
   }
@@ -226,136 +188,120 @@ export class MemoryWorkQueue implements WorkQueue {
   private queue(name: string): QueueState {
     let q = this.queues.get(name);
     if (!q) {
-      q = { entries: new Map(), ready: [], delayed: new Set(), leased: new Map(), dead: new Map() };
+      q = new QueueState(name);
       this.queues.set(name, q);
     }
     return q;
   }
 
-  private forgetIfEmpty(name: string): void {
-    const q = this.queues.get(name);
-    if (q && q.entries.size === 0 && q.dead.size === 0) this.queues.delete(name);
+  private forgetIfEmpty(q: QueueState): void {
+    if (q.empty) this.queues.delete(q.name);
   }
 
-  /** The entry when it is leased with this token (an expired lease still counts until reclaimed). */
-  private held(queue: string, messageId: string, token: string): Entry | null {
-    const entry = this.queues.get(queue)?.leased.get(messageId);
-    return entry && entry.token === token ? entry : null;
+  private drop(q: QueueState, entry: QueueEntry): void {
+    q.drop(entry);
+    this.forgetIfEmpty(q);
   }
 
-  /** Puts an entry in ready (available now) or delayed (available later). */
-  private schedule(q: QueueState, entry: Entry, availableAt: number, now: number): void {
-    if (availableAt > now) {
-      entry.availableAt = availableAt;
-      q.delayed.add(entry);
-    } else {
-      this.insertReady(q, entry);
-    }
+  private ackNow(queue: string, messageId: string, token: string): boolean {
+    const q = this.queues.get(queue);
+    const entry = q?.held(messageId, token);
+    if (!q || !entry) return false;
+    this.drop(q, entry);
+    return true;
   }
 
-  private insertReady(q: QueueState, entry: Entry): void {
-    let lo = 0;
-    let hi = q.ready.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (before(q.ready[mid]!, entry)) lo = mid + 1;
-      else hi = mid;
-    }
-    q.ready.splice(lo, 0, entry);
+  /** `lease` after its arguments were validated: now, or after waiting. */
+  private leaseOrWait(queues: string[], options: LeaseOptions): Lease | null | Promise<Lease | null> {
+    if (options.signal?.aborted) return null;
+    const got = this.tryLease(queues, options.leaseMs);
+    if (got !== null || options.waitMs === 0) return got;
+    return this.wait(queues, options);
   }
 
-  /** Removes an entry from every structure of its queue. */
-  private drop(queue: string, entry: Entry): void {
-    const q = this.queue(queue);
-    const id = entry.message.id;
-    q.entries.delete(id);
-    q.leased.delete(id);
-    q.delayed.delete(entry);
-    const i = q.ready.indexOf(entry);
-    if (i >= 0) q.ready.splice(i, 1);
-    this.forgetIfEmpty(queue);
-  }
-
-  /** Reclaims expired leases (deliveries kept) and promotes delayed messages that are due. */
-  private maintain(q: QueueState, now: number): void {
-    for (const [id, entry] of q.leased) {
-      if (entry.expiresAt > now) continue;
-      q.leased.delete(id);
-      entry.token = null;
-      this.insertReady(q, entry);
-    }
-    for (const entry of q.delayed) {
-      if (entry.availableAt > now) continue;
-      q.delayed.delete(entry);
-      this.insertReady(q, entry);
-    }
-  }
-
-  /** Leases the best message of the first queue that has one, dead-lettering what is over its limit. */
+  /** Leases the best message of the first queue that has one (dead-lettering what is over its limit). */
   private tryLease(queues: string[], leaseMs: number): Lease | null {
     const now = this.clock.now();
     for (const name of queues) {
-      const q = this.queues.get(name);
-      if (!q) continue;
-      this.maintain(q, now);
-      for (let entry = q.ready.shift(); entry; entry = q.ready.shift()) {
-        const { message } = entry;
-        if (entry.deliveries + 1 > message.maxDeliveries) {
-          // Written to the dead letters before it leaves the live queue.
-          q.dead.set(message.id, {
-            id: message.id,
-            queue: name,
-            message: { ...message },
-            raw: null,
-            reason: `max deliveries (${message.maxDeliveries}) exceeded`,
-            deliveries: entry.deliveries,
-            at: now,
-          });
-          q.entries.delete(message.id);
-          continue;
-        }
-        entry.deliveries += 1;
-        entry.token = randomUUID();
-        entry.expiresAt = now + leaseMs;
-        q.leased.set(message.id, entry);
-        this.rearm();
-        return {
-          message: { ...message },
-          token: entry.token,
-          deliveries: entry.deliveries,
-          expiresAt: entry.expiresAt,
-        };
-      }
+      const entry = this.queues.get(name)?.take(now, now + leaseMs);
+      if (!entry) continue;
+      const token = `${this.tokenPrefix}${(this.tokens++).toString(36)}`;
+      entry.token = token;
+      if (this.waiters.size > 0) this.rearm(); // the new lease's expiry may be the earliest change
+      return {
+        message: copyMessage(entry),
+        token,
+        deliveries: entry.deliveries,
+        expiresAt: entry.expiresAt,
+      };
     }
     return null;
   }
 
+  /** Waits for a message: woken by `pump`, ended by the wait timer, the signal or close. */
+  private wait(queues: string[], options: LeaseOptions): Promise<Lease | null> {
+    return new Promise<Lease | null>((resolve) => {
+      const waiter: Waiter = {
+        queues: [...queues],
+        leaseMs: options.leaseMs,
+        resolve,
+        cancelTimer: () => {},
+        signal: options.signal,
+        onAbort: () => this.finishAndRearm(waiter),
+      };
+      this.waiters.add(waiter);
+      for (const name of waiter.queues) this.waitedQueues.set(name, (this.waitedQueues.get(name) ?? 0) + 1);
+      waiter.cancelTimer = this.clock.setTimer(() => this.finishAndRearm(waiter), options.waitMs);
+      waiter.signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.rearm();
+    });
+  }
+
+  /** Ends a wait with `lease` (no-op when it already ended). */
+  private finish(waiter: Waiter, lease: Lease | null): void {
+    if (!this.waiters.delete(waiter)) return;
+    for (const name of waiter.queues) {
+      const n = this.waitedQueues.get(name)! - 1;
+      if (n === 0) this.waitedQueues.delete(name);
+      else this.waitedQueues.set(name, n);
+    }
+    waiter.cancelTimer();
+    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    waiter.resolve(lease);
+  }
+
+  private finishAndRearm(waiter: Waiter): void {
+    this.finish(waiter, null);
+    this.rearm();
+  }
+
   /** Hands leasable messages to waiters, oldest waiter first. */
   private pump(): void {
-    for (const waiter of [...this.waiters]) {
-      if (!this.waiters.includes(waiter)) continue;
+    for (const waiter of this.waiters) {
       const lease = this.tryLease(waiter.queues, waiter.leaseMs);
-      if (lease) waiter.finish(lease);
+      if (lease) this.finish(waiter, lease);
     }
     this.rearm();
   }
 
-  /** Arms one clock timer for the earliest delayed message or lease expiry a waiter could use. */
+  /**
+   * Keeps one clock timer armed, while anyone waits, for the earliest delayed message or
+   * lease expiry of a queue waited on. A timer armed earlier than needed is kept: it fires,
+   * pumps for nothing and re-arms (cheaper than re-arming on every ack of the oldest lease).
+   */
   private rearm(): void {
-    let earliest = Number.POSITIVE_INFINITY;
-    if (!this.closed && this.waiters.length > 0) {
-      const names = new Set(this.waiters.flatMap((w) => w.queues));
-      for (const name of names) {
-        const q = this.queues.get(name);
-        if (!q) continue;
-        for (const e of q.delayed) earliest = Math.min(earliest, e.availableAt);
-        for (const e of q.leased.values()) earliest = Math.min(earliest, e.expiresAt);
-      }
+    if (this.waiters.size === 0 || this.closed) {
+      this.wake?.cancel();
+      this.wake = null;
+      return;
     }
-    if (this.wake && this.wake.at === earliest) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const name of this.waitedQueues.keys()) {
+      const q = this.queues.get(name);
+      if (q) earliest = Math.min(earliest, q.nextChange());
+    }
+    if (earliest === Number.POSITIVE_INFINITY || (this.wake && this.wake.at <= earliest)) return;
     this.wake?.cancel();
-    this.wake = null;
-    if (earliest === Number.POSITIVE_INFINITY) return;
     const cancel = this.clock.setTimer(
       () => {
         this.wake = null;
