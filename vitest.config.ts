@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@dalston\/adapter-postgres$/, replacement: src('./packages/adapter-postgres/src/index.ts') },
       { find: /^@dalston\/adapter-redis$/, replacement: src('./packages/adapter-redis/src/index.ts') },
       { find: /^@dalston\/adapter-s3$/, replacement: src('./packages/adapter-s3/src/index.ts') },
+      { find: /^@dalston\/env$/, replacement: src('./packages/env/src/index.ts') },
     ],
   },
   test: {

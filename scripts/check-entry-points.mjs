@@ -13,6 +13,7 @@ const entries = [
   '@dalston/adapter-postgres',
   '@dalston/adapter-redis',
   '@dalston/adapter-s3',
+  '@dalston/env',
 ];
 let failed = false;
 for (const entry of entries) {

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-packages=(packages/core packages/adapter-memory packages/adapter-postgres packages/adapter-redis packages/adapter-s3)
+packages=(packages/core packages/adapter-memory packages/adapter-postgres packages/adapter-redis packages/adapter-s3 packages/env)
 
 for p in "${packages[@]}"; do
   if [ ! -f "$p/dist/index.js" ] || [ ! -f "$p/dist/index.cjs" ]; then
