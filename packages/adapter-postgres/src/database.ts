@@ -13,6 +13,14 @@ export class Rollback<T> {
   constructor(readonly value: T) {}
 }
 
+/**
+ * Returned by a transaction body whose last query ended with its own `COMMIT` (saving the
+ * separate COMMIT round trip): the transaction is over, `value` is the result.
+ */
+export class Committed<T> {
+  constructor(readonly value: T) {}
+}
+
 export type Tx = pg.PoolClient;
 
 export class Database {
@@ -103,16 +111,17 @@ export class Database {
    * Like `transaction`, but the opening round trip is `BEGIN; <statements>` sent as one
    * simple query (no parameters: values must be inlined with `tx.escapeLiteral`). Each
    * statement takes its own snapshot (READ COMMITTED), so a statement after a row lock sees
-   * everything committed before the lock was granted. `fn` gets the statements' results.
+   * everything committed before the lock was granted. `fn` gets the statements' results;
+   * it may end the transaction itself with a query ending in `COMMIT` and return `Committed`.
    */
   async transactionAfter<T>(
     store: StoreName,
     operation: string,
     opening: (tx: Tx) => string[],
-    fn: (tx: Tx, opened: pg.QueryResult[]) => Promise<T>,
+    fn: (tx: Tx, opened: pg.QueryResult[]) => Promise<T | Committed<T>>,
   ): Promise<T> {
     return this.withClient(store, operation, async (client) => {
-      let result: T;
+      let result: T | Committed<T>;
       try {
         const statements = opening(client);
         if (statements.length === 0) {
@@ -129,6 +138,7 @@ export class Database {
         if (e instanceof Rollback) return e.value as T;
         throw e;
       }
+      if (result instanceof Committed) return result.value;
       await client.query('COMMIT');
       return result;
     });

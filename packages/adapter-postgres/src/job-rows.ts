@@ -187,6 +187,29 @@ export const TASK_MUTABLE = [
   'version',
 ] as const;
 
+/** SQL types of the mutable task columns (casts for typed VALUES lists). */
+export const TASK_TYPES: Record<(typeof TASK_MUTABLE)[number], string> = {
+  required: 'boolean',
+  status: 'text',
+  attempt: 'integer',
+  failures: 'integer',
+  lost_leases: 'integer',
+  max_attempts: 'integer',
+  timeout_ms: 'bigint',
+  backoff: 'jsonb',
+  priority: 'integer',
+  not_before: 'timestamptz',
+  input: 'jsonb',
+  output: 'jsonb',
+  error: 'jsonb',
+  lease_token: 'text',
+  lease_expires_at: 'timestamptz',
+  cancel_requested: 'boolean',
+  started_at: 'timestamptz',
+  finished_at: 'timestamptz',
+  version: 'integer',
+};
+
 export function taskMutableValues(c: Ctx, f: string, t: Task): unknown[] {
   return [
     bool(c, `${f}.required`, t.required),
@@ -228,9 +251,14 @@ const CASTS: Record<string, string> = {
   timeout_ms: 'bigint',
 };
 
-/** `$n::type` for column `col` (task input is jsonb, job input is text). */
+/** The cast a parameter of column `col` needs, or '' (task input is jsonb, job input is text). */
+export function castOf(col: string, table: 'jobs' | 'tasks'): string {
+  return col === 'input' ? (table === 'tasks' ? 'jsonb' : '') : (CASTS[col] ?? '');
+}
+
+/** `$n::type` for column `col`. */
 export function param(n: number, col: string, table: 'jobs' | 'tasks'): string {
-  const cast = col === 'input' ? (table === 'tasks' ? 'jsonb' : '') : (CASTS[col] ?? '');
+  const cast = castOf(col, table);
   return cast ? `$${n}::${cast}` : `$${n}`;
 }
 

@@ -27,9 +27,10 @@ import type {
 } from '@dalston/core';
 import { Database } from './database.js';
 import { invalid } from './errors.js';
+import { createJob } from './job-create.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
-import { appendEvents, createJob, deleteJob, updateJob } from './job-writes.js';
+import { appendEvents, deleteJob, updateJob } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { type Ctx, limit, ms } from './values.js';
 

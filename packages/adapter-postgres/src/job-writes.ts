@@ -1,11 +1,8 @@
 /**
- * The JobStore's transactional writes: createJob (idempotent per tenant key, safe under
- * concurrent submits), updateJob (row-locked read-decide-write with compare-and-set on
- * every write), deleteJob and appendEvents.
+ * The JobStore's transactional writes: updateJob (row-locked read-decide-write with
+ * compare-and-set on every write), deleteJob and appendEvents. createJob is in job-create.ts.
  */
 import {
-  type CreateJobInput,
-  type CreateJobResult,
   DalstonError,
   type DalstonEvent,
   isEmptyChange,
@@ -14,172 +11,36 @@ import {
   type JobChange,
   type JobSnapshot,
   type NewEvent,
-  type Task,
   toDalstonError,
   type UpdateJobResult,
 } from '@dalston/core';
-import { type Database, Rollback, type Tx } from './database.js';
+import type pg from 'pg';
+import { Committed, type Database, Rollback, type Tx } from './database.js';
 import { invalid } from './errors.js';
 import {
+  castOf,
   eventValues,
   JOB_MUTABLE,
   jobColumns,
   jobMutableValues,
-  param,
   rowToJob,
   rowToTask,
   TASK_MUTABLE,
+  TASK_TYPES,
   taskColumns,
   taskMutableValues,
 } from './job-rows.js';
-import { type Ctx, key, ms, text } from './values.js';
-
-const placeholders = (rows: number, cols: number, cast: (col: number) => string = () => '') =>
-  Array.from(
-    { length: rows },
-    (_, r) => `(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}${cast(c)}`).join(', ')})`,
-  ).join(', ');
-
-/** Inserts events, returning them with their ids (ids follow the input order). */
-export async function insertEvents(
-  db: Database,
-  tx: Tx,
-  c: Ctx,
-  events: NewEvent[],
-): Promise<DalstonEvent[]> {
-  if (events.length === 0) return [];
-  const values = events.flatMap((e, i) => eventValues(c, `events.${i}`, e));
-  const casts = ['', '', '', '', '', '::jsonb', '', '::timestamptz'];
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO ${db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
-     VALUES ${placeholders(events.length, 8, (i) => casts[i]!)} RETURNING id`,
-    values,
-  );
-  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-  return events.map((e, i) => ({ ...structuredClone(e), id: ids[i]! }));
-}
-
-async function loadTasks(db: Database, tx: Tx, jobId: string): Promise<Task[]> {
-  const { rows } = await tx.query(
-    `SELECT ${taskColumns(db.t('task_dependencies'))} FROM ${db.t('tasks')} t
-     WHERE t.job_id = $1 ORDER BY t.position`,
-    [jobId],
-  );
-  return rows.map(rowToTask);
-}
-
-export async function createJob(db: Database, input: CreateJobInput): Promise<CreateJobResult> {
-  const c: Ctx = { store: 'jobStore', operation: 'createJob' };
-  const { job, tasks, events } = input;
-  const jobValues = [
-    key(c, 'job.id', job.id),
-    key(c, 'job.tenantId', job.tenantId),
-    job.idempotencyKey === null ? null : key(c, 'job.idempotencyKey', job.idempotencyKey),
-    ms(c, 'job.createdAt', job.createdAt),
-    ...jobMutableValues(c, 'job', job),
-  ];
-  const taskRows = tasks.map((t, i) => taskInsertValues(c, job, t, i));
-  const edges = tasks.flatMap((t, i) =>
-    t.dependsOn.map((dep, p) => [t.id, p, job.id, key(c, `tasks.${i}.dependsOn.${p}`, dep)]),
-  );
-  return db.transaction('jobStore', 'createJob', async (tx) => {
-    const cols = ['id', 'tenant_id', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
-    const onConflict =
-      job.idempotencyKey === null ? '' : 'ON CONFLICT (tenant_id, idempotency_key) DO NOTHING';
-    const inserted = await tx.query(
-      `INSERT INTO ${db.t('jobs')} (${cols.join(', ')})
-       VALUES (${cols.map((col, i) => param(i + 1, col, 'jobs')).join(', ')}) ${onConflict} RETURNING id`,
-      jobValues,
-    );
-    if (inserted.rowCount === 0) {
-      // The key is taken by a committed job (ON CONFLICT waited for its transaction).
-      const { rows } = await tx.query(
-        `SELECT ${jobColumns()} FROM ${db.t('jobs')} j WHERE j.tenant_id = $1 AND j.idempotency_key = $2`,
-        [job.tenantId, job.idempotencyKey],
-      );
-      if (!rows[0]) throw new DalstonError('CONFLICT', 'jobStore.createJob: idempotency key race, retry', c);
-      const existing = rowToJob(rows[0]);
-      throw new Rollback<CreateJobResult>({
-        created: false,
-        snapshot: { job: existing, tasks: await loadTasks(db, tx, existing.id) },
-      });
-    }
-    if (taskRows.length > 0) {
-      const tcols = [
-        'id',
-        'job_id',
-        'tenant_id',
-        'position',
-        'stage',
-        'queue',
-        'created_at',
-        ...TASK_MUTABLE,
-      ];
-      await tx.query(
-        `INSERT INTO ${db.t('tasks')} (${tcols.join(', ')})
-         VALUES ${placeholders(taskRows.length, tcols.length, (i) => param(0, tcols[i]!, 'tasks').slice(2))}`,
-        taskRows.flat(),
-      );
-    }
-    if (edges.length > 0) {
-      await tx.query(
-        `INSERT INTO ${db.t('task_dependencies')} (task_id, position, job_id, depends_on)
-         VALUES ${placeholders(edges.length, 4)}`,
-        edges.flat(),
-      );
-    }
-    const recorded = await insertEvents(db, tx, c, events);
-    const snapshot: JobSnapshot = structuredClone({ job, tasks });
-    return { created: true, snapshot, events: recorded };
-  });
-}
-
-function taskInsertValues(c: Ctx, job: Job, t: Task, i: number): unknown[] {
-  const f = `tasks.${i}`;
-  if (t.jobId !== job.id) throw invalid(c.store, c.operation, `${f}.jobId`, 'must be the job id');
-  if (t.tenantId !== job.tenantId)
-    throw invalid(c.store, c.operation, `${f}.tenantId`, 'must be the job tenant');
-  return [
-    key(c, `${f}.id`, t.id),
-    t.jobId,
-    t.tenantId,
-    i,
-    key(c, `${f}.stage`, t.stage),
-    text(c, `${f}.queue`, t.queue),
-    ms(c, `${f}.createdAt`, t.createdAt),
-    ...taskMutableValues(c, f, t),
-  ];
-}
-
-/** SQL types of the mutable task columns (the VALUES list of updateJob's batched write). */
-const TASK_TYPES: Record<(typeof TASK_MUTABLE)[number], string> = {
-  required: 'boolean',
-  status: 'text',
-  attempt: 'integer',
-  failures: 'integer',
-  lost_leases: 'integer',
-  max_attempts: 'integer',
-  timeout_ms: 'bigint',
-  backoff: 'jsonb',
-  priority: 'integer',
-  not_before: 'timestamptz',
-  input: 'jsonb',
-  output: 'jsonb',
-  error: 'jsonb',
-  lease_token: 'text',
-  lease_expires_at: 'timestamptz',
-  cancel_requested: 'boolean',
-  started_at: 'timestamptz',
-  finished_at: 'timestamptz',
-  version: 'integer',
-};
+import type { Ctx } from './values.js';
 
 /**
  * Round trips: (1) `BEGIN; SELECT job FOR UPDATE; SELECT tasks` as one simple query — the
  * tasks statement takes its snapshot after the row lock is granted, so it sees every
- * update committed before; (2) one statement writing every changed task (compare-and-set
- * per row, `UPDATE … FROM (VALUES …)`), the job (compare-and-set on status and version)
- * and the events; (3) COMMIT, or ROLLBACK when a row count shows a lost race.
+ * update committed before; (2) `<write>; COMMIT` as one simple query, where the write is one
+ * statement updating every changed task (compare-and-set per row, `UPDATE … FROM (VALUES …)`),
+ * the job (compare-and-set on status and version) and inserting the events. The write fails
+ * itself when a row count shows a lost race (see `CAS_MISSED`), so the COMMIT after it never
+ * runs and the transaction is rolled back → `conflict`. The job's row lock is held for one
+ * round trip. The simple protocol takes no parameters: values are inlined as literals.
  */
 export async function updateJob(
   db: Database,
@@ -212,67 +73,95 @@ export async function updateJob(
     if (change.tasks.some((w) => w.next.jobId !== jobId)) throw conflict;
     if (change.job && change.job.next.id !== jobId) throw conflict;
     const write = changeStatement(db, c, jobId, change);
-    const { rows } = await tx.query<{ tasks: number; jobs: number; ids: string[] }>(write.text, write.values);
-    const r = rows[0]!;
-    if (r.tasks !== change.tasks.length || r.jobs !== (change.job ? 1 : 0)) throw conflict;
+    let results: pg.QueryResult[];
+    try {
+      results = (await tx.query(`${write};\nCOMMIT`)) as unknown as pg.QueryResult[];
+    } catch (e) {
+      if (isCasMiss(e)) throw conflict;
+      throw e;
+    }
+    const r = results[0]!.rows[0] as { ids: string[] };
     const ids = r.ids.map(Number).sort((a, b) => a - b);
     const events = change.events.map((e, i) => ({ ...structuredClone(e), id: ids[i]! }));
-    return { applied: true, snapshot: applyChange(before, change), events, change };
+    return new Committed({ applied: true, snapshot: applyChange(before, change), events, change });
   });
 }
 
-/** One statement: CAS-update the tasks and the job, insert the events; returns the counts and event ids. */
-function changeStatement(
-  db: Database,
-  c: Ctx,
-  jobId: string,
-  change: JobChange,
-): { text: string; values: unknown[] } {
-  const values: unknown[] = [jobId];
-  const next = (v: unknown, type = '') => {
-    values.push(v);
-    return type ? `$${values.length}::${type}` : `$${values.length}`;
-  };
+/** Marker in the error the write raises when a compare-and-set missed (see changeStatement). */
+const CAS_MISSED = 'dalston: compare-and-set missed';
+
+const isCasMiss = (e: unknown): boolean =>
+  (e as { code?: unknown } | null)?.code === '22P02' && e instanceof Error && e.message.includes(CAS_MISSED);
+
+/** `value` as a SQL literal (values were checked by job-rows: strings, integers, booleans, null). */
+function literal(v: unknown): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if (typeof v === 'string') return quoteLiteral(v);
+  throw new DalstonError('INTERNAL', `jobStore.updateJob: cannot inline a ${typeof v} value`);
+}
+
+/**
+ * A string as a SQL literal, exactly as pg's `escapeLiteral` writes it (quotes doubled; with
+ * a backslash, an `E''` literal with backslashes doubled, so the result does not depend on
+ * `standard_conforming_strings`), but with native replaces instead of a per-character loop:
+ * JSON columns make these strings long. NUL never gets here (refused by job-rows' checks).
+ */
+export function quoteLiteral(s: string): string {
+  const quoted = s.includes("'") ? s.replaceAll("'", "''") : s;
+  return s.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
+}
+
+/**
+ * One statement: CAS-update the tasks and the job, insert the events; returns the event ids.
+ * When a row count differs from the change's (a compare-and-set missed), the statement fails
+ * with an error carrying CAS_MISSED: a cast of a non-constant text to integer, evaluated only
+ * in that case (the CASE is lazy and the text depends on the counts, so it is not folded).
+ */
+function changeStatement(db: Database, c: Ctx, jobId: string, change: JobChange): string {
+  const lit = (v: unknown, type = '') => (type ? `${literal(v)}::${type}` : literal(v));
+  const id = lit(jobId);
   const ctes: string[] = [];
   if (change.tasks.length > 0) {
     const rows = change.tasks.map((w, i) => {
       const set = taskMutableValues(c, `change.tasks.${i}.next`, w.next);
-      const cols = TASK_MUTABLE.map((col, k) => next(set[k], TASK_TYPES[col]));
+      const cols = TASK_MUTABLE.map((col, k) => lit(set[k], TASK_TYPES[col]));
       const { status, attempt, leaseToken } = w.expected;
-      return `(${[next(w.next.id, 'text'), next(status, 'text'), next(attempt, 'integer'), next(leaseToken, 'text'), ...cols].join(', ')})`;
+      return `(${[lit(w.next.id, 'text'), lit(status, 'text'), lit(attempt, 'integer'), lit(leaseToken, 'text'), ...cols].join(', ')})`;
     });
     ctes.push(
       `w (id, exp_status, exp_attempt, exp_lease_token, ${TASK_MUTABLE.join(', ')}) AS (VALUES ${rows.join(', ')})`,
     );
     ctes.push(`t AS (UPDATE ${db.t('tasks')} x SET ${TASK_MUTABLE.map((col) => `${col} = w.${col}`).join(', ')}
-       FROM w WHERE x.id = w.id AND x.job_id = $1 AND x.status = w.exp_status AND x.attempt = w.exp_attempt
+       FROM w WHERE x.id = w.id AND x.job_id = ${id} AND x.status = w.exp_status AND x.attempt = w.exp_attempt
          AND x.lease_token IS NOT DISTINCT FROM w.exp_lease_token
        RETURNING x.id)`);
   }
   if (change.job) {
     const set = jobMutableValues(c, 'change.job.next', change.job.next);
-    const assignments = JOB_MUTABLE.map((col, k) => {
-      values.push(set[k]);
-      return `${col} = ${param(values.length, col, 'jobs')}`;
-    });
+    const assignments = JOB_MUTABLE.map((col, k) => `${col} = ${lit(set[k], castOf(col, 'jobs'))}`);
     const { status, version } = change.job.expected;
     ctes.push(`j AS (UPDATE ${db.t('jobs')} SET ${assignments.join(', ')}
-       WHERE id = $1 AND status = ${next(status)} AND version = ${next(version)} RETURNING id)`);
+       WHERE id = ${id} AND status = ${lit(status)} AND version = ${lit(version)} RETURNING id)`);
   }
   if (change.events.length > 0) {
     const casts = ['', '', '', '', '', 'jsonb', '', 'timestamptz'];
     const rows = change.events.map((e, i) => {
       const v = eventValues(c, `change.events.${i}`, e);
-      return `(${v.map((x, k) => next(x, casts[k])).join(', ')})`;
+      return `(${v.map((x, k) => lit(x, casts[k])).join(', ')})`;
     });
     ctes.push(`e AS (INSERT INTO ${db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
        VALUES ${rows.join(', ')} RETURNING id)`);
   }
   const count = (name: string, present: boolean) => (present ? `(SELECT count(*)::int FROM ${name})` : '0');
-  const text = `WITH ${ctes.join(',\n')}
-    SELECT $1::text AS job_id, ${count('t', change.tasks.length > 0)} AS tasks, ${count('j', change.job != null)} AS jobs,
-      ${change.events.length > 0 ? 'ARRAY(SELECT id::text FROM e)' : "'{}'::text[]"} AS ids`;
-  return { text, values };
+  const tasks = count('t', change.tasks.length > 0);
+  const jobs = count('j', change.job != null);
+  const ok = `${tasks} = ${change.tasks.length} AND ${jobs} = ${change.job ? 1 : 0}`;
+  const ids = change.events.length > 0 ? 'ARRAY(SELECT id::text FROM e)' : "'{}'::text[]";
+  return `WITH ${ctes.join(',\n')}
+    SELECT CASE WHEN ${ok} THEN ${ids}
+      ELSE ARRAY[('${CAS_MISSED}: tasks ' || ${tasks} || ', jobs ' || ${jobs})::int::text] END AS ids`;
 }
 
 /** The snapshot after `change`, keeping the columns updateJob never writes. */
@@ -316,6 +205,7 @@ export async function deleteJob(db: Database, tenantId: string, jobId: string): 
   });
 }
 
+/** One INSERT (its own transaction, so all or nothing); ids follow the input order. */
 export async function appendEvents(db: Database, events: NewEvent[]): Promise<DalstonEvent[]> {
   const c: Ctx = { store: 'jobStore', operation: 'appendEvents' };
   events.forEach((e, i) => {
@@ -324,5 +214,16 @@ export async function appendEvents(db: Database, events: NewEvent[]): Promise<Da
     }
   });
   if (events.length === 0) return [];
-  return db.transaction('jobStore', 'appendEvents', (tx) => insertEvents(db, tx, c, events));
+  const values = events.flatMap((e, i) => eventValues(c, `events.${i}`, e));
+  const casts = ['', '', '', '', '', '::jsonb', '', '::timestamptz'];
+  const rows = events.map((_, r) => `(${casts.map((cast, k) => `$${r * 8 + k + 1}${cast}`).join(', ')})`);
+  const { rows: inserted } = await db.query<{ id: string }>(
+    'jobStore',
+    'appendEvents',
+    `INSERT INTO ${db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
+     VALUES ${rows.join(', ')} RETURNING id`,
+    values,
+  );
+  const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
+  return events.map((e, i) => ({ ...structuredClone(e), id: ids[i]! }));
 }

@@ -82,12 +82,18 @@ export class JobTransitions {
     return { applied: true, decision: decided, snapshot: result.snapshot, events: result.events };
   }
 
-  /** Enqueues, publishes, frees the slot and aborts, as the decision says. Never rejects. */
+  /**
+   * Enqueues, publishes, frees the slot and aborts, as the decision says. Never rejects.
+   * The three store calls do not depend on each other (each failure is logged and repaired
+   * by the reconciler or the relay; all three only need the commit before them), so they
+   * are started together, in that order, and awaited together: one round-trip wait instead
+   * of three on the worker's path. Publishes of one job still start in commit order.
+   */
   async afterCommit(snapshot: JobSnapshot, decision: Decision, events: DalstonEvent[]): Promise<void> {
-    await this.enqueue(decision.enqueue);
-    await this.publisher.publish(events);
     const { job } = snapshot;
-    if (isTerminalJobStatus(job.status)) await this.releaseJobSlot(job.tenantId, job.id);
+    const steps: Promise<unknown>[] = [this.enqueue(decision.enqueue), this.publisher.publish(events)];
+    if (isTerminalJobStatus(job.status)) steps.push(this.releaseJobSlot(job.tenantId, job.id));
+    await Promise.all(steps);
     if (decision.abort.length > 0) {
       const reason = job.status === 'failed' ? 'job_failed' : 'cancelled';
       this.runtime.abort(job.id, reason, decision.abort);
