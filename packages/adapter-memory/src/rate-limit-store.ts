@@ -9,21 +9,17 @@ import {
   type Clock,
   DalstonError,
   type RateLimitDecision,
-  type RateLimitOutcome,
   type RateLimitPolicy,
+  RateLimitPolicyCheck,
   type RateLimitState,
   type RateLimitStore,
   type SlotDecision,
   systemClock,
   validateCost,
-  validateRateLimitPolicy,
 } from '@dalston/core';
 
-/** Policy objects already validated, with the fields they had then. */
-const validatedPolicies = new WeakMap<
-  RateLimitPolicy,
-  Pick<RateLimitPolicy, 'algorithm' | 'limit' | 'windowMs'> & { burst?: number }
->();
+/** Expired window states are swept after at least this many hits (and never before one can have expired). */
+const SWEEP_EVERY = 1024;
 
 export interface MemoryRateLimitStoreOptions {
   clock?: Clock;
@@ -52,8 +48,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private readonly slots = new Map<string, Map<string, number>>();
   /** key → a lower bound of its holders' expiresAt: nothing expires before it, so no walk is needed. */
   private readonly earliest = new Map<string, number>();
+  /** A lower bound of every window state's expiresAt (epoch ms): nothing expires before it. */
+  private windowsExpireFrom = Number.POSITIVE_INFINITY;
+  private hitsSinceSweep = 0;
+  private readonly policies = new RateLimitPolicyCheck();
   private closed = false;
-  private hits = 0;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -62,25 +61,21 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async hit(key: string, policy: RateLimitPolicy, cost = 1): Promise<RateLimitDecision> {
     this.assertOpen('hit');
     checkKey('hit', key, 'key');
+    this.validate(policy, cost);
     const now = this.clock.now();
     const stored = this.windows.get(key);
-    const state = stored && stored.expiresAt > now ? stored.state : null;
-    let outcome: RateLimitOutcome;
-    try {
-      outcome = this.apply(state, policy, now, cost);
-    } catch (e) {
-      if (e instanceof DalstonError) {
-        const field = e.field;
-        throw new DalstonError(e.code, e.message, {
-          store: 'rateLimitStore',
-          operation: 'hit',
-          field,
-          cause: e,
-        });
-      }
-      throw e;
-    }
-    this.windows.set(key, { state: outcome.state, expiresAt: now + outcome.ttlMs });
+    const outcome = applyValidatedRateLimit(
+      stored !== undefined && stored.expiresAt > now ? stored.state : null,
+      policy,
+      now,
+      cost,
+    );
+    const expiresAt = now + outcome.ttlMs;
+    if (stored !== undefined) {
+      stored.state = outcome.state;
+      stored.expiresAt = expiresAt;
+    } else this.windows.set(key, { state: outcome.state, expiresAt });
+    if (expiresAt < this.windowsExpireFrom) this.windowsExpireFrom = expiresAt;
     this.sweepWindows(now);
     return outcome.decision;
   }
@@ -148,31 +143,22 @@ export class MemoryRateLimitStore implements RateLimitStore {
     this.closed = true;
   }
 
-  /**
-   * Core's `applyRateLimit`, validating a policy object once: the fields it was validated
-   * with are kept (by object, weakly) and compared on each call, so a changed or new
-   * object is validated again and bad input still fails with VALIDATION_FAILED.
-   */
-  private apply(state: RateLimitState | null, policy: RateLimitPolicy, now: number, cost: number) {
-    const seen = policy !== null && typeof policy === 'object' ? validatedPolicies.get(policy) : undefined;
-    if (
-      !seen ||
-      seen.algorithm !== policy.algorithm ||
-      seen.limit !== policy.limit ||
-      seen.windowMs !== policy.windowMs ||
-      seen.burst !== (policy as { burst?: number }).burst
-    ) {
-      validateRateLimitPolicy(policy);
-      const { algorithm, limit, windowMs } = policy;
-      validatedPolicies.set(policy, {
-        algorithm,
-        limit,
-        windowMs,
-        burst: (policy as { burst?: number }).burst,
-      });
+  /** Core's validation of `policy` (once per policy object, see RateLimitPolicyCheck) and `cost`. */
+  private validate(policy: RateLimitPolicy, cost: number): void {
+    try {
+      this.policies.validate(policy);
+      if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
+    } catch (e) {
+      if (e instanceof DalstonError) {
+        throw new DalstonError(e.code, e.message, {
+          store: 'rateLimitStore',
+          operation: 'hit',
+          field: e.field,
+          cause: e,
+        });
+      }
+      throw e;
     }
-    if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
-    return applyValidatedRateLimit(state, policy, now, cost);
   }
 
   /** Test helper: window states plus slot keys held in memory. */
@@ -211,10 +197,22 @@ export class MemoryRateLimitStore implements RateLimitStore {
     this.earliest.delete(key);
   }
 
-  /** Forgets expired window states every 1024 hits, so unused keys do not pile up. */
+  /**
+   * Forgets expired window states, so unused keys do not pile up. Runs after SWEEP_EVERY
+   * hits or as many hits as there are states (whichever is more, so a sweep costs O(1) per
+   * hit), and only once the earliest expiry may have passed (`windowsExpireFrom` is a lower
+   * bound of every state's expiresAt), so while nothing can have expired no walk is made.
+   */
   private sweepWindows(now: number): void {
-    if (++this.hits % 1024 !== 0) return;
-    for (const [k, w] of this.windows) if (w.expiresAt <= now) this.windows.delete(k);
+    if (++this.hitsSinceSweep < SWEEP_EVERY || now < this.windowsExpireFrom) return;
+    if (this.hitsSinceSweep < this.windows.size) return;
+    this.hitsSinceSweep = 0;
+    let min = Number.POSITIVE_INFINITY;
+    for (const [k, w] of this.windows) {
+      if (w.expiresAt <= now) this.windows.delete(k);
+      else if (w.expiresAt < min) min = w.expiresAt;
+    }
+    this.windowsExpireFrom = min;
   }
 
   private assertOpen(operation: string): void {

@@ -91,6 +91,25 @@ describe('MemoryRateLimitStore slots', () => {
   });
 });
 
+describe('MemoryRateLimitStore window states', () => {
+  it('forgets expired window states (amortised sweep) and keeps the live ones counting', async () => {
+    const clock = new ManualClock(); // starts on a whole second and ten seconds
+    const store = new MemoryRateLimitStore({ clock });
+    const short = { algorithm: 'fixed' as const, limit: 5, windowMs: 1000 };
+    const long = { algorithm: 'fixed' as const, limit: 10_000, windowMs: 10_000 };
+    for (let i = 0; i < 1500; i++) await store.hit(`k${i}`, short);
+    await clock.advance(999);
+    for (let i = 0; i < 2000; i++) await store.hit('live', long);
+    expect(store.size()).toBe(1501); // nothing has expired yet: no state dropped
+    await clock.advance(1); // every short window ends
+    let last = await store.hit('live', long);
+    for (let i = 0; i < 2000; i++) last = await store.hit('live', long);
+    expect(store.size()).toBe(1);
+    expect(last).toMatchObject({ allowed: true, remaining: 10_000 - 4001 });
+    expect(await store.hit('k0', short)).toMatchObject({ allowed: true, remaining: 4 });
+  });
+});
+
 describe('MemoryRateLimitStore policy validation', () => {
   it('validates a policy object once, again when it changes, and still refuses bad input', async () => {
     const clock = new ManualClock();

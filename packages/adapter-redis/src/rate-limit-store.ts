@@ -1,21 +1,27 @@
 /**
- * RedisRateLimitStore: each hit is one Lua round trip on the key's own hash
+ * RedisRateLimitStore: each hit is one Lua call on the key's own hash
  * (`{<prefix>:rl:<key>}`), a port of core's reference math (rate-limit-algorithms.ts) with
  * the same integer arithmetic, remaining / retryAfterMs / resetAt definitions and TTLs,
  * on the server's clock. Concurrency slots are a sorted set per key
  * (`{<prefix>:sl:<key>}`, holder -> expiry), so release is idempotent and a crashed
  * holder's slot expires by itself.
+ *
+ * Hits made in the same tick (concurrent callers) go out together as one pipeline: one
+ * socket write for all of them instead of one each, which is most of the client's CPU per
+ * hit. Each script still runs atomically on its own, so admission stays exact. On a
+ * Cluster client (keys of a pipeline must share a slot) every hit is sent alone.
  */
 import {
   type RateLimitDecision,
   type RateLimitPolicy,
+  RateLimitPolicyCheck,
   type RateLimitStore,
   type SlotDecision,
+  storeUnavailable,
   validateCost,
-  validateRateLimitPolicy,
 } from '@dalston/core';
 import { KeyLayout } from './keys.js';
-import { type RedisClient, scripts } from './scripts.js';
+import { type LuaScript, type RedisClient, scripts } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';
 
 export interface RedisRateLimitStoreOptions {
@@ -23,18 +29,28 @@ export interface RedisRateLimitStoreOptions {
   prefix?: string;
 }
 
-const withStore = (operation: string, check: () => void) => {
-  try {
-    check();
-  } catch (e) {
-    const err = e as { field?: string; message?: string };
-    throw invalid(
-      'rateLimitStore',
-      operation,
-      err.field ?? 'policy',
-      (err.message ?? '').replace(/^[^:]*: /, ''),
-    );
-  }
+/** Hits sent in one pipeline at most (a burst larger than this goes out in several writes). */
+const MAX_BATCH = 512;
+
+/** A hit waiting for this tick's pipeline. */
+interface PendingHit {
+  script: LuaScript;
+  key: string;
+  args: number[];
+  limit: number;
+  resolve: (decision: RateLimitDecision) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Core's validation error (VALIDATION_FAILED naming the field) restated for this store. */
+const restated = (operation: string, e: unknown) => {
+  const err = e as { field?: string; message?: string };
+  return invalid(
+    'rateLimitStore',
+    operation,
+    err.field ?? 'policy',
+    (err.message ?? '').replace(/^[^:]*: /, ''),
+  );
 };
 
 const checkKey = (operation: string, key: unknown, field = 'key') => {
@@ -47,37 +63,118 @@ const checkPositiveInt = (operation: string, field: string, n: unknown) => {
     throw invalid('rateLimitStore', operation, field, 'must be an integer >= 1');
 };
 
+const isNoScript = (e: unknown) => e instanceof Error && e.message.includes('NOSCRIPT');
+
+/** The scripts' reply {allowed, remaining, retryAfterMs, resetAt} as a decision. */
+const decision = (r: unknown, limit: number): RateLimitDecision => {
+  const a = r as unknown[];
+  return {
+    allowed: Number(a[0]) === 1,
+    remaining: Number(a[1]),
+    retryAfterMs: Number(a[2]),
+    resetAt: Number(a[3]),
+    limit,
+  };
+};
+
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly client: RedisClient;
   private readonly keys: KeyLayout;
+  private readonly policies = new RateLimitPolicyCheck();
+  /** Whether hits of one tick share a pipeline (not on a Cluster, see the file's docblock). */
+  private readonly batches: boolean;
+  private pending: PendingHit[] = [];
   private closed = false;
 
   constructor(options: RedisRateLimitStoreOptions) {
     this.client = options.client;
     this.keys = new KeyLayout(options.prefix ?? 'dalston');
+    this.batches = !(this.client as { isCluster?: boolean }).isCluster;
   }
 
-  async hit(key: string, policy: RateLimitPolicy, cost = 1): Promise<RateLimitDecision> {
-    this.assertOpen('hit');
-    checkKey('hit', key);
-    withStore('hit', () => validateRateLimitPolicy(policy));
-    withStore('hit', () => validateCost(cost));
-    return guard('rateLimitStore', 'hit', async () => {
-      const k = [this.keys.rateLimit(key)];
-      const args = [policy.limit, policy.windowMs, cost];
-      const r = (await (policy.algorithm === 'fixed'
-        ? scripts.rateFixed.run(this.client, k, args)
+  hit(key: string, policy: RateLimitPolicy, cost = 1): Promise<RateLimitDecision> {
+    // Not `async`: the hit resolves from the pipeline's reply, without another promise around it.
+    try {
+      this.assertOpen('hit');
+      checkKey('hit', key);
+      this.validate(policy, cost);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const { limit, windowMs } = policy;
+    const script =
+      policy.algorithm === 'fixed'
+        ? scripts.rateFixed
         : policy.algorithm === 'sliding'
-          ? scripts.rateSliding.run(this.client, k, args)
-          : scripts.rateGcra.run(this.client, k, [...args, policy.burst ?? policy.limit]))) as number[];
-      return {
-        allowed: Number(r[0]) === 1,
-        remaining: Number(r[1]),
-        retryAfterMs: Number(r[2]),
-        resetAt: Number(r[3]),
-        limit: policy.limit,
-      };
+          ? scripts.rateSliding
+          : scripts.rateGcra;
+    const args =
+      policy.algorithm === 'gcra' ? [limit, windowMs, cost, policy.burst ?? limit] : [limit, windowMs, cost];
+    const redisKey = this.keys.rateLimit(key);
+    return new Promise((resolve, reject) => {
+      const hit: PendingHit = { script, key: redisKey, args, limit, resolve, reject };
+      if (!this.batches) {
+        this.sendAlone(hit);
+        return;
+      }
+      // The first hit of a tick schedules the flush; it runs once the microtasks queued by
+      // this tick (other callers' hits) have run, so they all share the pipeline.
+      const n = this.pending.push(hit);
+      if (n === 1) process.nextTick(this.flush);
+      else if (n >= MAX_BATCH) this.flush();
     });
+  }
+
+  /** Sends this tick's hits: alone when there is one, else as one pipeline. */
+  private readonly flush = (): void => {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    if (batch.length === 1) {
+      this.sendAlone(batch[0]!);
+      return;
+    }
+    const pipeline = this.client.pipeline();
+    for (const h of batch) pipeline.evalsha(h.script.sha, 1, h.key, ...h.args);
+    pipeline.exec().then(
+      (replies) => {
+        for (let i = 0; i < batch.length; i++) this.settle(batch[i]!, replies?.[i]);
+      },
+      (e: unknown) => {
+        for (const h of batch) h.reject(storeUnavailable('rateLimitStore', 'hit', e));
+      },
+    );
+  };
+
+  /** Settles one hit of a pipeline from its `[error, reply]` pair. */
+  private settle(h: PendingHit, reply: [Error | null, unknown] | undefined): void {
+    if (reply === undefined) {
+      h.reject(storeUnavailable('rateLimitStore', 'hit', new Error('no reply for this hit in the pipeline')));
+    } else if (reply[0] === null) {
+      h.resolve(decision(reply[1], h.limit));
+    } else if (isNoScript(reply[0])) {
+      this.sendAlone(h); // the server lost the script (restart, SCRIPT FLUSH): EVAL loads it again
+    } else {
+      h.reject(storeUnavailable('rateLimitStore', 'hit', reply[0]));
+    }
+  }
+
+  /** One hit in its own round trip (EVALSHA, then EVAL if the server lost the script). */
+  private sendAlone(h: PendingHit): void {
+    h.script.run(this.client, [h.key], h.args).then(
+      (r) => h.resolve(decision(r, h.limit)),
+      (e: unknown) => h.reject(storeUnavailable('rateLimitStore', 'hit', e)),
+    );
+  }
+
+  /** Core's checks of `policy` (once per policy object, see RateLimitPolicyCheck) and `cost`. */
+  private validate(policy: RateLimitPolicy, cost: number): void {
+    try {
+      this.policies.validate(policy);
+      if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
+    } catch (e) {
+      throw restated('hit', e);
+    }
   }
 
   async acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<SlotDecision> {

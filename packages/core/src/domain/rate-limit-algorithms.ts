@@ -72,6 +72,51 @@ export function validateCost(cost: number): void {
   if (!isPositiveInt(cost)) throw validationFailed('cost', 'must be an integer >= 1');
 }
 
+/** The fields of a policy as they were when it passed validation. */
+interface ValidatedFields {
+  algorithm: unknown;
+  limit: unknown;
+  windowMs: unknown;
+  burst: unknown;
+}
+
+const sameFields = (seen: ValidatedFields, p: RateLimitPolicy): boolean =>
+  seen.algorithm === p.algorithm &&
+  seen.limit === p.limit &&
+  seen.windowMs === p.windowMs &&
+  seen.burst === (p as { burst?: unknown }).burst;
+
+/**
+ * `validateRateLimitPolicy` for a hot path that checks the same policy objects over and
+ * over (one per call site, typically): a policy object is validated once, and the field
+ * values it had then are kept (weakly, by object) and compared on each later call. A
+ * mutated object, or another object, is validated again, so bad input still throws
+ * VALIDATION_FAILED naming the field. Each store owns one; nothing is shared between them.
+ */
+export class RateLimitPolicyCheck {
+  private readonly seen = new WeakMap<object, ValidatedFields>();
+  /** The last policy that passed, in front of the WeakMap (the common case). */
+  private lastPolicy: RateLimitPolicy | undefined;
+  private lastFields: ValidatedFields | undefined;
+
+  /** Throws VALIDATION_FAILED (naming the field) exactly when `validateRateLimitPolicy` would. */
+  validate(policy: RateLimitPolicy): void {
+    const last = this.lastFields;
+    if (last !== undefined && policy === this.lastPolicy && sameFields(last, policy)) return;
+    const seen = typeof policy === 'object' && policy !== null ? this.seen.get(policy) : undefined;
+    if (seen === undefined || !sameFields(seen, policy)) {
+      validateRateLimitPolicy(policy);
+      const { algorithm, limit, windowMs } = policy;
+      const fields = { algorithm, limit, windowMs, burst: (policy as { burst?: unknown }).burst };
+      this.seen.set(policy, fields);
+      this.lastFields = fields;
+    } else {
+      this.lastFields = seen;
+    }
+    this.lastPolicy = policy;
+  }
+}
+
 /** Start of the aligned window containing `now` (windows are aligned to the epoch). */
 export const windowStartOf = (now: number, windowMs: number): number => now - (now % windowMs);
 

@@ -6,6 +6,7 @@ import {
   fixedWindow,
   type GcraState,
   gcra,
+  RateLimitPolicyCheck,
   type RateLimitState,
   slidingWindow,
   validateRateLimitPolicy,
@@ -273,5 +274,52 @@ describe('applyRateLimit', () => {
     expect(applyRateLimit(fixed, { algorithm: 'gcra', limit: 1, windowMs: 1000 }, T0).decision.allowed).toBe(
       true,
     );
+  });
+});
+
+describe('RateLimitPolicyCheck', () => {
+  const failsOn = (check: RateLimitPolicyCheck, policy: unknown, field: string) =>
+    expect(() => check.validate(policy as RateLimitPolicy)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', field }),
+    );
+
+  it('never serves a stale validation to a mutated or another policy object', () => {
+    const check = new RateLimitPolicyCheck();
+    const a: { algorithm: 'fixed' | 'gcra'; limit: number; windowMs: number; burst?: number } = {
+      algorithm: 'fixed',
+      limit: 5,
+      windowMs: 1000,
+    };
+    const b = { algorithm: 'sliding' as const, limit: 3, windowMs: 500 };
+    check.validate(a);
+    check.validate(a); // remembered: still fine
+    a.limit = 0; // the last policy seen, mutated in place
+    failsOn(check, a, 'policy.limit');
+    a.limit = 5;
+    check.validate(a);
+    check.validate(b); // a is no longer the last one: remembered in the WeakMap only
+    a.windowMs = 1.5;
+    failsOn(check, a, 'policy.windowMs');
+    a.windowMs = 1000;
+    a.algorithm = 'gcra';
+    a.burst = 0;
+    failsOn(check, a, 'policy.burst');
+    a.burst = 2;
+    check.validate(a);
+    (a as { algorithm: string }).algorithm = 'leaky';
+    failsOn(check, a, 'policy.algorithm');
+    // Another object with the same fields as a valid one is validated on its own.
+    failsOn(check, { ...b, limit: -1 }, 'policy.limit');
+    failsOn(check, { ...b, windowMs: Number.MAX_SAFE_INTEGER }, 'policy');
+    check.validate({ ...b });
+  });
+
+  it('refuses a missing policy like validateRateLimitPolicy, before and after a valid one', () => {
+    const check = new RateLimitPolicyCheck();
+    failsOn(check, undefined, 'policy.algorithm');
+    failsOn(check, null, 'policy.algorithm');
+    check.validate({ algorithm: 'fixed', limit: 1, windowMs: 1 });
+    failsOn(check, undefined, 'policy.algorithm');
+    failsOn(check, 'fixed', 'policy.algorithm');
   });
 });
