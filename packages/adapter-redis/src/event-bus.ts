@@ -5,6 +5,7 @@
  * reconnect. Incoming messages are parsed with zod; a malformed one is dropped with a
  * logged warning.
  *
+ * The PUBLISH commands of one `publish` call go out as one pipeline (one write).
  * On a Cluster, classic pub/sub is broadcast to every node; publishes go through one
  * chosen master so one publisher's events keep their order.
  */
@@ -55,15 +56,25 @@ export class RedisEventBus implements EventBus {
       const field = [`events[${i}]`, ...(issue?.path ?? []).map(String)].join('.');
       throw invalid('eventBus', 'publish', field, issue?.message ?? 'is invalid');
     });
+    if (valid.length === 0) return;
     await guard('eventBus', 'publish', async () => {
       const target = this.publisher();
-      const sent: Promise<unknown>[] = [];
+      const messages: [channel: string, payload: string][] = [];
       for (const e of valid) {
         const payload = JSON.stringify(e);
-        sent.push(target.publish(this.keys.tenantChannel(e.tenantId), payload));
-        if (e.jobId !== null) sent.push(target.publish(this.keys.jobChannel(e.tenantId, e.jobId), payload));
+        messages.push([this.keys.tenantChannel(e.tenantId), payload]);
+        if (e.jobId !== null) messages.push([this.keys.jobChannel(e.tenantId, e.jobId), payload]);
       }
-      await Promise.all(sent);
+      if (isCluster(target)) {
+        await Promise.all(messages.map(([channel, payload]) => target.publish(channel, payload)));
+        return;
+      }
+      // One pipeline: one socket write for every PUBLISH of the call, sent in order.
+      const pipeline = target.pipeline();
+      for (const [channel, payload] of messages) pipeline.publish(channel, payload);
+      const replies = (await pipeline.exec()) ?? [];
+      const failed = replies.find(([err]) => err);
+      if (failed) throw failed[0];
     });
   }
 
