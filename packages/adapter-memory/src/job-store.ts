@@ -80,6 +80,13 @@ export class MemoryJobStore implements JobStore {
     return job && job.tenantId === tenantId ? copy(job) : null;
   }
 
+  async getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<Job | null> {
+    this.guard('getJobByIdempotencyKey');
+    const jobId = this.state.jobIdForKey(tenantId, idempotencyKey);
+    const job = jobId === undefined ? undefined : this.state.jobs.get(jobId);
+    return job ? copy(job) : null;
+  }
+
   async getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null> {
     this.guard('getSnapshot');
     const job = this.state.jobs.get(jobId);

@@ -64,6 +64,17 @@ export class PostgresJobStore implements JobStore {
     return rows[0] ? rowToJob(rows[0]) : null;
   }
 
+  /** Uses the unique index of `jobs_tenant_idempotency_key (tenant_id, idempotency_key)`. */
+  async getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<Job | null> {
+    const { rows } = await this.db.query(
+      'jobStore',
+      'getJobByIdempotencyKey',
+      `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j WHERE j.tenant_id = $1 AND j.idempotency_key = $2`,
+      [tenantId, idempotencyKey],
+    );
+    return rows[0] ? rowToJob(rows[0]) : null;
+  }
+
   async getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null> {
     // One statement, so job and tasks come from one snapshot of the database.
     const { rows } = await this.db.query(

@@ -52,6 +52,7 @@ beforeAll(async () => {
       status,
       createdAt: T0 + i,
       purgeAfter: terminal ? T0 + i * 10 : null,
+      idempotencyKey: i % 2 ? `key-${i}` : null,
     });
     const tasks = [
       makeTask(job, { stage: 'a', status: i % 2 ? 'ready' : 'completed' }),
@@ -69,6 +70,12 @@ beforeAll(async () => {
     await a.apiKeyStore.create(makeApiKey({ tenantId: job.tenantId }));
     await a.sessionArchive.open(makeSessionRecord({ tenantId: job.tenantId, startedAt: T0 + i }));
   }
+  // A tenant with a history of finished, keyed submits: a key lookup must hit one index
+  // entry, not scan the tenant's jobs.
+  const keyed = Array.from({ length: 200 }, (_, i) =>
+    makeJob({ tenantId, status: 'cancelled', createdAt: T0 - 1000 + i, idempotencyKey: `old-${i}` }),
+  );
+  await Promise.all(keyed.map((job) => a.jobStore.createJob({ job, tasks: [], events: [] })));
   // Realistic proportions: the tenant has a history of its own, other tenants far more.
   const history = (t: string, n: number) =>
     Array.from({ length: n }, (_, i) => makeSessionEvent(t, { at: T0 + i }));
@@ -128,6 +135,11 @@ const ops: [string, string, () => Promise<unknown>][] = [
   ['tenantsWithActiveJobs', 'jobs_active_by_tenant', () => a.jobStore.tenantsWithActiveJobs()],
   ['findJobsDueForPurge', 'jobs_due_for_purge', () => a.jobStore.findJobsDueForPurge(T0 + 200, 10)],
   ['getSnapshot', 'tasks_job_position', () => a.jobStore.getSnapshot(null, 'job_x')],
+  [
+    'getJobByIdempotencyKey',
+    'jobs_tenant_idempotency_key',
+    () => a.jobStore.getJobByIdempotencyKey(tenantId, 'key-3'),
+  ],
   ['sessions listActive', 'session_records_active_started', () => a.sessionArchive.listActive(T0 + 20, 10)],
   ['sessions activeIds', 'session_records_active_tenant', () => a.sessionArchive.activeIds(tenantId)],
   ['sessions tenantsWithActive', 'session_records_active_tenant', () => a.sessionArchive.tenantsWithActive()],

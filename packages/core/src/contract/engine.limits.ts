@@ -1,11 +1,12 @@
 /**
  * Whole-engine contract, limits and sessions: the concurrent-job limit holds under
- * concurrent submits and slots are freed at terminal states; request limits are values;
+ * concurrent submits and slots are freed at terminal states; a retried idempotent submit
+ * at the limit gets its job back; request limits are values;
  * sessions start, update with a version check, record, end, and expire into
  * `interrupted` through the sweeper, giving their slot back.
  */
 import { describe, expect, it } from 'vitest';
-import { type EngineFactory, randomName, withEngine } from './engine.harness.js';
+import { type EngineFactory, gate, randomName, withEngine } from './engine.harness.js';
 import { eventually } from './harness.js';
 
 export function engineLimitsContract(name: string, factory: EngineFactory): void {
@@ -33,6 +34,31 @@ export function engineLimitsContract(name: string, factory: EngineFactory): void
         await eventually(run.time, async () => {
           expect(await run.adapters.rateLimitStore.holders(`tenant:${run.tenantId}:jobs`)).toEqual([]);
         });
+      });
+    });
+
+    it('a retried idempotent submit at the concurrent-job limit returns its running job', async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'only', queue: q }] };
+      await withEngine(factory, { pipeline, tenantLimits: { concurrentJobs: 1 } }, async (run) => {
+        const release = gate();
+        run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handler: () => release.promise.then(() => null),
+        });
+        const submit = (idempotencyKey: string) =>
+          run.dalston.jobs.submit({ tenantId: run.tenantId, idempotencyKey });
+        const first = (await submit('retry-me'))._unsafeUnwrap();
+        await run.waitFor(first.id, 'running');
+        const retry = (await submit('retry-me'))._unsafeUnwrap();
+        expect(retry).toMatchObject({ id: first.id, status: 'running' });
+        expect((await submit('another'))._unsafeUnwrapErr().code).toBe('RATE_LIMITED');
+        const jobs = (await run.dalston.jobs.list({ tenantId: run.tenantId }))._unsafeUnwrap().jobs;
+        expect(jobs.map((j) => j.id)).toEqual([first.id]);
+        expect(await run.adapters.rateLimitStore.holders(`tenant:${run.tenantId}:jobs`)).toEqual([first.id]);
+        release.open();
+        await run.waitFor(first.id, 'completed');
       });
     });
 

@@ -1,10 +1,11 @@
 /**
  * JobStore contract: creating jobs (atomicity, idempotency keys, duplicate ids), reading
- * them back (tenant scoping, copies, exact round-trips) and session events.
+ * them back (tenant scoping, copies, exact round-trips), looking a job up by its
+ * idempotency key, and session events.
  */
 import { describe, expect, it } from 'vitest';
 import type { JobStore } from '../ports/job-store.js';
-import { makeEvent, makeJob, makeSessionEvent, makeTask, newId, newTenantId } from './builders.js';
+import { jobWrite, makeEvent, makeJob, makeSessionEvent, makeTask, newId, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { expectDalstonError, HOSTILE_STRINGS, hostileObject, useFixture } from './store-helpers.js';
 
@@ -242,6 +243,64 @@ export function jobStoreCreateContract(name: string, factory: PortFactory<JobSto
       expect(typeof store.capabilities.exclusiveEndsWithConnection).toBe('boolean');
       await store.close();
       await store.close();
+    });
+  });
+
+  describe(`${name}: JobStore getJobByIdempotencyKey`, () => {
+    const fx = useFixture(factory);
+
+    it('finds the job created with the key, and null for a key never used', async () => {
+      const store = fx().port;
+      const tenantId = newTenantId();
+      const job = makeJob({ tenantId, idempotencyKey: 'upload-7' });
+      await store.createJob({ job, tasks: [makeTask(job)], events: [makeEvent(job)] });
+      await store.createJob({ job: makeJob({ tenantId }), tasks: [], events: [] });
+      expect(await store.getJobByIdempotencyKey(tenantId, 'upload-7')).toEqual(job);
+      expect(await store.getJobByIdempotencyKey(tenantId, 'upload-8')).toBeNull();
+      expect(await store.getJobByIdempotencyKey(newTenantId(), 'upload-7')).toBeNull();
+    });
+
+    it("reads another tenant's job with the same key as null, and each tenant's own as its own", async () => {
+      const store = fx().port;
+      const mine = makeJob({ idempotencyKey: 'shared' });
+      const theirs = makeJob({ idempotencyKey: 'shared' });
+      await store.createJob({ job: theirs, tasks: [], events: [] });
+      expect(await store.getJobByIdempotencyKey(mine.tenantId, 'shared')).toBeNull();
+      await store.createJob({ job: mine, tasks: [], events: [] });
+      expect(await store.getJobByIdempotencyKey(mine.tenantId, 'shared')).toEqual(mine);
+      expect(await store.getJobByIdempotencyKey(theirs.tenantId, 'shared')).toEqual(theirs);
+    });
+
+    it('returns the current state, as a copy, and null once the job is deleted', async () => {
+      const store = fx().port;
+      const job = makeJob({ idempotencyKey: 'k' });
+      await store.createJob({ job, tasks: [], events: [] });
+      await store.updateJob(job.id, (s) => ({
+        job: jobWrite(s.job, { status: 'completed', finishedAt: job.createdAt + 1 }),
+        tasks: [],
+        events: [],
+      }));
+      const current = { ...job, status: 'completed', finishedAt: job.createdAt + 1, version: 2 };
+      const found = await store.getJobByIdempotencyKey(job.tenantId, 'k');
+      expect(found).toEqual(current);
+      found!.status = 'failed';
+      found!.parameters.language = 'xx';
+      expect(await store.getJobByIdempotencyKey(job.tenantId, 'k')).toEqual(current);
+      expect(await store.deleteJob(job.tenantId, job.id)).toBe(true);
+      expect(await store.getJobByIdempotencyKey(job.tenantId, 'k')).toBeNull();
+    });
+
+    it('matches the key exactly, whatever characters it holds', async () => {
+      const store = fx().port;
+      const tenantId = newTenantId();
+      const keys = ["'; DROP TABLE jobs; --", '%_ wildcards', 'Key', 'key', ' key ', 'emoji 🎉'];
+      const jobs = keys.map((idempotencyKey) => makeJob({ tenantId, idempotencyKey }));
+      for (const job of jobs) await store.createJob({ job, tasks: [], events: [] });
+      for (const job of jobs) {
+        expect((await store.getJobByIdempotencyKey(tenantId, job.idempotencyKey!))?.id).toBe(job.id);
+      }
+      expect(await store.getJobByIdempotencyKey(tenantId, '%')).toBeNull();
+      expect(await store.getJobByIdempotencyKey(tenantId, 'KEY')).toBeNull();
     });
   });
 }

@@ -91,6 +91,17 @@ export interface JobStore {
   /** The job of this tenant, or null (another tenant's job is null too). */
   getJob(tenantId: string, jobId: string): Promise<Job | null>;
 
+  /**
+   * The tenant's job created with this idempotency key (its current state), or null when
+   * the tenant has none; another tenant's job with the same key is null too. Read-only:
+   * takes no lock and writes nothing, so it is safe to call any number of times. A job
+   * being created concurrently is seen once its `createJob` has committed. Rejects with
+   * STORE_UNAVAILABLE (operation `getJobByIdempotencyKey`) when the store is unreachable.
+   * Core calls it only when a submit is refused admission, so a retried idempotent submit
+   * gets its job back instead of RATE_LIMITED.
+   */
+  getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<Job | null>;
+
   /** The job with its tasks, or null. `tenantId` null = any tenant (internal use by workers and maintenance). */
   getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null>;
 

@@ -3,6 +3,13 @@
  * artifact store → create job, tasks and events in one JobStore transaction → enqueue
  * ready tasks → publish. A blob is always written before the row that references it;
  * when anything fails before the row exists, the blob and the slot are given back.
+ *
+ * Idempotent retries at the limit: admission comes before createJob sees the key, so a
+ * submit that is refused a slot (RATE_LIMITED, or STORE_UNAVAILABLE from a fail-closed
+ * rate-limit store) and carries an idempotencyKey looks the key up; when the tenant already
+ * has that job, the job is returned (no slot taken, nothing written). Only refused submits
+ * pay that read; when it fails too, the refusal stands. A first submit still in flight
+ * (slot taken, row not yet committed) is not visible yet, so its retry may be refused.
  */
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { z } from 'zod';
@@ -103,8 +110,11 @@ export class SubmitJob {
   submit(input: SubmitInput): ResultAsync<Job, DalstonError> {
     return parseInput(submitSchema, input)
       .asyncAndThen((req) => this.validate(req))
-      .andThen((v) => this.admit(v).map(() => v))
-      .andThen((v) => attempt(() => this.store(v)));
+      .andThen((v) =>
+        this.admit(v)
+          .orElse((refused) => this.existingForRetry(v, refused))
+          .andThen((existing) => (existing ? okAsync(existing) : attempt(() => this.store(v)))),
+      );
   }
 
   private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
@@ -142,14 +152,15 @@ export class SubmitJob {
     return r.isOk() ? r.value : r.error;
   }
 
-  private admit(v: Admitted): ResultAsync<void, DalstonError> {
+  /** Takes a concurrent-job slot (held by the new job id); resolves null when granted. */
+  private admit(v: Admitted): ResultAsync<null, DalstonError> {
     const limit = v.tenant.limits.concurrentJobs ?? this.config.limits.concurrentJobs;
     const failure = this.config.rateLimitFailure.concurrentJobs ?? this.config.rateLimitFailure.default;
     return this.rateLimits
       .acquireSlot(jobSlotKey(v.tenant.id), v.jobId, limit, { failure })
       .andThen((slot) =>
         slot.acquired
-          ? okAsync(undefined)
+          ? okAsync(null)
           : errAsync(
               new DalstonError(
                 'RATE_LIMITED',
@@ -161,6 +172,27 @@ export class SubmitJob {
               ),
             ),
       );
+  }
+
+  /**
+   * After admission was refused: the tenant's job with this request's idempotency key, so
+   * a retry gets its job instead of the refusal. Otherwise (no key, no such job, another
+   * kind of error, or the lookup failing) the refusal stands.
+   */
+  private existingForRetry(v: Admitted, refused: DalstonError): ResultAsync<Job, DalstonError> {
+    const key = v.req.idempotencyKey;
+    if (key === undefined || (refused.code !== 'RATE_LIMITED' && refused.code !== 'STORE_UNAVAILABLE')) {
+      return errAsync(refused);
+    }
+    return attempt(() => this.jobStore.getJobByIdempotencyKey(v.tenant.id, key))
+      .orElse((e) => {
+        this.logger.warn('could not look up the idempotency key of a refused submit', {
+          tenantId: v.tenant.id,
+          error: e.message,
+        });
+        return okAsync(null);
+      })
+      .andThen((job) => (job ? okAsync(job) : errAsync(refused)));
   }
 
   /** Writes blob then rows; gives the blob and slot back when the row was not created. */
