@@ -109,4 +109,22 @@ describe('worker acks', () => {
     expect(await h.adapters.workQueue.stats('q')).toEqual({ ready: 0, delayed: 0, leased: 0, dead: 0 });
     await h.dalston.close();
   });
+
+  it('a worker with many loops raises no MaxListenersExceededWarning on its stop signal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const h = await harness({ pipeline: one });
+      const worker = h.dalston.createWorker({ queues: ['q'], concurrency: 32, handler: async () => 'ok' });
+      await runJobs(h, 40);
+      await new Promise((r) => setImmediate(r));
+      await worker.close();
+      await h.dalston.close();
+      await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on a later tick
+      expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -4,6 +4,7 @@
  * backoff; a loop never dies. `close()` stops leasing, waits for running attempts up to
  * a deadline, then stops them and hands their messages back.
  */
+import { setMaxListeners } from 'node:events';
 import { toDalstonError } from '../../domain/errors.js';
 import type { Task } from '../../domain/task.js';
 import type { Lease } from '../../ports/work-queue.js';
@@ -47,6 +48,8 @@ export class WorkerLoop implements Worker, Closable {
     private readonly settings: WorkerSettings,
     private readonly deps: Omit<RunnerDeps, 'handlerFor'>,
   ) {
+    // Every loop waits on this signal (a lease wait or a backoff pause): one listener each.
+    setMaxListeners(Math.max(10, 2 * settings.concurrency + 10), this.stopping.signal);
     this.runner = new AttemptRunner({
       ...deps,
       deferAck: deps.workQueue.capabilities.ackAndLease,
