@@ -183,8 +183,10 @@ export function inspectTarget(target: EngineTarget, redisUrl = target.redisUrl):
   });
   let redis: Redis | null = null;
   const raw = () => {
-    redis ??= new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
-    redis.on('error', () => {});
+    if (!redis) {
+      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+      redis.on('error', () => {}); // once per connection, not per call
+    }
     return redis;
   };
   const t = (table: string) => `"${target.schema}".${table}`;

@@ -16,8 +16,10 @@ afterAll(async () => {
 });
 
 engineContract('postgres + memory', async () => {
-  pool ??= new pg.Pool({ connectionString: db.url, max: 10 });
-  pool.on('error', () => {});
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: db.url, max: 10 });
+    pool.on('error', () => {}); // once per pool, not per test
+  }
   const postgres = postgresAdapters({ pool, schema: db.schema });
   return {
     adapters: { ...memoryAdapters(), ...pickStores(postgres) },
