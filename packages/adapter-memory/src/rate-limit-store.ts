@@ -147,7 +147,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private validate(policy: RateLimitPolicy, cost: number): void {
     try {
       this.policies.validate(policy);
-      if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
+      validateCost(cost);
     } catch (e) {
       if (e instanceof DalstonError) {
         throw new DalstonError(e.code, e.message, {

@@ -20,6 +20,7 @@ import {
   storeUnavailable,
   validateCost,
 } from '@dalston/core';
+import { isCluster } from './blocking-wait.js';
 import { KeyLayout } from './keys.js';
 import { type LuaScript, type RedisClient, scripts } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';
@@ -89,7 +90,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   constructor(options: RedisRateLimitStoreOptions) {
     this.client = options.client;
     this.keys = new KeyLayout(options.prefix ?? 'dalston');
-    this.batches = !(this.client as { isCluster?: boolean }).isCluster;
+    this.batches = !isCluster(this.client);
   }
 
   hit(key: string, policy: RateLimitPolicy, cost = 1): Promise<RateLimitDecision> {
@@ -171,7 +172,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private validate(policy: RateLimitPolicy, cost: number): void {
     try {
       this.policies.validate(policy);
-      if (!(Number.isSafeInteger(cost) && cost >= 1)) validateCost(cost);
+      validateCost(cost);
     } catch (e) {
       throw restated('hit', e);
     }
