@@ -3,6 +3,7 @@ import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
+import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineSessionsContract } from './engine.sessions.js';
@@ -13,6 +14,7 @@ export {
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
+  engineLeasesContract,
   engineLimitsContract,
   engineRecoveryContract,
   engineSessionsContract,
@@ -26,4 +28,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineLimitsContract(name, factory);
   engineEventsContract(name, factory);
   engineSessionsContract(name, factory);
+  engineLeasesContract(name, factory);
 }
