@@ -15,9 +15,9 @@ import { decide } from '../../domain/transitions.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
+import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 import { jobSlotKey, messageFor } from './keys.js';
 import { EventPublisher } from './publisher.js';
 import type { EngineRuntime } from './runtime.js';
@@ -36,7 +36,7 @@ export class JobTransitions {
   static readonly inject = [
     TOKENS.jobStore,
     TOKENS.workQueue,
-    TOKENS.rateLimitStore,
+    RateLimitsService,
     TOKENS.clock,
     TOKENS.config,
     TOKENS.random,
@@ -48,7 +48,7 @@ export class JobTransitions {
   constructor(
     private readonly jobStore: JobStore,
     private readonly workQueue: WorkQueue,
-    private readonly rateLimitStore: RateLimitStore,
+    private readonly rateLimits: RateLimitsService,
     private readonly clock: Clock,
     private readonly config: DalstonConfig,
     private readonly random: () => number,
@@ -114,15 +114,15 @@ export class JobTransitions {
     }
   }
 
-  /** Frees the tenant's concurrent-job slot of this job. Never rejects (slots expire and are resynced). */
+  /**
+   * Frees the tenant's concurrent-job slot of this job, in the store and in the fail-open
+   * fallback limiter (which admitted the job if the store was down). Never rejects (slots
+   * expire and are resynced).
+   */
   async releaseJobSlot(tenantId: string, jobId: string): Promise<void> {
-    try {
-      await this.rateLimitStore.releaseSlot(jobSlotKey(tenantId), jobId);
-    } catch (e) {
-      this.logger.warn('slot release failed; resync will fix it', {
-        error: e instanceof Error ? e.message : String(e),
-        jobId,
-      });
+    const released = await this.rateLimits.releaseSlot(jobSlotKey(tenantId), jobId);
+    if (released.isErr()) {
+      this.logger.warn('slot release failed; resync will fix it', { error: released.error.message, jobId });
     }
   }
 }
