@@ -5,6 +5,7 @@ import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
+import { engineLoggingContract } from './engine.logging.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineSessionsContract } from './engine.sessions.js';
 
@@ -16,6 +17,7 @@ export {
   engineFlowContract,
   engineLeasesContract,
   engineLimitsContract,
+  engineLoggingContract,
   engineRecoveryContract,
   engineSessionsContract,
 };
@@ -29,4 +31,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineEventsContract(name, factory);
   engineSessionsContract(name, factory);
   engineLeasesContract(name, factory);
+  engineLoggingContract(name, factory);
 }
