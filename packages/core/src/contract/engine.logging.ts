@@ -94,9 +94,25 @@ export function engineLoggingContract(name: string, factory: EngineFactory): voi
         });
         (await run.dalston.jobs.cancel(run.tenantId, hang))._unsafeUnwrap();
         await run.waitFor(hang, 'cancelled');
+        // A submit whose enqueue fails (the job waits for the reconciler; cancelled here).
+        faults.failNext('workQueue', 'enqueue');
+        const unqueued = await submit('hang');
+        (await run.dalston.jobs.cancel(run.tenantId, unqueued))._unsafeUnwrap();
+        await run.waitFor(unqueued, 'cancelled');
+        // A submit whose create fails gives its slot back (and that fails too): no job exists.
+        const lost = randomName('corr-lost');
+        faults.failNext('jobStore', 'createJob');
+        faults.failNext('rateLimitStore', 'releaseSlot');
+        const refused = await run.dalston.jobs.submit({
+          tenantId: run.tenantId,
+          parameters: { mode: 'ok' },
+          correlationId: lost,
+        });
+        expect(refused._unsafeUnwrapErr().code).toBe('STORE_UNAVAILABLE');
 
         const expected = [
           /publish failed/,
+          /enqueue failed/,
           /not recorded/,
           /heartbeat failed/,
           /slot release failed/,
@@ -114,9 +130,12 @@ export function engineLoggingContract(name: string, factory: EngineFactory): voi
         expect(expected.filter((p) => !about.some((r) => p.test(r.message)))).toEqual([]);
         for (const r of about) {
           const line = `${r.level} "${r.message}" ${JSON.stringify(r.fields)}`;
-          expect(correlation.has(r.fields.jobId as string), `names no job: ${line}`).toBe(true);
-          expect(r.fields.correlationId, line).toBe(correlation.get(r.fields.jobId as string));
+          expect(typeof r.fields.jobId, `names no job: ${line}`).toBe('string');
+          const wanted = correlation.get(r.fields.jobId as string) ?? lost;
+          expect(r.fields.correlationId, line).toBe(wanted);
         }
+        const lostLines = about.filter((r) => r.fields.correlationId === lost).map((r) => r.message);
+        expect(lostLines.some((m) => /slot release failed/.test(m))).toBe(true);
         for (const jobId of correlation.keys()) {
           const engineLines = about.filter(
             (r) => r.fields.jobId === jobId && r.message !== 'handler running',
