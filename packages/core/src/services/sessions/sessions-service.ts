@@ -38,7 +38,6 @@ const patchSchema = z.strictObject({
   workerId: idSchema.nullable().optional(),
   fields: z.record(z.string(), jsonValueSchema).optional(),
 });
-const renewSchema = z.strictObject({ ttlMs: startSchema.shape.ttlMs });
 const endSchema = z.strictObject({
   status: z.enum(['completed', 'interrupted', 'error']).default('completed'),
   stats: jsonObjectSchema.default({}),
@@ -306,6 +305,9 @@ export class SessionsService {
     return { jobStore: this.jobStore, publisher: this.publisher, logger: this.logger };
   }
 }
+
+/** Options of a renewal (keepalive, update): the TTL for this renewal only. */
+const renewSchema = z.strictObject({ ttlMs: startSchema.shape.ttlMs });
 
 /** A session's slot outlives its live state by one TTL, so a keepalive that is due always finds it. */
 const slotTtl = (sessionTtlMs: number): number => sessionTtlMs * 2;
