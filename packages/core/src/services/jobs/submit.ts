@@ -28,7 +28,6 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
-import { jobLogFields } from '../engine/job-log.js';
 import { JobTransitions } from '../engine/job-transitions.js';
 import { jobSlotKey } from '../engine/keys.js';
 import type { Pipeline } from '../engine/pipeline.js';
@@ -219,8 +218,9 @@ export class SubmitJob {
       const result = await this.jobStore.createJob(built);
       if (!result.created) return result.snapshot.job;
       created = true;
-      const ready = result.snapshot.tasks.filter((t) => t.status === 'ready');
-      await this.transitions.enqueue(ready, jobLogFields(result.snapshot.job));
+      const { job, tasks } = result.snapshot;
+      const ready = tasks.filter((t) => t.status === 'ready');
+      await this.transitions.enqueue(ready, { jobId: job.id, correlationId: job.correlationId });
       await this.publisher.publish(result.events);
       return result.snapshot.job;
     } finally {
