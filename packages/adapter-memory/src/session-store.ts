@@ -88,6 +88,7 @@ export class MemorySessionStore implements SessionStore {
     const stored = structuredClone(session);
     stored.version = 1;
     stored.expiresAt = session.createdAt + ttlMs;
+    stored.ttlMs = ttlMs;
     this.sessions.set(session.id, stored);
     return true;
   }

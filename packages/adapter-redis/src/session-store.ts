@@ -65,7 +65,7 @@ export class RedisSessionStore implements SessionStore {
       const hash = [
         ...['id', s.id, 'tenantId', s.tenantId, 'status', s.status, 'workerId', JSON.stringify(s.workerId)],
         ...['version', '1', 'createdAt', String(s.createdAt), 'updatedAt', String(s.updatedAt)],
-        ...['expiresAt', String(s.expiresAt)],
+        ...['expiresAt', String(s.expiresAt), 'ttlMs', String(ttlMs)],
         ...Object.entries(s.fields).flatMap(([k, v]) => [FIELD + k, JSON.stringify(v)]),
       ];
       const key = this.keys.session(s.tenantId, s.id);
@@ -191,6 +191,7 @@ export class RedisSessionStore implements SessionStore {
         createdAt: Number(flat.createdAt),
         updatedAt: Number(flat.updatedAt),
         expiresAt: Number(flat.expiresAt),
+        ...(flat.ttlMs === undefined ? {} : { ttlMs: Number(flat.ttlMs) }),
       };
       const parsed = liveSessionSchema.safeParse(candidate);
       if (parsed.success && parsed.data.tenantId === tenantId && parsed.data.id === sessionId)

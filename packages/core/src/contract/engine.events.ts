@@ -5,10 +5,53 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DalstonEvent } from '../domain/events.js';
-import { type EngineFactory, eventually, randomName, withEngine } from './engine.harness.js';
+import type { JobStore, ReadEventsQuery } from '../ports/job-store.js';
+import { TaskFailure } from '../services/workers/task-failure.js';
+import { type EngineFactory, eventually, gate, randomName, withEngine } from './engine.harness.js';
 
 async function collect(stream: AsyncIterable<DalstonEvent>, into: DalstonEvent[]): Promise<void> {
   for await (const e of stream) into.push(e);
+}
+
+/**
+ * The factory's adapters with a job store whose first read of a job's events that finds
+ * nothing, once armed, runs `between` (which makes the job terminal) before it answers: the
+ * terminal transition commits after the stream's read of the log and before its read of the
+ * job, the interleaving a loaded host hits by chance.
+ */
+function commitBetweenReads(factory: EngineFactory) {
+  let armed: { jobId: string; between: () => Promise<void> } | null = null;
+  let fired = false;
+  const hooked = (inner: JobStore) => async (query: ReadEventsQuery) => {
+    const page = await inner.readEvents(query);
+    const hook = armed;
+    if (hook && page.length === 0 && query.jobId === hook.jobId) {
+      armed = null;
+      await hook.between();
+      fired = true;
+    }
+    return page;
+  };
+  const wrapped: EngineFactory = async () => {
+    const fixture = await factory();
+    const inner = fixture.adapters.jobStore;
+    const readEvents = hooked(inner);
+    const jobStore = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'readEvents') return readEvents;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { ...fixture, adapters: { ...fixture.adapters, jobStore } };
+  };
+  return {
+    factory: wrapped,
+    arm: (jobId: string, between: () => Promise<void>) => {
+      armed = { jobId, between };
+    },
+    fired: () => fired,
+  };
 }
 
 export function engineEventsContract(name: string, factory: EngineFactory): void {
@@ -54,6 +97,76 @@ export function engineEventsContract(name: string, factory: EngineFactory): void
           );
           expect([...log.slice(0, cut), ...resumed].map((e) => e.id)).toEqual(log.map((e) => e.id));
         }
+      });
+    });
+
+    it('a live stream yields the terminal events committed between its read of the log and of the job', async () => {
+      const q = randomName('q');
+      const race = commitBetweenReads(factory);
+      const release = gate();
+      let started = false;
+      await withEngine(
+        race.factory,
+        { pipeline: { build: () => [{ stage: 'a', queue: q }] } },
+        async (run) => {
+          run.dalston.createWorker({
+            queues: [q],
+            waitMs: 100,
+            handler: async () => {
+              started = true;
+              await release.promise;
+              return 'done';
+            },
+          });
+          const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+          const live: DalstonEvent[] = [];
+          let ended = false;
+          const streaming = collect(run.dalston.jobs.events(run.tenantId, job.id), live).then(() => {
+            ended = true;
+          });
+          await eventually(run.time, () => started, { timeoutMs: 5000 });
+          race.arm(job.id, async () => {
+            release.open();
+            await run.waitFor(job.id, 'completed');
+          });
+          await eventually(run.time, () => ended, { timeoutMs: 10_000 });
+          await streaming;
+          expect(race.fired()).toBe(true);
+          const log = (
+            await run.dalston.jobs.readEvents(run.tenantId, job.id, { limit: 1000 })
+          )._unsafeUnwrap();
+          expect(live.map((e) => `${e.id}:${e.type}`)).toEqual(log.map((e) => `${e.id}:${e.type}`));
+          expect(live.at(-1)!.type).toBe('job.completed');
+        },
+      );
+    });
+
+    it('a replay of a failed job that was retried runs past the first job.failed to the end', async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'a', queue: q, maxAttempts: 1 }] };
+      await withEngine(factory, { pipeline }, async (run) => {
+        let calls = 0;
+        run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handler: async () => {
+            calls += 1;
+            if (calls === 1) throw new TaskFailure('first try fails', { retryable: false });
+            return 'second try';
+          },
+        });
+        const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        await run.waitFor(job.id, 'failed');
+        (await run.dalston.jobs.retry(run.tenantId, job.id))._unsafeUnwrap();
+        await run.waitFor(job.id, 'completed');
+        const log = (
+          await run.dalston.jobs.readEvents(run.tenantId, job.id, { limit: 1000 })
+        )._unsafeUnwrap();
+        expect(log.map((e) => e.type)).toContain('job.failed');
+        const replayed: DalstonEvent[] = [];
+        await collect(run.dalston.jobs.events(run.tenantId, job.id), replayed);
+        expect(replayed.map((e) => e.id)).toEqual(log.map((e) => e.id));
+        expect(replayed.at(-1)!.type).toBe('job.completed');
       });
     });
 

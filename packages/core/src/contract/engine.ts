@@ -3,8 +3,11 @@ import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
+import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
+import { engineLoggingContract } from './engine.logging.js';
 import { engineRecoveryContract } from './engine.recovery.js';
+import { engineSessionsContract } from './engine.sessions.js';
 
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
 export { SUITE_CONFIG } from './engine.harness.js';
@@ -12,8 +15,11 @@ export {
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
+  engineLeasesContract,
   engineLimitsContract,
+  engineLoggingContract,
   engineRecoveryContract,
+  engineSessionsContract,
 };
 
 /** Runs every engine group on adapters from `factory` (each test gets a fresh set). */
@@ -23,4 +29,7 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineRecoveryContract(name, factory);
   engineLimitsContract(name, factory);
   engineEventsContract(name, factory);
+  engineSessionsContract(name, factory);
+  engineLeasesContract(name, factory);
+  engineLoggingContract(name, factory);
 }

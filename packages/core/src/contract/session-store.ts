@@ -43,7 +43,12 @@ export function sessionStoreContract(name: string, factory: PortFactory<SessionS
       const tenant = randomName('t');
       const s = liveSession(tenant, time.now());
       expect(await port.create(s, 60_000)).toBe(true);
-      expect(await port.get(tenant, s.id)).toEqual({ ...s, version: 1, expiresAt: s.createdAt + 60_000 });
+      expect(await port.get(tenant, s.id)).toEqual({
+        ...s,
+        version: 1,
+        expiresAt: s.createdAt + 60_000,
+        ttlMs: 60_000,
+      });
       expect(await port.create({ ...s, fields: {} }, 60_000)).toBe(false);
       expect((await port.get(tenant, s.id))?.fields).toEqual(s.fields);
     });
@@ -87,6 +92,7 @@ export function sessionStoreContract(name: string, factory: PortFactory<SessionS
         version: 2,
         updatedAt: at,
         expiresAt: s.createdAt + 60_000,
+        ttlMs: 60_000,
       };
       expect(result.ok && result.session).toEqual(expected);
       expect(await port.get(tenant, s.id)).toEqual(expected);
@@ -174,6 +180,20 @@ export function sessionStoreContract(name: string, factory: PortFactory<SessionS
       await time.advance(LONG_TTL + 100);
       expect(await port.get(tenant, touched.id)).toBeNull();
       expect(await port.get(tenant, patched.id)).toBeNull();
+    });
+
+    test('the TTL given at create is recorded on the session; touch and patch with another keep it', async ({
+      port,
+      time,
+    }) => {
+      const tenant = randomName('t');
+      const s = liveSession(tenant, time.now());
+      await port.create(s, 60_000);
+      expect(await port.touch(tenant, s.id, 90_000)).toBe(true);
+      const r = await port.patch(tenant, s.id, { fields: { k: 1 } }, { at: time.now(), ttlMs: 120_000 });
+      expect(r.ok && r.session.ttlMs).toBe(60_000);
+      expect((await port.get(tenant, s.id))?.ttlMs).toBe(60_000);
+      expect((await port.list(tenant, 10)).sessions.map((x) => x.ttlMs)).toEqual([60_000]);
     });
 
     test('delete is idempotent', async ({ port, time }) => {

@@ -164,6 +164,7 @@ export const liveSessionSchema: z.ZodType<LiveSession> = z.object({
   createdAt: epochMs,
   updatedAt: epochMs,
   expiresAt: epochMs,
+  ttlMs: z.int().min(1).optional(),
 });
 
 export const sessionRecordSchema: z.ZodType<SessionRecord> = z.object({

@@ -20,6 +20,11 @@ export interface LiveSession {
   updatedAt: number;
   /** Epoch ms at which the live state disappears unless touched. */
   expiresAt: number;
+  /**
+   * The TTL (ms) the session was started with, recorded by the store at create: keepalive
+   * and update renew by it when given no other. Absent on state written before it existed.
+   */
+  ttlMs?: number;
 }
 
 /** The durable record of a session (SessionArchive). */

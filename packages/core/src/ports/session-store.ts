@@ -37,7 +37,11 @@ export interface SessionPage {
 }
 
 export interface SessionStore {
-  /** Stores a new session (version 1) expiring `ttlMs` after `session.createdAt`. Returns false when the id exists. */
+  /**
+   * Stores a new session (version 1) expiring `ttlMs` after `session.createdAt`, and records
+   * `ttlMs` on it (read back as `session.ttlMs`; patch and touch leave it as it is). Returns
+   * false when the id exists.
+   */
   create(session: LiveSession, ttlMs: number): Promise<boolean>;
   /** The live session of this tenant, or null when unknown or expired. */
   get(tenantId: string, sessionId: string): Promise<LiveSession | null>;

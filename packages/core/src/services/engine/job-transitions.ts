@@ -8,6 +8,7 @@
 
 import type { DalstonConfig } from '../../config.js';
 import type { Decision, JobSnapshot, Occurrence } from '../../domain/change.js';
+import { toDalstonError } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import { isTerminalJobStatus } from '../../domain/job.js';
 import type { Task } from '../../domain/task.js';
@@ -15,9 +16,10 @@ import { decide } from '../../domain/transitions.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
+import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import { jobLogFields, logJobEvents } from './job-log.js';
 import { jobSlotKey, messageFor } from './keys.js';
 import { EventPublisher } from './publisher.js';
 import type { EngineRuntime } from './runtime.js';
@@ -36,7 +38,7 @@ export class JobTransitions {
   static readonly inject = [
     TOKENS.jobStore,
     TOKENS.workQueue,
-    TOKENS.rateLimitStore,
+    RateLimitsService,
     TOKENS.clock,
     TOKENS.config,
     TOKENS.random,
@@ -48,7 +50,7 @@ export class JobTransitions {
   constructor(
     private readonly jobStore: JobStore,
     private readonly workQueue: WorkQueue,
-    private readonly rateLimitStore: RateLimitStore,
+    private readonly rateLimits: RateLimitsService,
     private readonly clock: Clock,
     private readonly config: DalstonConfig,
     private readonly random: () => number,
@@ -91,8 +93,13 @@ export class JobTransitions {
    */
   async afterCommit(snapshot: JobSnapshot, decision: Decision, events: DalstonEvent[]): Promise<void> {
     const { job } = snapshot;
-    const steps: Promise<unknown>[] = [this.enqueue(decision.enqueue), this.publisher.publish(events)];
-    if (isTerminalJobStatus(job.status)) steps.push(this.releaseJobSlot(job.tenantId, job.id));
+    const fields = jobLogFields(job);
+    logJobEvents(this.logger, events);
+    const steps: Promise<unknown>[] = [
+      this.enqueue(decision.enqueue, fields),
+      this.publisher.publish(events),
+    ];
+    if (isTerminalJobStatus(job.status)) steps.push(this.releaseJobSlot(job.tenantId, job.id, fields));
     await Promise.all(steps);
     if (decision.abort.length > 0) {
       const reason = job.status === 'failed' ? 'job_failed' : 'cancelled';
@@ -100,28 +107,41 @@ export class JobTransitions {
     }
   }
 
-  /** Enqueues ready tasks (idempotent per attempt). Never rejects: the reconciler re-enqueues. */
-  async enqueue(tasks: readonly Task[]): Promise<number> {
+  /**
+   * Enqueues ready tasks (idempotent per attempt). Never rejects: the reconciler re-enqueues.
+   * `logFields` (the job's, when the tasks are one job's) go on the failure's log line.
+   */
+  async enqueue(tasks: readonly Task[], logFields: Record<string, unknown> = {}): Promise<number> {
     if (tasks.length === 0) return 0;
     try {
       return await this.workQueue.enqueue(tasks.map((t) => messageFor(t, this.config.maxDeliveries)));
     } catch (e) {
       this.logger.warn('enqueue failed; the reconciler will re-enqueue', {
-        error: e instanceof Error ? e.message : String(e),
+        ...logFields,
+        error: toDalstonError(e).message,
         taskIds: tasks.map((t) => t.id),
       });
       return 0;
     }
   }
 
-  /** Frees the tenant's concurrent-job slot of this job. Never rejects (slots expire and are resynced). */
-  async releaseJobSlot(tenantId: string, jobId: string): Promise<void> {
-    try {
-      await this.rateLimitStore.releaseSlot(jobSlotKey(tenantId), jobId);
-    } catch (e) {
+  /**
+   * Frees the tenant's concurrent-job slot of this job, in the store and in the fail-open
+   * fallback limiter (which admitted the job if the store was down). Never rejects (slots
+   * expire and are resynced).
+   */
+  async releaseJobSlot(
+    tenantId: string,
+    jobId: string,
+    logFields: Record<string, unknown> = {},
+  ): Promise<void> {
+    const released = await this.rateLimits.releaseSlot(jobSlotKey(tenantId), jobId);
+    if (released.isErr()) {
       this.logger.warn('slot release failed; resync will fix it', {
-        error: e instanceof Error ? e.message : String(e),
+        tenantId,
         jobId,
+        ...logFields,
+        error: released.error.message,
       });
     }
   }

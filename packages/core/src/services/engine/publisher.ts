@@ -14,12 +14,14 @@
  */
 
 import type { DalstonConfig } from '../../config.js';
+import { toDalstonError } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
+import { eventsJobFields } from './job-log.js';
 
 /** Longest a published id waits to be marked (engine-clock milliseconds). */
 export const MARK_FLUSH_MS = 50;
@@ -57,7 +59,8 @@ export class EventPublisher {
       await this.bus.publish([...events]);
     } catch (e) {
       this.logger.warn('event publish failed; the relay will retry', {
-        error: e instanceof Error ? e.message : String(e),
+        ...eventsJobFields(events),
+        error: toDalstonError(e).message,
         firstEventId: events[0]!.id,
       });
       return false;

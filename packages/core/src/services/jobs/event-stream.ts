@@ -6,8 +6,13 @@
  * after the cursor in pages; each bus message, and a periodic timer as a fallback for
  * lost messages, triggers another read after the last id yielded. Reading the log rather
  * than yielding bus payloads keeps the stream gap-free: a job's events get ids in commit
- * order, but two processes may publish them out of order. Ends after the job's terminal
- * event, or when the signal aborts.
+ * order, but two processes may publish them out of order.
+ *
+ * Ends when the job is terminal and a read of the log begun after that was seen finds
+ * nothing new, or when the signal aborts. "Seen terminal" is either the last event read
+ * being terminal or a read of the job showing it terminal (or gone); a terminal transition
+ * commits its events with the status, so the closing read always yields them. A terminal
+ * event followed by more (an explicit retry of a failed job) does not end the stream.
  */
 import type { DalstonEvent } from '../../domain/events.js';
 import type { Clock } from '../../ports/clock.js';
@@ -72,31 +77,75 @@ export async function* jobEventStream(
 ): AsyncGenerator<DalstonEvent, void, undefined> {
   const wake = new Wakeup();
   const sub = await subscribe(deps, tenantId, jobId, wake.notify);
-  let last = options.after ?? 0;
-  let failures = 0;
+  const log = new LogCursor(deps, tenantId, jobId, options.after ?? 0);
+  // True when, before the read in progress, the job was seen terminal (its last yielded
+  // event was terminal, or a read of the job said so). A terminal transition commits its
+  // events and status together, possibly just after a read of the log came back empty and
+  // before the read of the job: so the stream ends only when a read of the log that
+  // started after the job was seen terminal finds nothing new.
+  let settled = false;
   try {
     while (!options.signal?.aborted) {
-      let page: DalstonEvent[];
-      try {
-        page = await deps.jobStore.readEvents({ tenantId, jobId, after: last, limit: PAGE });
-        failures = 0;
-      } catch (e) {
-        if (++failures >= MAX_READ_FAILURES) throw e;
-        await wake.wait(deps.clock, deps.pollMs, options.signal);
-        continue;
-      }
-      for (const event of page) {
-        if (event.id <= last) continue;
-        last = event.id;
+      const page = await log.next(wake, options.signal);
+      if (page === null) continue;
+      for (const event of page.events) {
         yield event;
-        if (TERMINAL.has(event.type)) return;
         if (options.signal?.aborted) return;
       }
-      if (page.length === 0 && (await finished(deps, tenantId, jobId))) return;
-      if (page.length < PAGE) await wake.wait(deps.clock, deps.pollMs, options.signal);
+      if (page.full) continue;
+      const empty = page.events.length === 0;
+      if (empty && settled) return;
+      settled = log.lastTerminal() || (empty && (await finished(deps, tenantId, jobId)));
+      if (!settled) await wake.wait(deps.clock, deps.pollMs, options.signal);
     }
   } finally {
     await sub?.unsubscribe().catch(() => undefined);
+  }
+}
+
+/** Reads the log after the last event yielded, in pages; tolerates a few failed reads in a row. */
+class LogCursor {
+  private last: number;
+  private lastType: string | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly deps: EventStreamDeps,
+    private readonly tenantId: string,
+    private readonly jobId: string,
+    after: number,
+  ) {
+    this.last = after;
+  }
+
+  /** The next page (events after the cursor), or null after a failed read (retried after a wait). */
+  async next(wake: Wakeup, signal?: AbortSignal): Promise<{ events: DalstonEvent[]; full: boolean } | null> {
+    let page: DalstonEvent[];
+    try {
+      page = await this.deps.jobStore.readEvents({
+        tenantId: this.tenantId,
+        jobId: this.jobId,
+        after: this.last,
+        limit: PAGE,
+      });
+      this.failures = 0;
+    } catch (e) {
+      if (++this.failures >= MAX_READ_FAILURES) throw e;
+      await wake.wait(this.deps.clock, this.deps.pollMs, signal);
+      return null;
+    }
+    const fresh = page.filter((e) => e.id > this.last);
+    const tail = fresh.at(-1);
+    if (tail) {
+      this.last = tail.id;
+      this.lastType = tail.type;
+    }
+    return { events: fresh, full: page.length === PAGE };
+  }
+
+  /** True when the last event read is the job's terminal event (a retry may still follow). */
+  lastTerminal(): boolean {
+    return this.lastType !== null && TERMINAL.has(this.lastType);
   }
 }
 

@@ -218,7 +218,9 @@ export class SubmitJob {
       const result = await this.jobStore.createJob(built);
       if (!result.created) return result.snapshot.job;
       created = true;
-      await this.transitions.enqueue(result.snapshot.tasks.filter((t) => t.status === 'ready'));
+      const { job, tasks } = result.snapshot;
+      const ready = tasks.filter((t) => t.status === 'ready');
+      await this.transitions.enqueue(ready, { jobId: job.id, correlationId: job.correlationId });
       await this.publisher.publish(result.events);
       return result.snapshot.job;
     } finally {
@@ -240,12 +242,14 @@ export class SubmitJob {
   }
 
   private async giveBack(v: Admitted): Promise<void> {
+    const correlationId = v.req.correlationId ?? v.jobId;
     await this.artifacts.deletePrefix(jobPrefix(v.tenant.id, v.jobId)).catch((e) =>
       this.logger.warn('could not delete the input of a job that was not created; the orphan sweep will', {
         jobId: v.jobId,
+        correlationId,
         error: toDalstonError(e).message,
       }),
     );
-    await this.transitions.releaseJobSlot(v.tenant.id, v.jobId);
+    await this.transitions.releaseJobSlot(v.tenant.id, v.jobId, { correlationId });
   }
 }

@@ -91,20 +91,32 @@ export class SessionsService {
     const req = parsed.value;
     const id = this.ids.next('ses');
     return attempt(() => this.tenantCache.active(req.tenantId))
-      .andThen((tenant) => this.admit(tenant.id, id, tenant.limits.concurrentSessions))
+      .andThen((tenant) =>
+        this.admit(tenant.id, id, tenant.limits.concurrentSessions, req.ttlMs ?? this.config.sessionTtlMs),
+      )
       .andThen(() => attempt(() => this.open(id, req)));
   }
 
-  /** Renews the live state's TTL and the slot. NOT_FOUND when the session expired or ended. */
+  /**
+   * Renews the live state's TTL and the slot: by `ttlMs`, else by the session's own TTL (the
+   * one it was started with). NOT_FOUND when the session expired or ended.
+   */
   keepalive(
     tenantId: string,
     sessionId: string,
     options: { ttlMs?: number } = {},
   ): ResultAsync<void, DalstonError> {
-    const ttlMs = options.ttlMs ?? this.config.sessionTtlMs;
-    return attempt(() => this.live.touch(tenantId, sessionId, ttlMs))
-      .andThen((ok) => (ok ? okAsync(undefined) : errAsync(notFound('session', sessionId))))
-      .andThen(() => this.rateLimits.refreshSlot(sessionSlotKey(tenantId), sessionId).map(() => undefined));
+    const parsed = parseInput(renewSchema, options, 'options');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    return this.renewalTtl(tenantId, sessionId, parsed.value.ttlMs)
+      .andThen((ttlMs) =>
+        attempt(() => this.live.touch(tenantId, sessionId, ttlMs)).andThen((ok) =>
+          ok ? okAsync(ttlMs) : errAsync(notFound('session', sessionId)),
+        ),
+      )
+      .andThen((ttlMs) =>
+        this.rateLimits.refreshSlot(sessionSlotKey(tenantId), sessionId, slotTtl(ttlMs)).map(() => undefined),
+      );
   }
 
   /** The live state; NOT_FOUND when expired or ended (see `archived` for the record). */
@@ -121,7 +133,10 @@ export class SessionsService {
     );
   }
 
-  /** Patches fields (and renews the TTL); CONFLICT when `expectedVersion` is not the stored version. */
+  /**
+   * Patches fields and renews the TTL (by `ttlMs`, else by the session's own TTL); CONFLICT
+   * when `expectedVersion` is not the stored version.
+   */
   update(
     tenantId: string,
     sessionId: string,
@@ -130,10 +145,15 @@ export class SessionsService {
   ): ResultAsync<LiveSession, DalstonError> {
     const parsed = parseInput(patchSchema, patch, 'patch');
     if (parsed.isErr()) return errAsync(parsed.error);
-    const at = this.clock.now();
-    const opts = { at, ttlMs: options.ttlMs ?? this.config.sessionTtlMs, ...pickVersion(options) };
-    return attempt(() => this.live.patch(tenantId, sessionId, parsed.value as SessionPatch, opts)).andThen(
-      (r) => {
+    const renew = parseInput(renewSchema, { ttlMs: options.ttlMs }, 'options');
+    if (renew.isErr()) return errAsync(renew.error);
+    const write = (ttlMs: number) => {
+      const opts = { at: this.clock.now(), ttlMs, ...pickVersion(options) };
+      return attempt(() => this.live.patch(tenantId, sessionId, parsed.value as SessionPatch, opts));
+    };
+    return this.renewalTtl(tenantId, sessionId, renew.value.ttlMs)
+      .andThen(write)
+      .andThen((r) => {
         if (r.ok) return okAsync(r.session);
         if (r.reason === 'not_found') return errAsync(notFound('session', sessionId));
         return errAsync(
@@ -141,8 +161,7 @@ export class SessionsService {
             details: { currentVersion: r.currentVersion },
           }),
         );
-      },
-    );
+      });
   }
 
   /** Stores a recording (streamed) as `tenants/{t}/sessions/{s}/{name}`; listed in the record at the end. */
@@ -177,14 +196,21 @@ export class SessionsService {
     return attempt(() => this.close(tenantId, sessionId, parsed.value));
   }
 
+  /** `ttlMs` when given, else the session's own TTL (the engine default for state that lacks it). */
+  private renewalTtl(tenantId: string, sessionId: string, ttlMs?: number): ResultAsync<number, DalstonError> {
+    if (ttlMs !== undefined) return okAsync(ttlMs);
+    return this.get(tenantId, sessionId).map((s) => s.ttlMs ?? this.config.sessionTtlMs);
+  }
+
   private admit(
     tenantId: string,
     sessionId: string,
     override: number | undefined,
+    sessionTtlMs: number,
   ): ResultAsync<void, DalstonError> {
     const limit = override ?? this.config.limits.concurrentSessions;
     const failure = this.config.rateLimitFailure.concurrentSessions ?? this.config.rateLimitFailure.default;
-    const ttlMs = this.config.sessionTtlMs * 2;
+    const ttlMs = slotTtl(sessionTtlMs);
     return this.rateLimits
       .acquireSlot(sessionSlotKey(tenantId), sessionId, limit, { failure, ttlMs })
       .andThen((slot) =>
@@ -279,6 +305,12 @@ export class SessionsService {
     return { jobStore: this.jobStore, publisher: this.publisher, logger: this.logger };
   }
 }
+
+/** Options of a renewal (keepalive, update): the TTL for this renewal only. */
+const renewSchema = z.strictObject({ ttlMs: startSchema.shape.ttlMs });
+
+/** A session's slot outlives its live state by one TTL, so a keepalive that is due always finds it. */
+const slotTtl = (sessionTtlMs: number): number => sessionTtlMs * 2;
 
 const pickVersion = (o: { expectedVersion?: number }) =>
   o.expectedVersion === undefined ? {} : { expectedVersion: o.expectedVersion };

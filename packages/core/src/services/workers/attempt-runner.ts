@@ -126,7 +126,9 @@ export class AttemptRunner {
     task: Task,
     register: (stop: (r: StopReason) => void) => () => void,
   ): Promise<Lease | null> {
-    const hb = new Heartbeat({ ...this.deps, lease, task });
+    const { correlationId } = snapshot.job;
+    const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
+    const hb = new Heartbeat({ ...this.deps, lease, task, logger });
     const unregister = register(hb.stop);
     const untrack = this.deps.runtime.track({
       jobId: task.jobId,
@@ -144,7 +146,7 @@ export class AttemptRunner {
       untrack();
       unregister();
     }
-    return this.finish(lease, task, settled, hb.reason);
+    return this.finish(lease, task, settled, hb.reason, correlationId);
   }
 
   /** Runs the handler; resolves as soon as it settles or the attempt is stopped. */
@@ -162,9 +164,14 @@ export class AttemptRunner {
       artifacts: this.deps.artifacts,
       logger: this.deps.logger,
       progress: async (progress) => {
-        await this.deps.transitions
-          .apply(task.jobId, { kind: 'progress', ...ref, progress })
-          .catch((e) => this.deps.logger.warn('progress not recorded', { error: toDalstonError(e).message }));
+        await this.deps.transitions.apply(task.jobId, { kind: 'progress', ...ref, progress }).catch((e) =>
+          this.deps.logger.warn('progress not recorded', {
+            jobId: task.jobId,
+            taskId: task.id,
+            correlationId: snapshot.job.correlationId,
+            error: toDalstonError(e).message,
+          }),
+        );
       },
     });
     const run = (async () => handler(ctx))().then(
@@ -179,17 +186,22 @@ export class AttemptRunner {
     task: Task,
     settled: Settled,
     reason: StopReason | null,
+    correlationId: string,
   ): Promise<Lease | null> {
     if (reason === 'shutdown') {
       await this.handBack(lease, task);
       return null;
     }
-    const recorded = await this.record(task.jobId, occurrenceOf(task, lease, settled, reason));
+    const recorded = await this.record(task.jobId, correlationId, occurrenceOf(task, lease, settled, reason));
     return recorded ? this.done(lease) : null;
   }
 
   /** Records the outcome, retrying store failures a few times. False when it could not. */
-  private async record(jobId: string, occurrence: Occurrence | null): Promise<boolean> {
+  private async record(
+    jobId: string,
+    correlationId: string,
+    occurrence: Occurrence | null,
+  ): Promise<boolean> {
     if (!occurrence) return true;
     for (let i = 1; ; i++) {
       try {
@@ -198,6 +210,7 @@ export class AttemptRunner {
       } catch (e) {
         this.deps.logger.warn('outcome not recorded yet', {
           jobId,
+          correlationId,
           try: i,
           error: toDalstonError(e).message,
         });
