@@ -55,6 +55,17 @@ export const configSchema = z
     orphanGraceMs: z.int().min(0).default(3_600_000),
     /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */
     slotTtlMs: positiveMs.default(86_400_000),
+    /**
+     * How long the slot resync spares a holder that PostgreSQL does not show (yet): a job or
+     * session slot is removed only when its holder is terminal or absent in PostgreSQL *and*
+     * its slot was last acquired or refreshed at least this long before the pass read
+     * PostgreSQL. It must exceed the longest admission-to-commit window: a session's
+     * acquire → archive open, and a submit's slot confirmation → job row commit (a submit
+     * re-confirms its slot after its input upload, so the upload itself does not count).
+     * Those are one or two round trips; 5 minutes leaves room for a stalled connection or
+     * pool wait. Cost: a leaked slot (its release failed) heals this long after it was taken.
+     */
+    slotResyncGraceMs: z.int().min(0).default(300_000),
     /** How often `events()` re-reads the log as a fallback for missed bus messages. */
     eventPollMs: positiveMs.default(1000),
   })

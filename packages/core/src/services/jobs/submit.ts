@@ -200,6 +200,7 @@ export class SubmitJob {
     let created = false;
     try {
       const input = v.req.input ? await this.putInput(v) : null;
+      if (input !== null) await this.reconfirmSlot(v);
       const built = buildJob(
         {
           id: v.jobId,
@@ -237,6 +238,16 @@ export class SubmitJob {
     }
     const put = await this.artifacts.put(key, body, contentType ? { contentType } : {});
     return put.uri;
+  }
+
+  /**
+   * Takes the slot again (idempotent: renews it and its confirmation time) right before the
+   * row is written. An upload can outlast the slot resync's grace, which may then have
+   * freed the slot for another submit; the job is only written while it holds a slot.
+   */
+  private async reconfirmSlot(v: Admitted): Promise<void> {
+    const again = await this.admit(v);
+    if (again.isErr()) throw again.error;
   }
 
   private async giveBack(v: Admitted): Promise<void> {
