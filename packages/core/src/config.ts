@@ -56,16 +56,17 @@ export const configSchema = z
     /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */
     slotTtlMs: positiveMs.default(86_400_000),
     /**
-     * How long the slot resync spares a holder that PostgreSQL does not show (yet): a job or
+     * How long the slot resync spares a holder PostgreSQL does not show unfinished: a job or
      * session slot is removed only when its holder is terminal or absent in PostgreSQL *and*
-     * its slot was last acquired or refreshed at least this long before the pass read
-     * PostgreSQL. It must exceed the longest admission-to-commit window: a session's
-     * acquire → archive open, and a submit's slot confirmation → job row commit (a submit
-     * re-confirms its slot after its input upload, so the upload itself does not count).
-     * Those are one or two round trips; 5 minutes leaves room for a stalled connection or
-     * pool wait. Cost: a leaked slot (its release failed) heals this long after it was taken.
+     * the slot was last acquired or refreshed at least this long before the pass read
+     * PostgreSQL. It must exceed the longest time from a slot's last confirmation to the
+     * commit of the row that backs it: one PostgreSQL write (a submit's job insert, a
+     * retry's transition, a session's archive open), pool wait included. An upload does not
+     * count: a submit refreshes its slot every third of this while its input uploads, and
+     * confirms it again just before the insert. 15 s leaves ample room for a pool wait or a
+     * slow commit; it is also how long a leaked slot (its release failed) may outlive its job.
      */
-    slotResyncGraceMs: z.int().min(0).default(300_000),
+    slotResyncGraceMs: z.int().min(0).default(15_000),
     /** How often `events()` re-reads the log as a fallback for missed bus messages. */
     eventPollMs: positiveMs.default(1000),
   })
