@@ -31,7 +31,7 @@ import { type S3Server, startS3Server } from '../../test-support/s3.js';
 const ENTRY = fileURLToPath(new URL('./support/slot-submitter-entry.ts', import.meta.url));
 const LIMIT = 3;
 const PROCESSES = 4;
-const RUN_MS = 10_000;
+const RUN_MS = 8_000;
 const GRACE_MS = 1000;
 
 let s3: S3Server;
