@@ -51,10 +51,12 @@ export interface RateLimitStore {
    * clock skew does not matter; the request's one-way latency is the only slack). Such a
    * holder is removed only if its confirmation was more than `grace` before R while its row
    * was still uncommitted at R, i.e. its confirmation-to-commit window exceeded `grace`.
-   * Core keeps that window short (a submit re-confirms its slot after its upload, right
-   * before the row is written), so `grace` is chosen to exceed it. Holders acquired after R
-   * are younger than the cutoff and are never touched; nothing is ever added beyond
-   * `present`, and `acquireSlot` alone decides admission, so the limit is not raised.
+   * Core keeps that window short: a submit refreshes its slot while its input uploads and
+   * confirms it again right before the row is written, so the window is one PostgreSQL
+   * write, which `grace` is chosen to exceed. Holders acquired after R are younger than the
+   * cutoff and are never touched. Nothing is added beyond `present` (rows committed while
+   * holding a slot) and `acquireSlot` alone admits, so a call never lets a tenant past its
+   * limit; it can only free slots whose holders are provably gone.
    *
    * Idempotent. Rejects VALIDATION_FAILED for an empty key or holder, `ttlMs` < 1 or
    * `graceMs` < 0 (integers, milliseconds, relative to the store's now).
