@@ -1,7 +1,8 @@
 /**
  * Maintenance and health on real servers, checked by reading the stores directly:
- * - reconcile re-enqueues ready tasks Redis lost (idempotently), resets a tenant's job
- *   slots to its non-terminal jobs, and closes session records whose live state expired;
+ * - reconcile re-enqueues ready tasks Redis lost (idempotently), resyncs a tenant's job
+ *   slots with its non-terminal jobs (a holder in flight is kept), and closes session
+ *   records whose live state expired;
  * - retention: purge deletes every object of a job past retention and sets purgedAt
  *   (the row stays); delete removes objects and rows; the orphan sweep removes objects
  *   without a row only after the grace period;
@@ -75,17 +76,21 @@ describe('reconcile on real servers', () => {
     expect((await h.inspect.jobs()).map((j) => j.id).sort()).toEqual(ids.sort());
   });
 
-  it("resets a tenant's job slots to its non-terminal jobs (stray holder dropped, wiped holders restored)", {
+  it("resyncs a tenant's job slots with its non-terminal jobs (in-flight kept, stray dropped, wiped restored)", {
     timeout: 60_000,
   }, async () => {
     const h = await host('slots');
-    const ids = await h.submit(2);
     const key = `tenant:${h.tenantId}:jobs`;
-    await h.adapters.rateLimitStore.acquireSlot(key, 'job-that-never-existed', 100, 60_000);
-    expect(await h.inspect.slotHolders(h.tenantId)).toHaveLength(3);
+    const store = h.adapters.rateLimitStore;
+    // A holder an earlier pass restored whose job is gone: never confirmed, so droppable now.
+    await store.reconcileSlots(key, ['job-that-never-existed'], { ttlMs: 60_000, graceMs: 60_000 });
+    const ids = await h.submit(2);
+    // A submit that holds its slot but has not committed its row yet: kept (within the grace).
+    await store.acquireSlot(key, 'job-still-uploading', 100, 60_000);
+    expect(await h.inspect.slotHolders(h.tenantId)).toHaveLength(4);
     (await h.dalston.maintenance.reconcile())._unsafeUnwrap();
-    expect((await h.inspect.slotHolders(h.tenantId)).sort()).toEqual([...ids].sort());
-    await h.adapters.rateLimitStore.resetSlots(key, [], 60_000);
+    expect((await h.inspect.slotHolders(h.tenantId)).sort()).toEqual([...ids, 'job-still-uploading'].sort());
+    for (const holder of [...ids, 'job-still-uploading']) await store.releaseSlot(key, holder); // a wipe
     (await h.dalston.maintenance.reconcile())._unsafeUnwrap();
     expect((await h.inspect.slotHolders(h.tenantId)).sort()).toEqual([...ids].sort());
   });

@@ -3,6 +3,8 @@
  * algorithms (the same math the Redis adapter runs in Lua). Each call runs to completion
  * before the next (one JS turn), so hits are exact under concurrency. Window states and
  * slot holders expire by the injected clock; expired holders are dropped on every call.
+ * Each holder also keeps its confirmation time (last granted acquire or refresh), which
+ * `reconcileSlots` compares with its grace.
  */
 import {
   applyValidatedRateLimit,
@@ -14,6 +16,7 @@ import {
   type RateLimitState,
   type RateLimitStore,
   type SlotDecision,
+  type SlotReconcileResult,
   systemClock,
   validateCost,
 } from '@dalston/core';
@@ -24,6 +27,15 @@ const SWEEP_EVERY = 1024;
 export interface MemoryRateLimitStoreOptions {
   clock?: Clock;
 }
+
+/** One holder's slot: when it expires, and when it was last confirmed (acquired or refreshed). Epoch ms. */
+interface Slot {
+  expiresAt: number;
+  confirmedAt: number;
+}
+
+/** The confirmation time of a holder `reconcileSlots` added: never confirmed by its holder. */
+const NEVER = Number.NEGATIVE_INFINITY;
 
 const invalid = (operation: string, field: string, message: string) =>
   new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, {
@@ -44,8 +56,8 @@ function checkPositiveInt(operation: string, value: number, field: string): void
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly clock: Clock;
   private readonly windows = new Map<string, { state: RateLimitState; expiresAt: number }>();
-  /** key → holder → expiresAt (epoch ms). */
-  private readonly slots = new Map<string, Map<string, number>>();
+  /** key → holder → its slot (epoch ms). */
+  private readonly slots = new Map<string, Map<string, Slot>>();
   /** key → a lower bound of its holders' expiresAt: nothing expires before it, so no walk is needed. */
   private readonly earliest = new Map<string, number>();
   /** A lower bound of every window state's expiresAt (epoch ms): nothing expires before it. */
@@ -89,7 +101,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     if (holders.has(holder) || holders.size < limit) {
-      this.setHolder(key, holders, holder, now + ttlMs);
+      this.setHolder(key, holders, holder, now + ttlMs, now);
       this.slots.set(key, holders);
       return { acquired: true, count: holders.size, limit };
     }
@@ -110,7 +122,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     if (!holders.has(holder)) return false;
-    this.setHolder(key, holders, holder, now + ttlMs);
+    this.setHolder(key, holders, holder, now + ttlMs, now);
     return true;
   }
 
@@ -119,20 +131,43 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return [...this.liveHolders(key, this.clock.now()).keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  async resetSlots(key: string, holders: string[], ttlMs: number): Promise<void> {
-    this.assertOpen('resetSlots');
-    checkKey('resetSlots', key, 'key');
-    checkPositiveInt('resetSlots', ttlMs, 'ttlMs');
-    if (!Array.isArray(holders)) throw invalid('resetSlots', 'holders', 'must be an array of holder ids');
-    holders.forEach((h, i) => {
-      checkKey('resetSlots', h, `holders[${i}]`);
+  async reconcileSlots(
+    key: string,
+    present: string[],
+    options: { ttlMs: number; graceMs: number },
+  ): Promise<SlotReconcileResult> {
+    this.assertOpen('reconcileSlots');
+    checkKey('reconcileSlots', key, 'key');
+    if (!Array.isArray(present)) throw invalid('reconcileSlots', 'present', 'must be an array of holder ids');
+    present.forEach((h, i) => {
+      checkKey('reconcileSlots', h, `present[${i}]`);
     });
-    const expiresAt = this.clock.now() + ttlMs;
-    if (holders.length === 0) this.dropKey(key);
-    else {
-      this.slots.set(key, new Map(holders.map((h) => [h, expiresAt])));
-      this.earliest.set(key, expiresAt);
+    const ttlMs = options?.ttlMs;
+    const graceMs = options?.graceMs;
+    checkPositiveInt('reconcileSlots', ttlMs, 'ttlMs');
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0)
+      throw invalid('reconcileSlots', 'graceMs', 'must be an integer >= 0');
+    const now = this.clock.now();
+    const holders = this.liveHolders(key, now);
+    const listed = new Set(present);
+    const cutoff = now - graceMs;
+    let removed = 0;
+    for (const [holder, slot] of holders) {
+      if (listed.has(holder) || slot.confirmedAt > cutoff) continue;
+      holders.delete(holder);
+      removed++;
     }
+    let added = 0;
+    const expiresAt = now + ttlMs;
+    for (const holder of listed) {
+      const slot = holders.get(holder);
+      if (slot === undefined) added++;
+      if (slot === undefined || slot.expiresAt < expiresAt)
+        this.setHolder(key, holders, holder, expiresAt, slot?.confirmedAt ?? NEVER);
+    }
+    if (holders.size === 0) this.dropKey(key);
+    else this.slots.set(key, holders);
+    return { added, removed };
   }
 
   async ping(): Promise<void> {
@@ -171,12 +206,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
    * Walks the holders only when the earliest expiry may have passed, so a call is O(1)
    * while nothing expires (slot TTLs are long; holders release explicitly).
    */
-  private liveHolders(key: string, now: number): Map<string, number> {
+  private liveHolders(key: string, now: number): Map<string, Slot> {
     const holders = this.slots.get(key);
     if (!holders) return new Map();
     if ((this.earliest.get(key) ?? Number.NEGATIVE_INFINITY) > now) return holders;
     let min = Number.POSITIVE_INFINITY;
-    for (const [h, expiresAt] of holders) {
+    for (const [h, { expiresAt }] of holders) {
       if (expiresAt <= now) holders.delete(h);
       else if (expiresAt < min) min = expiresAt;
     }
@@ -185,8 +220,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return holders;
   }
 
-  private setHolder(key: string, holders: Map<string, number>, holder: string, expiresAt: number): void {
-    holders.set(holder, expiresAt);
+  private setHolder(
+    key: string,
+    holders: Map<string, Slot>,
+    holder: string,
+    expiresAt: number,
+    confirmedAt: number,
+  ): void {
+    holders.set(holder, { expiresAt, confirmedAt });
     // A refresh only moves an expiry later: the old bound stays a valid lower bound.
     const bound = this.earliest.get(key);
     if (bound === undefined || expiresAt < bound) this.earliest.set(key, expiresAt);

@@ -83,7 +83,7 @@ describe('MemoryRateLimitStore slots', () => {
     await clock.advance(450); // t = 1000
     expect(await store.holders('k')).toEqual([]);
     expect(store.size()).toBe(0);
-    await store.resetSlots('k', ['a', 'b'], 20);
+    await store.reconcileSlots('k', ['a', 'b'], { ttlMs: 20, graceMs: 0 });
     await clock.advance(19);
     expect(await store.holders('k')).toEqual(['a', 'b']);
     await clock.advance(1);

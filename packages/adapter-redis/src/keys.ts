@@ -6,7 +6,8 @@
  *                       seq, dead, deadids, signal)
  * - one session:        `{<prefix>:s:<tenant>:<session>}`
  * - a tenant's index:   `{<prefix>:si:<tenant>}:exp` and `:lex`
- * - one rate limit:     `{<prefix>:rl:<key>}`; one slot set: `{<prefix>:sl:<key>}`
+ * - one rate limit:     `{<prefix>:rl:<key>}`; one slot set: `{<prefix>:sl:<key>}` (holder ->
+ *                       expiry) and `{<prefix>:sl:<key>}:at` (holder -> confirmation time)
  * - event channels:     `<prefix>:ev:<tenant>` and `<prefix>:ev:<tenant>:<job>` (pub/sub)
  *
  * Names are escaped (`%`, `{`, `}`, `:`) so a name can neither end a hash tag early nor
@@ -57,6 +58,12 @@ export class KeyLayout {
 
   slots(key: string): string {
     return `{${this.prefix}:sl:${escapeName(key)}}`;
+  }
+
+  /** [slots, confirmed] of a slot set: the KEYS of the slot scripts (see slot-common.lua). */
+  slotSet(key: string): [string, string] {
+    const slots = this.slots(key);
+    return [slots, `${slots}:at`];
   }
 
   tenantChannel(tenantId: string): string {

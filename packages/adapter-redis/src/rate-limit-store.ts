@@ -4,7 +4,8 @@
  * the same integer arithmetic, remaining / retryAfterMs / resetAt definitions and TTLs,
  * on the server's clock. Concurrency slots are a sorted set per key
  * (`{<prefix>:sl:<key>}`, holder -> expiry), so release is idempotent and a crashed
- * holder's slot expires by itself.
+ * holder's slot expires by itself; a companion set (`…:at`, holder -> last acquire or
+ * refresh, server time) lets `reconcileSlots` spare holders confirmed within its grace.
  *
  * Hits made in the same tick (concurrent callers) go out together as one pipeline: one
  * socket write for all of them instead of one each, which is most of the client's CPU per
@@ -17,6 +18,7 @@ import {
   RateLimitPolicyCheck,
   type RateLimitStore,
   type SlotDecision,
+  type SlotReconcileResult,
   storeUnavailable,
   validateCost,
 } from '@dalston/core';
@@ -185,18 +187,18 @@ export class RedisRateLimitStore implements RateLimitStore {
     checkPositiveInt('acquireSlot', 'limit', limit);
     checkPositiveInt('acquireSlot', 'ttlMs', ttlMs);
     return guard('rateLimitStore', 'acquireSlot', async () => {
-      const r = (await scripts.slotAcquire.run(
-        this.client,
-        [this.keys.slots(key)],
-        [holder, limit, ttlMs],
-      )) as number[];
+      const r = (await scripts.slotAcquire.run(this.client, this.keys.slotSet(key), [
+        holder,
+        limit,
+        ttlMs,
+      ])) as number[];
       return { acquired: Number(r[0]) === 1, count: Number(r[1]), limit };
     });
   }
 
   async releaseSlot(key: string, holder: string): Promise<boolean> {
     return guard('rateLimitStore', 'releaseSlot', async () => {
-      return Number(await scripts.slotRelease.run(this.client, [this.keys.slots(key)], [holder])) === 1;
+      return Number(await scripts.slotRelease.run(this.client, this.keys.slotSet(key), [holder])) === 1;
     });
   }
 
@@ -204,7 +206,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     checkPositiveInt('refreshSlot', 'ttlMs', ttlMs);
     return guard('rateLimitStore', 'refreshSlot', async () => {
       return (
-        Number(await scripts.slotRefresh.run(this.client, [this.keys.slots(key)], [holder, ttlMs])) === 1
+        Number(await scripts.slotRefresh.run(this.client, this.keys.slotSet(key), [holder, ttlMs])) === 1
       );
     });
   }
@@ -216,15 +218,28 @@ export class RedisRateLimitStore implements RateLimitStore {
     });
   }
 
-  async resetSlots(key: string, holders: string[], ttlMs: number): Promise<void> {
-    this.assertOpen('resetSlots');
-    checkKey('resetSlots', key);
-    checkPositiveInt('resetSlots', 'ttlMs', ttlMs);
-    if (!Array.isArray(holders) || !holders.every((h) => typeof h === 'string' && h.length > 0)) {
-      throw invalid('rateLimitStore', 'resetSlots', 'holders', 'must be an array of non-empty strings');
+  async reconcileSlots(
+    key: string,
+    present: string[],
+    options: { ttlMs: number; graceMs: number },
+  ): Promise<SlotReconcileResult> {
+    this.assertOpen('reconcileSlots');
+    checkKey('reconcileSlots', key);
+    if (!Array.isArray(present) || !present.every((h) => typeof h === 'string' && h.length > 0)) {
+      throw invalid('rateLimitStore', 'reconcileSlots', 'present', 'must be an array of non-empty strings');
     }
-    await guard('rateLimitStore', 'resetSlots', async () => {
-      await scripts.slotReset.run(this.client, [this.keys.slots(key)], [ttlMs, ...new Set(holders)]);
+    const ttlMs = options?.ttlMs;
+    const graceMs = options?.graceMs;
+    checkPositiveInt('reconcileSlots', 'ttlMs', ttlMs);
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0)
+      throw invalid('rateLimitStore', 'reconcileSlots', 'graceMs', 'must be an integer >= 0');
+    return guard('rateLimitStore', 'reconcileSlots', async () => {
+      const r = (await scripts.slotReconcile.run(this.client, this.keys.slotSet(key), [
+        ttlMs,
+        graceMs,
+        ...new Set(present),
+      ])) as number[];
+      return { added: Number(r[0]), removed: Number(r[1]) };
     });
   }
 

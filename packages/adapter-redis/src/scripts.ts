@@ -45,6 +45,7 @@ export class LuaScript {
 
 const QUEUE = ['queue-common'];
 const TIME = ['common-time'];
+const SLOT = ['common-time', 'slot-common'];
 
 /** Every script, loaded once per process. */
 export const scripts = {
@@ -68,9 +69,9 @@ export const scripts = {
   rateFixed: LuaScript.load('rate-fixed', TIME),
   rateSliding: LuaScript.load('rate-sliding', TIME),
   rateGcra: LuaScript.load('rate-gcra', TIME),
-  slotAcquire: LuaScript.load('slot-acquire', TIME),
-  slotRelease: LuaScript.load('slot-release', TIME),
-  slotRefresh: LuaScript.load('slot-refresh', TIME),
+  slotAcquire: LuaScript.load('slot-acquire', SLOT),
+  slotRelease: LuaScript.load('slot-release', SLOT),
+  slotRefresh: LuaScript.load('slot-refresh', SLOT),
   slotHolders: LuaScript.load('slot-holders', TIME),
-  slotReset: LuaScript.load('slot-reset', TIME),
+  slotReconcile: LuaScript.load('slot-reconcile', SLOT),
 } as const;

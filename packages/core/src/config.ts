@@ -55,6 +55,18 @@ export const configSchema = z
     orphanGraceMs: z.int().min(0).default(3_600_000),
     /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */
     slotTtlMs: positiveMs.default(86_400_000),
+    /**
+     * How long the slot resync spares a holder PostgreSQL does not show unfinished: a job or
+     * session slot is removed only when its holder is terminal or absent in PostgreSQL *and*
+     * the slot was last acquired or refreshed at least this long before the pass read
+     * PostgreSQL. It must exceed the longest time from a slot's last confirmation to the
+     * commit of the row that backs it: one PostgreSQL write (a submit's job insert, a
+     * retry's transition, a session's archive open), pool wait included. An upload does not
+     * count: a submit refreshes its slot every third of this while its input uploads, and
+     * confirms it again just before the insert. 15 s leaves ample room for a pool wait or a
+     * slow commit; it is also how long a leaked slot (its release failed) may outlive its job.
+     */
+    slotResyncGraceMs: z.int().min(0).default(15_000),
     /** How often `events()` re-reads the log as a fallback for missed bus messages. */
     eventPollMs: positiveMs.default(1000),
   })

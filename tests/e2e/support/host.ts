@@ -18,6 +18,8 @@ export const E2E_CONFIG = {
   eventRelayDelayMs: 200,
   queues: [QUEUE_A, QUEUE_B],
   limits: { concurrentJobs: 10_000 },
+  /** Short (2 s), so a test sees the resync free a slot whose holder died before committing. */
+  slotResyncGraceMs: 2000,
 };
 
 export interface Host {

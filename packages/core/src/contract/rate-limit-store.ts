@@ -1,7 +1,8 @@
 /**
  * RateLimitStore contract: each algorithm (fixed, sliding, GCRA) admits what its math
  * says and reports retryAfterMs that really is enough; hits are exact under concurrency;
- * slots are idempotent per holder, limited, released idempotently, expire and reset.
+ * slots are idempotent per holder, limited, released idempotently, expire, and are
+ * reconciled with the truth without ever dropping a holder confirmed within the grace.
  *
  * Windows are aligned to the epoch on the store's clock. Tests that must not straddle
  * a window edge use hour-long windows and run again (fresh key) if an edge passed.
@@ -181,18 +182,110 @@ export function rateLimitStoreContract(name: string, factory: PortFactory<RateLi
       expect(await port.holders(key)).toHaveLength(10);
     });
 
-    test('resetSlots replaces the holders exactly', async ({ port, time }) => {
+    test('reconcileSlots adds the present holders and removes absent ones confirmed graceMs ago', async ({
+      port,
+      time,
+    }) => {
       const key = randomName('slots');
       await port.acquireSlot(key, 'stale', 3, 60_000);
       await port.acquireSlot(key, 'kept', 3, 60_000);
-      await port.resetSlots(key, ['kept', 'new-b', 'new-a'], 300);
-      expect(await port.holders(key)).toEqual(['kept', 'new-a', 'new-b']);
+      await time.advance(600);
+      await port.acquireSlot(key, 'young', 3, 60_000);
+      const r = await port.reconcileSlots(key, ['kept', 'new-a'], { ttlMs: 60_000, graceMs: 500 });
+      expect(r).toEqual({ added: 1, removed: 1 });
+      expect(await port.holders(key)).toEqual(['kept', 'new-a', 'young']);
+      // Idempotent: the same call again changes nothing.
+      expect(await port.reconcileSlots(key, ['kept', 'new-a'], { ttlMs: 60_000, graceMs: 500 })).toEqual({
+        added: 0,
+        removed: 0,
+      });
+      // The reconcile adds may exceed nothing: admission still counts every holder.
       expect((await port.acquireSlot(key, 'other', 3, 60_000)).acquired).toBe(false);
-      await time.advance(400);
+    });
+
+    test('reconcileSlots never removes a holder confirmed within the grace (a submit in flight)', async ({
+      port,
+    }) => {
+      const key = randomName('slots');
+      expect((await port.acquireSlot(key, 'in-flight', 1, 60_000)).acquired).toBe(true);
+      expect((await port.acquireSlot(key, 'refused', 1, 60_000)).acquired).toBe(false);
+      expect(await port.reconcileSlots(key, [], { ttlMs: 60_000, graceMs: 60_000 })).toEqual({
+        added: 0,
+        removed: 0,
+      });
+      expect(await port.holders(key)).toEqual(['in-flight']);
+      expect((await port.acquireSlot(key, 'refused', 1, 60_000)).acquired).toBe(false);
+    });
+
+    test('a refresh renews the confirmation time the grace is measured from', async ({ port, time }) => {
+      const key = randomName('slots');
+      const grace = { ttlMs: 60_000, graceMs: 800 };
+      await port.acquireSlot(key, 'h', 2, 60_000);
+      await time.advance(900); // acquired more than the grace ago…
+      expect(await port.refreshSlot(key, 'h', 60_000)).toBe(true); // …but confirmed again now
+      expect((await port.reconcileSlots(key, [], grace)).removed).toBe(0);
+      expect(await port.holders(key)).toEqual(['h']);
+      await time.advance(800);
+      expect((await port.reconcileSlots(key, [], grace)).removed).toBe(1);
       expect(await port.holders(key)).toEqual([]);
-      await port.acquireSlot(key, 'x', 3, 60_000);
-      await port.resetSlots(key, [], 300);
+    });
+
+    test('a holder reconcileSlots added is removed as soon as it is no longer present', async ({ port }) => {
+      const key = randomName('slots');
+      expect(await port.reconcileSlots(key, ['restored'], { ttlMs: 60_000, graceMs: 60_000 })).toEqual({
+        added: 1,
+        removed: 0,
+      });
+      expect(await port.holders(key)).toEqual(['restored']);
+      expect(await port.reconcileSlots(key, [], { ttlMs: 60_000, graceMs: 60_000 })).toEqual({
+        added: 0,
+        removed: 1,
+      });
       expect(await port.holders(key)).toEqual([]);
+      // Taken by its holder afterwards, it is confirmed again and kept.
+      await port.acquireSlot(key, 'restored', 1, 60_000);
+      expect((await port.reconcileSlots(key, [], { ttlMs: 60_000, graceMs: 60_000 })).removed).toBe(0);
+    });
+
+    test('reconcileSlots extends a present holder to at least ttlMs and never shortens it', async ({
+      port,
+      time,
+    }) => {
+      const key = randomName('slots');
+      await port.acquireSlot(key, 'long', 3, 60_000);
+      await port.acquireSlot(key, 'short', 3, 200);
+      await port.reconcileSlots(key, ['long', 'short', 'added'], { ttlMs: 1000, graceMs: 60_000 });
+      await time.advance(300); // past short's own TTL, within the reconcile's
+      expect(await port.holders(key)).toEqual(['added', 'long', 'short']);
+      await time.advance(800); // past the reconcile's TTL, within long's own
+      expect(await port.holders(key)).toEqual(['long']);
+    });
+
+    test('concurrent acquires and reconciles never exceed the limit nor drop a new holder', async ({
+      port,
+    }) => {
+      const key = randomName('slots');
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 30; i++) {
+        calls.push(port.acquireSlot(key, `holder-${String(i).padStart(2, '0')}`, 5, 60_000));
+        if (i % 3 === 0) calls.push(port.reconcileSlots(key, [], { ttlMs: 60_000, graceMs: 60_000 }));
+      }
+      const results = await Promise.all(calls);
+      const acquired = results.filter((r) => (r as { acquired?: boolean }).acquired === true);
+      expect(acquired).toHaveLength(5);
+      expect(await port.holders(key)).toHaveLength(5);
+    });
+
+    test('reconcileSlots arguments are validated', async ({ port }) => {
+      const key = randomName('slots');
+      const bad = [
+        () => port.reconcileSlots('', [], { ttlMs: 1000, graceMs: 0 }),
+        () => port.reconcileSlots(key, [''], { ttlMs: 1000, graceMs: 0 }),
+        () => port.reconcileSlots(key, [], { ttlMs: 0, graceMs: 0 }),
+        () => port.reconcileSlots(key, [], { ttlMs: 1000, graceMs: -1 }),
+        () => port.reconcileSlots(key, [], { ttlMs: 1000, graceMs: 1.5 }),
+      ];
+      for (const call of bad) await expect(call()).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     });
 
     test('slot arguments are validated', async ({ port }) => {

@@ -33,3 +33,11 @@ export interface SlotDecision {
   count: number;
   limit: number;
 }
+
+/** What `RateLimitStore.reconcileSlots` changed. */
+export interface SlotReconcileResult {
+  /** Holders of `present` that had no live slot and were given one. */
+  added: number;
+  /** Holders absent from `present`, confirmed at least `graceMs` ago, that were removed. */
+  removed: number;
+}

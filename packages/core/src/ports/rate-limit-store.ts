@@ -8,7 +8,12 @@
  * to do when the store is down (core's per-limit fail-open/fail-closed policy).
  * Failures reject with STORE_UNAVAILABLE (`store: 'rateLimitStore'`). Durations in ms.
  */
-import type { RateLimitDecision, RateLimitPolicy, SlotDecision } from '../domain/rate-limit.js';
+import type {
+  RateLimitDecision,
+  RateLimitPolicy,
+  SlotDecision,
+  SlotReconcileResult,
+} from '../domain/rate-limit.js';
 
 export interface RateLimitStore {
   /** Counts `cost` (default 1) against `key` under `policy` and says whether it is allowed. A denied hit counts nothing. */
@@ -16,17 +21,51 @@ export interface RateLimitStore {
   /**
    * Takes a slot for `holder` under `key` if fewer than `limit` live holders exist.
    * Idempotent per holder: a holder that already has a slot keeps it (TTL renewed) and
-   * is not counted twice. Expired holders are dropped first.
+   * is not counted twice. Expired holders are dropped first. A granted call records the
+   * store's time as the holder's confirmation time (see `reconcileSlots`).
    */
   acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<SlotDecision>;
   /** Gives the slot back. Returns whether the holder had one. Idempotent. */
   releaseSlot(key: string, holder: string): Promise<boolean>;
-  /** Renews the holder's TTL. Returns false when it holds no slot. */
+  /** Renews the holder's TTL and confirmation time. Returns false when it holds no slot. */
   refreshSlot(key: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Live holders of `key`, sorted. */
   holders(key: string): Promise<string[]>;
-  /** Replaces the holders of `key` with exactly `holders`, each with `ttlMs`. */
-  resetSlots(key: string, holders: string[], ttlMs: number): Promise<void>;
+  /**
+   * Brings the holders of `key` in line with the source of truth, in one atomic step on
+   * the store's clock:
+   * - every holder in `present` keeps or gets a live slot whose expiry is at least
+   *   now + `ttlMs` (a holder given a slot here is counted in `added`; its confirmation
+   *   time is "never", so it can be removed as soon as the truth no longer lists it);
+   * - a live holder absent from `present` is removed only when its confirmation time
+   *   (its last granted `acquireSlot` or `refreshSlot`) is at least `graceMs` before now;
+   *   a holder with no recorded confirmation time (written by an older version) is
+   *   stamped now and kept.
+   *
+   * Why this cannot drop a holder in flight (check-then-act between reading the truth and
+   * this call): the caller reads `present` from PostgreSQL at some instant R, then calls
+   * this at W > R. A holder can be missing from `present` and still be live work only if
+   * it was admitted but its row was not committed at R. Passing
+   * `graceMs = grace + (W − R as measured by the caller)` makes the cutoff
+   * "confirmed before R − grace" on the store's clock (only a duration crosses hosts, so
+   * clock skew does not matter; the request's one-way latency is the only slack). Such a
+   * holder is removed only if its confirmation was more than `grace` before R while its row
+   * was still uncommitted at R, i.e. its confirmation-to-commit window exceeded `grace`.
+   * Core keeps that window short: a submit refreshes its slot while its input uploads and
+   * confirms it again right before the row is written, so the window is one PostgreSQL
+   * write, which `grace` is chosen to exceed. Holders acquired after R are younger than the
+   * cutoff and are never touched. Nothing is added beyond `present` (rows committed while
+   * holding a slot) and `acquireSlot` alone admits, so a call never lets a tenant past its
+   * limit; it can only free slots whose holders are provably gone.
+   *
+   * Idempotent. Rejects VALIDATION_FAILED for an empty key or holder, `ttlMs` < 1 or
+   * `graceMs` < 0 (integers, milliseconds, relative to the store's now).
+   */
+  reconcileSlots(
+    key: string,
+    present: string[],
+    options: { ttlMs: number; graceMs: number },
+  ): Promise<SlotReconcileResult>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -199,7 +199,8 @@ export class SubmitJob {
   private async store(v: Admitted): Promise<Job> {
     let created = false;
     try {
-      const input = v.req.input ? await this.putInput(v) : null;
+      const input = v.req.input ? await this.whileConfirmingSlot(v, () => this.putInput(v)) : null;
+      if (input !== null) await this.reconfirmSlot(v);
       const built = buildJob(
         {
           id: v.jobId,
@@ -239,6 +240,41 @@ export class SubmitJob {
     }
     const put = await this.artifacts.put(key, body, contentType ? { contentType } : {});
     return put.uri;
+  }
+
+  /**
+   * Runs `work` (the upload) while refreshing the job's slot every third of the slot
+   * resync's grace, so the resync, which spares holders confirmed within the grace, never
+   * takes the slot of an upload in progress however long it runs.
+   */
+  private async whileConfirmingSlot<T>(v: Admitted, work: () => Promise<T>): Promise<T> {
+    const everyMs = Math.max(10, Math.floor(this.config.slotResyncGraceMs / 3));
+    let done = false;
+    let cancel = () => {};
+    const schedule = () => {
+      if (done) return;
+      cancel = this.clock.setTimer(() => {
+        void this.rateLimits.refreshSlot(jobSlotKey(v.tenant.id), v.jobId).then(schedule);
+      }, everyMs);
+    };
+    schedule();
+    try {
+      return await work();
+    } finally {
+      done = true;
+      cancel();
+    }
+  }
+
+  /**
+   * Takes the slot again (idempotent: renews it and its confirmation time) right before the
+   * row is written. Should a refresh during the upload have failed (store briefly down) and
+   * the resync have freed the slot for another submit, the job is refused, not written:
+   * a job row is only committed while its submit holds a slot.
+   */
+  private async reconfirmSlot(v: Admitted): Promise<void> {
+    const again = await this.admit(v);
+    if (again.isErr()) throw again.error;
   }
 
   private async giveBack(v: Admitted): Promise<void> {

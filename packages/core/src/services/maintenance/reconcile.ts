@@ -2,7 +2,7 @@
  * The reconciler's passes. The JobStore is the source of truth; these passes rebuild
  * everything else from it, so a wiped queue or counter store heals by itself:
  * re-enqueue ready tasks, take back expired leases, fail tasks whose messages were
- * dead-lettered, and reset concurrency slots to the holders the stores know about.
+ * dead-lettered, and resync concurrency slots with the holders the stores know about.
  * Each pass is idempotent.
  */
 import type { DalstonConfig } from '../../config.js';
@@ -92,21 +92,49 @@ export async function failDeadLettered(deps: ReconcileDeps): Promise<number> {
   return applied;
 }
 
-/** Resets every tenant's job and session slots to the non-terminal jobs and active sessions. */
+/**
+ * Resyncs every tenant's job and session slots with PostgreSQL: holders PostgreSQL shows
+ * unfinished (non-terminal jobs, active sessions) are (re)added, so a wiped Redis heals;
+ * other holders are removed only when the store says they were confirmed more than
+ * `slotResyncGraceMs` before PostgreSQL was read, so a submit or session start whose row
+ * is not committed yet keeps its slot (see RateLimitStore.reconcileSlots).
+ */
 export async function resyncSlots(deps: ReconcileDeps): Promise<number> {
   let tenants = 0;
   let after: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const batch = await deps.tenantStore.list(PAGE, after);
     for (const tenant of batch) {
-      const jobs = await deps.jobStore.nonTerminalJobIds(tenant.id);
-      await deps.rateLimitStore.resetSlots(jobSlotKey(tenant.id), jobs, deps.config.slotTtlMs);
-      const sessions = await deps.sessionArchive.activeIds(tenant.id);
-      await deps.rateLimitStore.resetSlots(sessionSlotKey(tenant.id), sessions, deps.config.sessionTtlMs * 2);
+      await resyncSlotKey(deps, jobSlotKey(tenant.id), deps.config.slotTtlMs, () =>
+        deps.jobStore.nonTerminalJobIds(tenant.id),
+      );
+      await resyncSlotKey(deps, sessionSlotKey(tenant.id), deps.config.sessionTtlMs * 2, () =>
+        deps.sessionArchive.activeIds(tenant.id),
+      );
       tenants++;
     }
     if (batch.length < PAGE) break;
     after = batch[batch.length - 1]!.id;
   }
   return tenants;
+}
+
+/**
+ * One slot key: reads the unfinished holders, then reconciles with a grace stretched by the
+ * time the read and the call took (measured here; only that duration reaches the store,
+ * whose own clock sets the cutoff), so the cutoff is "confirmed before the read − grace".
+ */
+async function resyncSlotKey(
+  deps: ReconcileDeps,
+  key: string,
+  ttlMs: number,
+  readUnfinished: () => Promise<string[]>,
+): Promise<void> {
+  const readFrom = deps.clock.now();
+  const present = await readUnfinished();
+  const elapsed = Math.max(0, Math.ceil(deps.clock.now() - readFrom));
+  await deps.rateLimitStore.reconcileSlots(key, present, {
+    ttlMs,
+    graceMs: deps.config.slotResyncGraceMs + elapsed,
+  });
 }
