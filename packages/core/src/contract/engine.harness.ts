@@ -9,6 +9,7 @@ import { createDalston, type Dalston } from '../create-dalston.js';
 import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
 import type { TenantLimits } from '../domain/tenant.js';
+import type { Logger } from '../ports/logger.js';
 import type { DalstonAdapters } from '../services/engine/adapters.js';
 import type { Pipeline } from '../services/engine/pipeline.js';
 import type { TimeControl } from './fixture.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   pipeline: Pipeline<any>;
   config?: DalstonConfigInput;
   tenantLimits?: TenantLimits;
+  /** The engine's logger (default silent). */
+  logger?: Logger;
 }
 
 /** Builds an engine for one test, runs `body`, then closes everything. */
@@ -65,7 +68,12 @@ export async function withEngine(
   const config = { ...SUITE_CONFIG, ...options.config };
   const engines: Dalston[] = [];
   const make = () => {
-    const d = createDalston({ adapters: fixture.adapters, pipeline: options.pipeline, config });
+    const d = createDalston({
+      adapters: fixture.adapters,
+      pipeline: options.pipeline,
+      config,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     engines.push(d);
     return d;
   };

@@ -5,6 +5,7 @@ import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineRecoveryContract } from './engine.recovery.js';
+import { engineWorkersContract } from './engine.workers.js';
 
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
 export { SUITE_CONFIG } from './engine.harness.js';
@@ -14,6 +15,7 @@ export {
   engineFlowContract,
   engineLimitsContract,
   engineRecoveryContract,
+  engineWorkersContract,
 };
 
 /** Runs every engine group on adapters from `factory` (each test gets a fresh set). */
@@ -23,4 +25,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineRecoveryContract(name, factory);
   engineLimitsContract(name, factory);
   engineEventsContract(name, factory);
+  engineWorkersContract(name, factory);
 }
