@@ -6,7 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../ports/logger.js';
-import { type EngineFactory, eventually, gate, randomName, withEngine } from './engine.harness.js';
+import {
+  type EngineFactory,
+  type EngineRun,
+  eventually,
+  gate,
+  randomName,
+  withEngine,
+} from './engine.harness.js';
+import { track } from './harness.js';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -141,5 +149,68 @@ export function engineWorkersContract(name: string, factory: EngineFactory): voi
         expect(worker.stats()).toMatchObject({ running: 0, overdueHandlers: 0, overdueTotal: 1 });
       });
     });
+
+    it('close() waits for an overdue handler until it returns', async () => {
+      const lines: LogLine[] = [];
+      await withEngine(
+        factory,
+        { pipeline: stubbornPipeline(), logger: recordingLogger(lines) },
+        async (run) => {
+          const { worker, release } = await overdueWorker(run);
+          const closing = track(worker.close({ deadlineMs: 60_000 }));
+          await run.time.advance(200);
+          expect(closing.settled).toBe(false);
+          expect(worker.stats().overdueHandlers).toBe(1);
+          release.open();
+          await closing.promise;
+          expect(worker.stats()).toMatchObject({ running: 0, overdueHandlers: 0, abandonedHandlers: 0 });
+        },
+      );
+    });
+
+    it('close() gives up on an overdue handler at its deadline and reports it', async () => {
+      const lines: LogLine[] = [];
+      await withEngine(
+        factory,
+        { pipeline: stubbornPipeline(), logger: recordingLogger(lines) },
+        async (run) => {
+          const { worker, release, job } = await overdueWorker(run);
+          try {
+            await worker.close({ deadlineMs: 100 }); // wall-clock
+            expect(worker.stats()).toMatchObject({ overdueHandlers: 1, abandonedHandlers: 1 });
+            const left = lines.filter((l) => l.level === 'warn' && l.message.includes('left running'));
+            expect(left.map((l) => l.fields)).toMatchObject([
+              { jobId: job.id, correlationId: job.correlationId },
+            ]);
+          } finally {
+            release.open();
+          }
+        },
+      );
+    });
   });
+}
+
+function stubbornPipeline() {
+  const q = randomName('q');
+  return {
+    build: () => [{ stage: 'stubborn', queue: q, timeoutMs: 300, maxAttempts: 2 }],
+  };
+}
+
+/** A concurrency-1 worker whose first handler ignores its timeout; resolves once it is reported overdue. */
+async function overdueWorker(run: EngineRun) {
+  const release = gate();
+  const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+  const tasks = await run.tasks(job.id);
+  const worker = run.dalston.createWorker({
+    queues: [tasks.stubborn!.queue],
+    waitMs: 100,
+    handler: async () => {
+      await release.promise;
+      return null;
+    },
+  });
+  await eventually(run.time, () => worker.stats().overdueTotal === 1, { timeoutMs: 5000, stepMs: 50 });
+  return { worker, release, job };
 }

@@ -26,9 +26,14 @@ export class OverdueHandlers {
   private readonly gaveUp: Promise<void>;
   private giveUp!: () => void;
 
+  /**
+   * @param quietMs how long a handler may take to settle after its attempt ended before it
+   * is reported (isolated handlers: the time their thread takes to be terminated).
+   */
   constructor(
     private readonly logger: Logger,
     private readonly clock: Clock,
+    private readonly quietMs = 0,
   ) {
     this.gaveUp = new Promise((r) => {
       this.giveUp = r;
@@ -62,6 +67,7 @@ export class OverdueHandlers {
    * waits until it returns, or until the worker gives up on it (close deadline).
    */
   async waitFor(held: HeldHandler): Promise<void> {
+    if (this.quietMs > 0 && !held.settled) await this.quietly(held);
     if (held.settled) return;
     held.reported = true;
     this.total++;
@@ -76,6 +82,13 @@ export class OverdueHandlers {
       ...fieldsOf(held.handler),
       overdueMs: this.clock.now() - held.since,
     });
+  }
+
+  private async quietly(held: HeldHandler): Promise<void> {
+    const done = new AbortController();
+    const quiet = this.clock.sleep(this.quietMs, done.signal).catch(() => undefined);
+    await Promise.race([held.handler.settled, quiet, this.gaveUp]);
+    done.abort();
   }
 
   /** The close deadline passed: stop waiting for overdue handlers (now and from now on). */

@@ -56,6 +56,8 @@ export interface WorkerSettings {
   waitMs: number;
   handlers: Record<string, TaskHandler>;
   handler?: TaskHandler;
+  /** How long a stopped handler may take to return before it is reported overdue. Default 0. */
+  overdueAfterMs?: number;
   /** Runs once the worker has drained (e.g. terminates isolation threads). Never rejects. */
   dispose?: () => Promise<void>;
 }
@@ -81,7 +83,7 @@ export class WorkerLoop implements Worker, Closable {
       deferAck: deps.workQueue.capabilities.ackAndLease,
       handlerFor: (task: Task) => settings.handlers[task.stage] ?? settings.handler,
     });
-    this.overdue = new OverdueHandlers(deps.logger, deps.clock);
+    this.overdue = new OverdueHandlers(deps.logger, deps.clock, settings.overdueAfterMs);
   }
 
   get id(): string {

@@ -114,7 +114,8 @@ export class WorkersService {
         waitMs: o.waitMs,
         handlers: o.handlers,
         handler: pool ? (pool.handler as TaskHandler) : o.handler,
-        ...(pool ? { dispose: () => pool.close() } : {}),
+        // An isolated handler is terminated at its deadline: report it only if that takes long.
+        ...(pool ? { dispose: () => pool.close(), overdueAfterMs: (o.isolation?.graceMs ?? 0) + 1000 } : {}),
       },
       {
         jobStore: this.jobStore,
