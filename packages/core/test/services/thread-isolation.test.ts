@@ -77,6 +77,46 @@ describe('thread isolation', () => {
     expect(done.threadId).not.toBe(spun.spinning);
   });
 
+  it('cancelling a job terminates its spinning thread; the task is recorded cancelled', async () => {
+    h = await harness({ pipeline: byStage });
+    const { dalston, tenantId } = h;
+    const worker = dalston.createWorker({ queues: ['iso'], concurrency: 1, waitMs: 50, isolation });
+    const wait = sampled(worker);
+    const spin = (await dalston.jobs.submit({ tenantId, parameters: { stage: 'spin' } }))._unsafeUnwrap();
+    const progressed = async () =>
+      (await dalston.jobs.readEvents(tenantId, spin.id))
+        ._unsafeUnwrap()
+        .some((e) => e.type === 'task.progress');
+    await wait(progressed, 'spin started');
+    (await dalston.jobs.cancel(tenantId, spin.id))._unsafeUnwrap();
+    const status = async (id: string) => (await dalston.jobs.get(tenantId, id))._unsafeUnwrap().status;
+    await wait(async () => (await status(spin.id)) === 'cancelled', 'spin cancelled');
+    expect((await h.adapters.jobStore.getSnapshot(tenantId, spin.id))!.tasks[0]!.status).toBe('cancelled');
+    const next = (
+      await dalston.jobs.submit({ tenantId, parameters: { stage: 'work', name: 'bo' } })
+    )._unsafeUnwrap();
+    await wait(async () => (await status(next.id)) === 'completed', 'next done');
+  });
+
+  it('closing the worker terminates a spinning thread at the close deadline', async () => {
+    h = await harness({ pipeline: byStage });
+    const { dalston, tenantId } = h;
+    const worker = dalston.createWorker({ queues: ['iso'], concurrency: 1, waitMs: 50, isolation });
+    const spin = (await dalston.jobs.submit({ tenantId, parameters: { stage: 'spin' } }))._unsafeUnwrap();
+    await sampled(worker)(
+      async () =>
+        (await dalston.jobs.readEvents(tenantId, spin.id))
+          ._unsafeUnwrap()
+          .some((e) => e.type === 'task.progress'),
+      'spin started',
+    );
+    await worker.close({ deadlineMs: 50 });
+    expect(worker.stats()).toMatchObject({ running: 0, overdueHandlers: 0, abandonedHandlers: 0 });
+    // Handed back uncounted for another worker: still attempt 1, ready again.
+    const task = (await h.adapters.jobStore.getSnapshot(tenantId, spin.id))!.tasks[0]!;
+    expect(task).toMatchObject({ attempt: 1 });
+  });
+
   it('a thread handler completes with output, progress events, an artifact and log lines', async () => {
     const lines: LogLine[] = [];
     h = await harness({ pipeline: byStage, logger: recordingLogger(lines) });
