@@ -169,17 +169,7 @@ export class AttemptRunner {
       untrack();
       unregister();
     }
-    if (settled.kind === 'stopped' && handler.run && overdue) {
-      overdue({
-        jobId: task.jobId,
-        taskId: task.id,
-        stage: task.stage,
-        attempt: task.attempt,
-        correlationId: snapshot.job.correlationId,
-        reason: hb.reason ?? 'shutdown',
-        settled: handler.run.then(() => undefined),
-      });
-    }
+    if (settled.kind === 'stopped' && handler.run) overdue?.(overdueOf(snapshot, task, hb, handler.run));
     return this.finish(lease, task, settled, hb.reason);
   }
 
@@ -266,6 +256,22 @@ export class AttemptRunner {
       .catch(() => false);
   }
 }
+
+/** The handler of a stopped attempt, still running (its settled promise never rejects). */
+const overdueOf = (
+  snapshot: JobSnapshot,
+  task: Task,
+  hb: Heartbeat,
+  run: Promise<Settled>,
+): OverdueHandler => ({
+  jobId: task.jobId,
+  taskId: task.id,
+  stage: task.stage,
+  attempt: task.attempt,
+  correlationId: snapshot.job.correlationId,
+  reason: hb.reason ?? 'shutdown',
+  settled: run.then(() => undefined),
+});
 
 const refOf = (task: Task, lease: Lease) => ({
   taskId: task.id,
