@@ -150,6 +150,45 @@ export function engineWorkersContract(name: string, factory: EngineFactory): voi
       });
     });
 
+    it('a cancelled handler that ignores its signal keeps its slot; the job ends cancelled at once', async () => {
+      const q = randomName('q');
+      const pipeline = { build: (p: { stage?: string }) => [{ stage: p.stage ?? 'stubborn', queue: q }] };
+      const lines: LogLine[] = [];
+      await withEngine(factory, { pipeline, logger: recordingLogger(lines) }, async (run) => {
+        const release = gate();
+        const { gauge, around } = handlerGauge();
+        const worker = run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handlers: {
+            stubborn: () => around(() => release.promise.then(() => 'late')),
+            polite: () => around(async () => 'ok'),
+          },
+        });
+        const a = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        await eventually(run.time, () => gauge.now === 1);
+        const b = (
+          await run.dalston.jobs.submit({ tenantId: run.tenantId, parameters: { stage: 'polite' } })
+        )._unsafeUnwrap();
+        (await run.dalston.jobs.cancel(run.tenantId, a.id))._unsafeUnwrap();
+        await run.waitFor(a.id, 'cancelled');
+        await eventually(run.time, () => worker.stats().overdueTotal === 1);
+        expect(lines.find((l) => l.message.includes('ignored its signal'))?.fields).toMatchObject({
+          jobId: a.id,
+          reason: 'cancelled',
+        });
+        for (let i = 0; i < 4; i++) {
+          await run.time.advance(100);
+          expect(gauge.max).toBe(1);
+        }
+        expect((await run.tasks(b.id)).polite!.status).toBe('ready');
+        release.open();
+        await run.waitFor(b.id, 'completed');
+        expect(gauge.max).toBe(1);
+        expect((await run.tasks(a.id)).stubborn!.status).toBe('cancelled');
+      });
+    });
+
     it('close() waits for an overdue handler until it returns', async () => {
       const lines: LogLine[] = [];
       await withEngine(
