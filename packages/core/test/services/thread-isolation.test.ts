@@ -150,6 +150,18 @@ describe('thread isolation', () => {
       part: 'tail',
       size: 9,
     });
+    // The next task reuses the pooled thread.
+    const again = (
+      await dalston.jobs.submit({ tenantId, parameters: { stage: 'work', name: 'bo' } })
+    )._unsafeUnwrap();
+    await until(
+      async () => (await dalston.jobs.get(tenantId, again.id))._unsafeUnwrap().status === 'completed',
+      20_000,
+    );
+    const second = (await adapters.jobStore.getSnapshot(tenantId, again.id))!.tasks[0]!.output as {
+      threadId: number;
+    };
+    expect(second.threadId).toBe(output.threadId);
   });
 
   it("a thread handler's chosen failure keeps its code and retryability", async () => {
@@ -164,6 +176,24 @@ describe('thread isolation', () => {
     expect((await dalston.jobs.get(tenantId, job.id))._unsafeUnwrap().error).toMatchObject({
       code: 'BAD_VOICE',
       message: 'no such voice',
+    });
+  });
+
+  it('a handler module that cannot load fails the attempt once, with HANDLER_LOAD_FAILED', async () => {
+    h = await harness({ pipeline: byStage });
+    const { dalston, tenantId } = h;
+    dalston.createWorker({
+      queues: ['iso'],
+      waitMs: 50,
+      isolation: { kind: 'thread', module: fixture('no-such-module.mjs') },
+    });
+    const job = (await dalston.jobs.submit({ tenantId, parameters: { stage: 'work' } }))._unsafeUnwrap();
+    await until(
+      async () => (await dalston.jobs.get(tenantId, job.id))._unsafeUnwrap().status === 'failed',
+      20_000,
+    );
+    expect((await dalston.jobs.get(tenantId, job.id))._unsafeUnwrap().error).toMatchObject({
+      code: 'HANDLER_LOAD_FAILED',
     });
   });
 
