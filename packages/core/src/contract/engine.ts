@@ -8,6 +8,7 @@ import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineSessionsContract } from './engine.sessions.js';
+import { engineWorkersContract } from './engine.workers.js';
 
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
 export { SUITE_CONFIG } from './engine.harness.js';
@@ -20,6 +21,7 @@ export {
   engineLoggingContract,
   engineRecoveryContract,
   engineSessionsContract,
+  engineWorkersContract,
 };
 
 /** Runs every engine group on adapters from `factory` (each test gets a fresh set). */
@@ -32,4 +34,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineSessionsContract(name, factory);
   engineLeasesContract(name, factory);
   engineLoggingContract(name, factory);
+  engineWorkersContract(name, factory);
 }

@@ -3,6 +3,7 @@ import { memoryAdapters } from '@dalston/adapter-memory';
 import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
 import type { Pipeline } from '../../src/services/engine/pipeline.js';
 
@@ -31,6 +32,7 @@ export async function harness(
     tenantLimits?: Record<string, unknown>;
     /** Replaces some adapters (e.g. with `breakable` wrappers). */
     wrap?: (adapters: DalstonAdapters) => DalstonAdapters;
+    logger?: Logger;
   } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
@@ -42,6 +44,7 @@ export async function harness(
     config: options.config,
     ids: timeOrderedIds(() => clock.now()),
     random: () => 0.5,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const tenantId = 'acme';
   (

@@ -40,6 +40,22 @@ export interface RunnerDeps {
 
 type Settled = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'stopped' };
 
+/**
+ * A handler still running when its attempt ended (stopped by a timeout, a cancel, a lost
+ * lease, a failed job or a shutdown, and the handler ignored its signal). The attempt's
+ * outcome is recorded regardless; the worker keeps the handler's slot until `settled`.
+ */
+export interface OverdueHandler {
+  jobId: string;
+  taskId: string;
+  stage: string;
+  attempt: number;
+  correlationId: string;
+  reason: StopReason;
+  /** Resolves (never rejects) once the handler returns or throws. */
+  settled: Promise<void>;
+}
+
 const RECORD_TRIES = 5;
 
 export class AttemptRunner {
@@ -49,14 +65,19 @@ export class AttemptRunner {
    * Handles one lease to the end. Never rejects. `register` lets the worker stop it at
    * shutdown. Resolves with the lease when its message is done and still to be acked:
    * with `deferAck`, the worker acks it together with its next lease; without, it is
-   * acked here and this resolves null.
+   * acked here and this resolves null. `overdue` is told, before the outcome is recorded,
+   * when the attempt ended while its handler still runs.
    */
-  async run(lease: Lease, register: (stop: (r: StopReason) => void) => () => void): Promise<Lease | null> {
+  async run(
+    lease: Lease,
+    register: (stop: (r: StopReason) => void) => () => void,
+    overdue?: (handler: OverdueHandler) => void,
+  ): Promise<Lease | null> {
     try {
       const started = await this.start(lease);
       if (!started) return null;
       if ('done' in started) return started.done;
-      return await this.execute(lease, started.snapshot, started.task, register);
+      return await this.execute(lease, started.snapshot, started.task, register, overdue);
     } catch (e) {
       this.deps.logger.error('attempt failed unexpectedly; the message will be redelivered', {
         messageId: lease.message.id,
@@ -125,6 +146,7 @@ export class AttemptRunner {
     snapshot: JobSnapshot,
     task: Task,
     register: (stop: (r: StopReason) => void) => () => void,
+    overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
     const { correlationId } = snapshot.job;
     const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
@@ -139,18 +161,30 @@ export class AttemptRunner {
     });
     hb.begin();
     let settled: Settled;
+    const handler: { run?: Promise<Settled> } = {};
     try {
-      settled = await this.invoke(snapshot, task, hb);
+      settled = await this.invoke(snapshot, task, hb, (run) => {
+        handler.run = run;
+      });
     } finally {
       hb.end();
       untrack();
       unregister();
     }
+    if (settled.kind === 'stopped' && handler.run) overdue?.(overdueOf(snapshot, task, hb, handler.run));
     return this.finish(lease, task, settled, hb.reason, correlationId);
   }
 
-  /** Runs the handler; resolves as soon as it settles or the attempt is stopped. */
-  private async invoke(snapshot: JobSnapshot, task: Task, hb: Heartbeat): Promise<Settled> {
+  /**
+   * Runs the handler; resolves as soon as it settles or the attempt is stopped. `started`
+   * receives the handler's own promise (it may outlive the attempt).
+   */
+  private async invoke(
+    snapshot: JobSnapshot,
+    task: Task,
+    hb: Heartbeat,
+    started?: (run: Promise<Settled>) => void,
+  ): Promise<Settled> {
     const handler = this.deps.handlerFor(task);
     if (!handler) {
       const error = new TaskFailure(`no handler for stage "${task.stage}"`, {
@@ -178,6 +212,7 @@ export class AttemptRunner {
       (value): Settled => ({ kind: 'returned', value }),
       (error): Settled => ({ kind: 'threw', error }),
     );
+    started?.(run);
     return Promise.race([run, hb.stopped.then((): Settled => ({ kind: 'stopped' }))]);
   }
 
@@ -234,6 +269,22 @@ export class AttemptRunner {
       .catch(() => false);
   }
 }
+
+/** The handler of a stopped attempt, still running (its settled promise never rejects). */
+const overdueOf = (
+  snapshot: JobSnapshot,
+  task: Task,
+  hb: Heartbeat,
+  run: Promise<Settled>,
+): OverdueHandler => ({
+  jobId: task.jobId,
+  taskId: task.id,
+  stage: task.stage,
+  attempt: task.attempt,
+  correlationId: snapshot.job.correlationId,
+  reason: hb.reason ?? 'shutdown',
+  settled: run.then(() => undefined),
+});
 
 const refOf = (task: Task, lease: Lease) => ({
   taskId: task.id,

@@ -1,8 +1,10 @@
 /**
  * A worker: `concurrency` loops that each lease a message from the worker's queues and
  * run it to the end. Errors it meets (a store down) are logged and retried with a small
- * backoff; a loop never dies. `close()` stops leasing, waits for running attempts up to
- * a deadline, then stops them and hands their messages back.
+ * backoff; a loop never dies. A loop is a slot: a handler that outlives its attempt (it
+ * ignored its signal) keeps its loop until it returns, so no more than `concurrency`
+ * handlers ever run. `close()` stops leasing, waits for running attempts (and overdue
+ * handlers) up to a deadline, then stops them and hands their messages back.
  */
 import { setMaxListeners } from 'node:events';
 import { toDalstonError } from '../../domain/errors.js';
@@ -12,16 +14,37 @@ import type { Closable } from '../engine/runtime.js';
 import { AttemptRunner, type RunnerDeps } from './attempt-runner.js';
 import type { TaskHandler } from './context.js';
 import type { StopReason } from './heartbeat.js';
+import { type HeldHandler, OverdueHandlers } from './overdue-handlers.js';
+
+/** What a worker is doing now (read it any time; cheap, synchronous). */
+export interface WorkerStats {
+  concurrency: number;
+  /** Handlers running now, overdue ones included. Never above `concurrency`. */
+  running: number;
+  /**
+   * Handlers still running after their attempt ended: stopped by a timeout, a cancel, a
+   * lost lease or a shutdown, they ignored `ctx.signal`. Each holds its slot until it returns.
+   */
+  overdueHandlers: number;
+  /** Handlers reported overdue since the worker started (each also logged once at warn). */
+  overdueTotal: number;
+  /** Overdue handlers still running when `close()` reached its deadline (left running, unwatched). */
+  abandonedHandlers: number;
+}
 
 export interface Worker {
   readonly id: string;
   readonly queues: readonly string[];
-  /** Attempts running now. */
+  /** Handlers running now, overdue ones included (`stats().running`). */
   readonly running: number;
   readonly closed: boolean;
+  /** Counters of running and overdue handlers. */
+  stats(): WorkerStats;
   /**
-   * Stops leasing, lets running attempts finish for up to `deadlineMs` (default 30 000,
-   * wall-clock), then aborts them and hands their messages back. Idempotent; never rejects.
+   * Stops leasing, lets running attempts and overdue handlers finish for up to
+   * `deadlineMs` (default 30 000, wall-clock), then aborts the attempts and hands their
+   * messages back; overdue handlers still running are logged and left behind (isolated
+   * ones are terminated). Idempotent; never rejects.
    */
   close(options?: { deadlineMs?: number }): Promise<void>;
 }
@@ -33,6 +56,10 @@ export interface WorkerSettings {
   waitMs: number;
   handlers: Record<string, TaskHandler>;
   handler?: TaskHandler;
+  /** How long a stopped handler may take to return before it is reported overdue. Default 0. */
+  overdueAfterMs?: number;
+  /** Runs once the worker has drained (e.g. terminates isolation threads). Never rejects. */
+  dispose?: () => Promise<void>;
 }
 
 const MAX_ERROR_BACKOFF_MS = 5000;
@@ -42,6 +69,7 @@ export class WorkerLoop implements Worker, Closable {
   private readonly attempts = new Map<symbol, (r: StopReason) => void>();
   private readonly loops: Promise<void>[] = [];
   private readonly runner: AttemptRunner;
+  private readonly overdue: OverdueHandlers;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -55,6 +83,7 @@ export class WorkerLoop implements Worker, Closable {
       deferAck: deps.workQueue.capabilities.ackAndLease,
       handlerFor: (task: Task) => settings.handlers[task.stage] ?? settings.handler,
     });
+    this.overdue = new OverdueHandlers(deps.logger, deps.clock, settings.overdueAfterMs);
   }
 
   get id(): string {
@@ -64,10 +93,20 @@ export class WorkerLoop implements Worker, Closable {
     return this.settings.queues;
   }
   get running(): number {
-    return this.attempts.size;
+    return this.attempts.size + this.overdue.size;
   }
   get closed(): boolean {
     return this.closing !== null;
+  }
+
+  stats(): WorkerStats {
+    return {
+      concurrency: this.settings.concurrency,
+      running: this.running,
+      overdueHandlers: this.overdue.size,
+      overdueTotal: this.overdue.total,
+      abandonedHandlers: this.overdue.abandoned,
+    };
   }
 
   start(): this {
@@ -103,7 +142,20 @@ export class WorkerLoop implements Worker, Closable {
         await this.handBackUnstarted(lease);
         break;
       }
-      done = await this.runner.run(lease, (stop) => this.register(stop));
+      const overdue: { held?: HeldHandler } = {};
+      done = await this.runner.run(
+        lease,
+        (stop) => this.register(stop),
+        (h) => {
+          overdue.held = this.overdue.hold(h);
+        },
+      );
+      if (overdue.held) {
+        // The outcome is recorded: ack now, then keep this slot until the handler returns.
+        if (done) await this.runner.ack(done);
+        done = null;
+        await this.overdue.waitFor(overdue.held);
+      }
     }
     if (done) await this.runner.ack(done);
   }
@@ -138,9 +190,11 @@ export class WorkerLoop implements Worker, Closable {
     const done = await Promise.race([all, deadline]);
     clearTimeout(timer);
     if (!done) {
+      this.overdue.abandonAll();
       for (const stop of this.attempts.values()) stop('shutdown');
       await all;
     }
+    await this.settings.dispose?.().catch(() => undefined);
   }
 
   private async handBackUnstarted(lease: Lease): Promise<void> {

@@ -18,14 +18,25 @@ import { JobTransitions } from '../engine/job-transitions.js';
 import { parseInput } from '../engine/result.js';
 import type { EngineRuntime } from '../engine/runtime.js';
 import type { TaskHandler } from './context.js';
+import { type ThreadIsolationOptions, threadIsolationSchema } from './isolation/isolation-options.js';
+import { ThreadPool } from './isolation/thread-pool.js';
 import { type Worker, WorkerLoop } from './worker.js';
 
 export interface CreateWorkerOptions {
   queues: string[];
-  /** Handlers by stage; `handler` runs stages without one. */
+  /** Handlers by stage; `handler` runs stages without one. Not with `isolation`. */
   handlers?: Record<string, TaskHandler>;
   handler?: TaskHandler;
-  /** Attempts run at once. Default 1. */
+  /**
+   * Run handlers in `worker_threads` loaded from a module instead of `handler(s)`: at an
+   * attempt's deadline (timeout, cancel, lost lease, shutdown) the thread is terminated,
+   * so even a handler that never yields frees its slot. See `ThreadIsolationOptions`.
+   */
+  isolation?: ThreadIsolationOptions;
+  /**
+   * Handlers run at once. Default 1. A handler that ignores its signal keeps its slot
+   * until it returns (see `Worker.stats()`), so this bound always holds.
+   */
   concurrency?: number;
   /** Default: the engine's leaseMs. */
   leaseMs?: number;
@@ -41,14 +52,22 @@ const optionsSchema = z
     queues: z.array(z.string().regex(NAME_PATTERN, 'must match ^[a-z][a-z0-9_-]{0,62}$')).min(1),
     handlers: z.record(z.string(), handlerSchema).default({}),
     handler: handlerSchema.optional(),
+    isolation: threadIsolationSchema.optional(),
     concurrency: z.int().min(1).max(1000).default(1),
     leaseMs: z.int().min(1).optional(),
     waitMs: z.int().min(0).max(60_000).default(1000),
   })
-  .refine((o) => o.handler !== undefined || Object.keys(o.handlers).length > 0, {
-    message: 'give `handler` or at least one entry in `handlers`',
+  .refine((o) => o.isolation !== undefined || o.handler !== undefined || Object.keys(o.handlers).length > 0, {
+    message: 'give `handler`, at least one entry in `handlers`, or `isolation`',
     path: ['handlers'],
-  });
+  })
+  .refine(
+    (o) => o.isolation === undefined || (o.handler === undefined && Object.keys(o.handlers).length === 0),
+    {
+      message: 'with `isolation` the handlers come from its module: leave out `handler` and `handlers`',
+      path: ['isolation'],
+    },
+  );
 
 export class WorkersService {
   static readonly inject = [
@@ -86,6 +105,7 @@ export class WorkersService {
     const o = parsed.value;
     const id = this.ids.next('wrk');
     const leaseMs = o.leaseMs ?? this.config.leaseMs;
+    const pool = o.isolation ? new ThreadPool(o.isolation, this.clock) : null;
     const worker = new WorkerLoop(
       {
         id,
@@ -93,7 +113,9 @@ export class WorkersService {
         concurrency: o.concurrency,
         waitMs: o.waitMs,
         handlers: o.handlers,
-        handler: o.handler,
+        handler: pool ? (pool.handler as TaskHandler) : o.handler,
+        // An isolated handler is terminated at its deadline: report it only if that takes long.
+        ...(pool ? { dispose: () => pool.close(), overdueAfterMs: (o.isolation?.graceMs ?? 0) + 1000 } : {}),
       },
       {
         jobStore: this.jobStore,
