@@ -10,9 +10,10 @@ import { type DalstonEvent, EVENT_TYPES } from './events.js';
 import { type ErrorInfo, JOB_STATUSES, type Job } from './job.js';
 import type { JsonObject, JsonValue } from './json.js';
 import type { RateLimitPolicy } from './rate-limit.js';
+import { rateLimitPolicyProblem } from './rate-limit-algorithms.js';
 import { type LiveSession, SESSION_STATUSES, type SessionRecord } from './session.js';
 import { type BackoffPolicy, TASK_STATUSES, type Task, type TaskSpec } from './task.js';
-import type { Tenant } from './tenant.js';
+import type { Tenant, TenantLimits } from './tenant.js';
 
 /** Deepest nesting accepted in a JSON value (guards against cycles and stack exhaustion). */
 export const MAX_JSON_DEPTH = 64;
@@ -192,21 +193,35 @@ export const apiKeyRecordSchema: z.ZodType<ApiKeyRecord> = z.object({
 });
 
 const windowPolicy = { limit: z.int().min(1), windowMs: z.int().min(1) };
-export const rateLimitPolicySchema: z.ZodType<RateLimitPolicy> = z.discriminatedUnion('algorithm', [
-  z.object({ algorithm: z.literal('fixed'), ...windowPolicy }),
-  z.object({ algorithm: z.literal('sliding'), ...windowPolicy }),
-  z.object({ algorithm: z.literal('gcra'), ...windowPolicy, burst: z.int().min(0).optional() }),
-]);
+/**
+ * A request-rate policy. The refinement is `rateLimitPolicyProblem`, the same rule the
+ * rate-limit math checks, so a policy that parses here (tenant limits, config) can always
+ * be checked: GCRA `burst: 0` or a limit × window too large to count exactly is refused.
+ */
+export const rateLimitPolicySchema: z.ZodType<RateLimitPolicy> = z
+  .discriminatedUnion('algorithm', [
+    z.object({ algorithm: z.literal('fixed'), ...windowPolicy }),
+    z.object({ algorithm: z.literal('sliding'), ...windowPolicy }),
+    z.object({ algorithm: z.literal('gcra'), ...windowPolicy, burst: z.int().min(1).optional() }),
+  ])
+  .superRefine((policy, ctx) => {
+    const problem = rateLimitPolicyProblem(policy);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem.message, path: problem.field ? [problem.field] : [] });
+  });
+
+/** A tenant's limit overrides: the one schema used at creation, on update and when read back. */
+export const tenantLimitsSchema: z.ZodType<TenantLimits> = z.strictObject({
+  requests: rateLimitPolicySchema.optional(),
+  requestsPerKey: rateLimitPolicySchema.optional(),
+  concurrentJobs: z.int().min(0).optional(),
+  concurrentSessions: z.int().min(0).optional(),
+});
 
 export const tenantSchema: z.ZodType<Tenant> = z.object({
   id: z.string().min(1),
   name: z.string(),
-  limits: z.object({
-    requests: rateLimitPolicySchema.optional(),
-    requestsPerKey: rateLimitPolicySchema.optional(),
-    concurrentJobs: z.int().min(0).optional(),
-    concurrentSessions: z.int().min(0).optional(),
-  }),
+  limits: tenantLimitsSchema,
   disabled: z.boolean(),
   createdAt: epochMs,
 });

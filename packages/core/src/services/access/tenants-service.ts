@@ -3,7 +3,7 @@ import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../domain/artifact-key.js';
 import { type DalstonError, notFound } from '../../domain/errors.js';
-import { rateLimitPolicySchema } from '../../domain/schemas.js';
+import { tenantLimitsSchema } from '../../domain/schemas.js';
 import type { Tenant, TenantLimits } from '../../domain/tenant.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
@@ -12,12 +12,8 @@ import { TOKENS } from '../../tokens.js';
 import { attempt, parseInput } from '../engine/result.js';
 import { TenantCache } from '../engine/tenant-guard.js';
 
-export const tenantLimitsSchema = z.strictObject({
-  requests: rateLimitPolicySchema.optional(),
-  requestsPerKey: rateLimitPolicySchema.optional(),
-  concurrentJobs: z.int().min(0).optional(),
-  concurrentSessions: z.int().min(0).optional(),
-});
+/** The tenant limits schema (defined once in domain/schemas.ts). */
+export { tenantLimitsSchema };
 
 const createSchema = z.strictObject({
   id: z.string().regex(ID_PATTERN, 'must be 1..64 characters of [A-Za-z0-9_-]').optional(),
