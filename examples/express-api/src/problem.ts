@@ -75,6 +75,11 @@ export function toProblem(err: unknown, instance?: string): Problem {
     const status = STATUS[err.code] ?? 500;
     return build(status, err.code, GENERIC[err.code] ?? err.message, instance, err.field);
   }
+  // A path parameter with malformed percent-encoding (`%ff`, `%C0%AF`): the router's
+  // decodeURIComponent threw. The client sent a bad path, so 400, without echoing it.
+  if (err instanceof URIError) {
+    return build(400, 'VALIDATION_FAILED', 'path: malformed percent-encoding', instance, 'path');
+  }
   // Errors from Express's body parsers carry a 4xx status and an `expose` flag.
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {

@@ -1,0 +1,54 @@
+/**
+ * Paths a client can send that are not valid UTF-8 once percent-decoded, or that hold
+ * characters no store can keep: every route answers with a problem+json 4xx, never 500.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApi } from '../src/run.js';
+import { client, problemOf, startMemoryApi } from './helpers.js';
+
+let api: RunningApi;
+let c: ReturnType<typeof client>;
+let key: string;
+
+beforeAll(async () => {
+  api = await startMemoryApi();
+  key = api.bootstrap!.adminKey;
+  c = client(api.url, key);
+});
+afterAll(() => api.close());
+
+const MALFORMED = ['%C0%AF', '%ff', '%E0%80', '%ED%A0%80', 'a%', '%zz'];
+const ROUTES = [
+  (id: string) => ['GET', `/v1/jobs/${id}`],
+  (id: string) => ['GET', `/v1/jobs/${id}/result`],
+  (id: string) => ['GET', `/v1/jobs/${id}/events`],
+  (id: string) => ['POST', `/v1/jobs/${id}/cancel`],
+  (id: string) => ['DELETE', `/v1/jobs/${id}`],
+  (id: string) => ['DELETE', `/v1/keys/${id}`],
+] as const;
+
+const call = (method: string, path: string) =>
+  fetch(api.url + path, { method, headers: { authorization: `Bearer ${key}` } });
+
+describe('malformed percent-encoding in a path parameter', () => {
+  for (const route of ROUTES) {
+    for (const raw of MALFORMED) {
+      const [method, path] = route(raw);
+      it(`${method} ${path} answers 400 problem+json`, async () => {
+        const res = await call(method, path);
+        const problem = await problemOf(res);
+        expect(res.status).toBe(400);
+        expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', field: 'path' });
+      });
+    }
+  }
+});
+
+describe('ids that cannot exist', () => {
+  for (const raw of ['%00', 'a%00b', '%EF%BF%BF', '%F0%9F%98%80']) {
+    it(`GET /v1/jobs/${raw} answers 404`, async () => {
+      const res = await c.get(`/v1/jobs/${raw}`);
+      expect(await problemOf(res)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    });
+  }
+});
