@@ -18,14 +18,14 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const MALFORMED = ['%C0%AF', '%ff', '%E0%80', '%ED%A0%80', 'a%', '%zz'];
-const ROUTES = [
-  (id: string) => ['GET', `/v1/jobs/${id}`],
-  (id: string) => ['GET', `/v1/jobs/${id}/result`],
-  (id: string) => ['GET', `/v1/jobs/${id}/events`],
-  (id: string) => ['POST', `/v1/jobs/${id}/cancel`],
-  (id: string) => ['DELETE', `/v1/jobs/${id}`],
-  (id: string) => ['DELETE', `/v1/keys/${id}`],
-] as const;
+const ROUTES: ((id: string) => [string, string])[] = [
+  (id) => ['GET', `/v1/jobs/${id}`],
+  (id) => ['GET', `/v1/jobs/${id}/result`],
+  (id) => ['GET', `/v1/jobs/${id}/events`],
+  (id) => ['POST', `/v1/jobs/${id}/cancel`],
+  (id) => ['DELETE', `/v1/jobs/${id}`],
+  (id) => ['DELETE', `/v1/keys/${id}`],
+];
 
 const call = (method: string, path: string) =>
   fetch(api.url + path, { method, headers: { authorization: `Bearer ${key}` } });

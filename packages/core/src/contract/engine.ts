@@ -3,6 +3,7 @@ import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
+import { engineHostileContract } from './engine.hostile.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 
@@ -12,6 +13,7 @@ export {
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
+  engineHostileContract,
   engineLimitsContract,
   engineRecoveryContract,
 };
@@ -23,4 +25,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineRecoveryContract(name, factory);
   engineLimitsContract(name, factory);
   engineEventsContract(name, factory);
+  engineHostileContract(name, factory);
 }

@@ -43,6 +43,51 @@ export const jsonObjectSchema = z.custom<JsonObject>((v) => isJsonObject(v), {
   message: 'expected a JSON object',
 });
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be stored: PostgreSQL text holds no NUL, UTF-8 no lone surrogate. */
+export const UNSTORABLE_TEXT = 'must not contain NUL (\\u0000) or lone UTF-16 surrogates';
+
+/**
+ * True when every store can keep `s` exactly: no NUL (PostgreSQL text and jsonb refuse it)
+ * and no lone UTF-16 surrogate (UTF-8 cannot encode one; it would come back as U+FFFD).
+ * Core refuses such strings in caller input (VALIDATION_FAILED) and treats such ids as
+ * ids that cannot exist (NOT_FOUND), so the memory and real sets answer alike.
+ */
+export const isStorableText = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+
+/** A string every store can keep (see `isStorableText`). */
+export const storableString = () => z.string().refine(isStorableText, UNSTORABLE_TEXT);
+
+/** The path of the first string or key in a JSON value that cannot be stored; null when none. */
+export function unstorableTextPath(v: JsonValue, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof v === 'string') return isStorableText(v) ? null : path;
+  if (v === null || typeof v !== 'object') return null;
+  if (Array.isArray(v)) {
+    for (const [i, item] of v.entries()) {
+      const found = unstorableTextPath(item, [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(v)) {
+    if (!isStorableText(key)) return [...path, key];
+    const found = unstorableTextPath(item, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+const refineStorable = (v: JsonValue, ctx: z.RefinementCtx) => {
+  const path = unstorableTextPath(v);
+  if (path) ctx.addIssue({ code: 'custom', message: UNSTORABLE_TEXT, path });
+};
+
+/** A JSON value (see `jsonValueSchema`) whose strings and keys every store can keep. */
+export const storableJsonValueSchema = jsonValueSchema.superRefine(refineStorable);
+/** A JSON object (see `jsonObjectSchema`) whose strings and keys every store can keep. */
+export const storableJsonObjectSchema = jsonObjectSchema.superRefine(refineStorable);
+
 const DAY_MS = 86_400_000;
 const epochMs = z.number();
 const nullableMs = epochMs.nullable();
@@ -73,7 +118,7 @@ export const taskSpecSchema: z.ZodType<TaskSpec> = z.strictObject({
   timeoutMs: z.int().min(1).max(DAY_MS).optional(),
   backoff: backoffPolicySchema.optional(),
   priority: z.int().min(-1000).max(1000).optional(),
-  input: jsonValueSchema.optional(),
+  input: storableJsonValueSchema.optional(),
 });
 
 export const errorInfoSchema: z.ZodType<ErrorInfo> = z.object({

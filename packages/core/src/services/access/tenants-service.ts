@@ -3,7 +3,7 @@ import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../domain/artifact-key.js';
 import { type DalstonError, notFound } from '../../domain/errors.js';
-import { tenantLimitsSchema } from '../../domain/schemas.js';
+import { storableString, tenantLimitsSchema } from '../../domain/schemas.js';
 import type { Tenant, TenantLimits } from '../../domain/tenant.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
@@ -17,7 +17,7 @@ export { tenantLimitsSchema };
 
 const createSchema = z.strictObject({
   id: z.string().regex(ID_PATTERN, 'must be 1..64 characters of [A-Za-z0-9_-]').optional(),
-  name: z.string().min(1).max(200),
+  name: storableString().min(1).max(200),
   limits: tenantLimitsSchema.default({}),
 });
 

@@ -26,7 +26,13 @@ export function parseInput<S extends z.ZodType>(
   value: unknown,
   root = '',
 ): Result<z.output<S>, DalstonError> {
-  const parsed = schema.safeParse(value);
+  let parsed: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    parsed = schema.safeParse(value);
+  } catch {
+    // A getter or Proxy trap threw while zod read the value: it cannot be read, so it is invalid.
+    return err(validationFailed(root || 'input', 'could not be read (a getter or Proxy trap threw)'));
+  }
   if (parsed.success) return ok(parsed.data);
   const issue = parsed.error.issues[0]!;
   const field = fieldPath(root, issue.path) || root || 'input';

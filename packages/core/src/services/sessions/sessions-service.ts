@@ -9,7 +9,7 @@ import type { DalstonConfig } from '../../config.js';
 import { sessionArtifactKey, sessionPrefix, validateArtifactName } from '../../domain/artifact-key.js';
 import { DalstonError, notFound } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
-import { jsonObjectSchema, jsonValueSchema } from '../../domain/schemas.js';
+import { storableJsonObjectSchema, storableJsonValueSchema, storableString } from '../../domain/schemas.js';
 import { type LiveSession, SESSION_STATUSES, type SessionRecord } from '../../domain/session.js';
 import type { ArtifactBody, ArtifactStore, PutResult } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -19,6 +19,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { SessionPatch, SessionStore } from '../../ports/session-store.js';
 import { TOKENS } from '../../tokens.js';
+import { artifactBodySchema, putOptionsSchema } from '../artifacts/put-input.js';
 import { sessionSlotKey } from '../engine/keys.js';
 import { EventPublisher } from '../engine/publisher.js';
 import { attempt, parseInput } from '../engine/result.js';
@@ -26,22 +27,29 @@ import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 import { recordSessionEvent } from './session-events.js';
 
-const idSchema = z.string().min(1).max(64);
+const idSchema = storableString().min(1).max(64);
+/** Session fields: every key and string must be storable as is on every adapter set. */
+const fieldsSchema = z.record(storableString(), storableJsonValueSchema);
 const startSchema = z.strictObject({
   tenantId: idSchema,
   workerId: idSchema.optional(),
-  fields: z.record(z.string(), jsonValueSchema).default({}),
+  fields: fieldsSchema.default({}),
   ttlMs: z.int().min(1).max(86_400_000).optional(),
 });
 const patchSchema = z.strictObject({
   status: z.enum(SESSION_STATUSES).optional(),
   workerId: idSchema.nullable().optional(),
-  fields: z.record(z.string(), jsonValueSchema).optional(),
+  fields: fieldsSchema.optional(),
 });
+const ttlSchema = z.int().min(1).max(86_400_000);
+const keepaliveSchema = z.strictObject({ ttlMs: ttlSchema.optional() }).default({});
+const updateOptionsSchema = z
+  .strictObject({ expectedVersion: z.int().min(0).optional(), ttlMs: ttlSchema.optional() })
+  .default({});
 const endSchema = z.strictObject({
   status: z.enum(['completed', 'interrupted', 'error']).default('completed'),
-  stats: jsonObjectSchema.default({}),
-  error: z.string().max(2000).nullable().default(null),
+  stats: storableJsonObjectSchema.default({}),
+  error: storableString().max(2000).nullable().default(null),
 });
 
 export type EndSessionInput = {
@@ -101,7 +109,9 @@ export class SessionsService {
     sessionId: string,
     options: { ttlMs?: number } = {},
   ): ResultAsync<void, DalstonError> {
-    const ttlMs = options.ttlMs ?? this.config.sessionTtlMs;
+    const parsed = parseInput(keepaliveSchema, options, 'options');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const ttlMs = parsed.value.ttlMs ?? this.config.sessionTtlMs;
     return attempt(() => this.live.touch(tenantId, sessionId, ttlMs))
       .andThen((ok) => (ok ? okAsync(undefined) : errAsync(notFound('session', sessionId))))
       .andThen(() => this.rateLimits.refreshSlot(sessionSlotKey(tenantId), sessionId).map(() => undefined));
@@ -130,6 +140,9 @@ export class SessionsService {
   ): ResultAsync<LiveSession, DalstonError> {
     const parsed = parseInput(patchSchema, patch, 'patch');
     if (parsed.isErr()) return errAsync(parsed.error);
+    const checked = parseInput(updateOptionsSchema, options, 'options');
+    if (checked.isErr()) return errAsync(checked.error);
+    options = checked.value;
     const at = this.clock.now();
     const opts = { at, ttlMs: options.ttlMs ?? this.config.sessionTtlMs, ...pickVersion(options) };
     return attempt(() => this.live.patch(tenantId, sessionId, parsed.value as SessionPatch, opts)).andThen(
@@ -153,8 +166,11 @@ export class SessionsService {
     body: ArtifactBody,
     options: { contentType?: string } = {},
   ): ResultAsync<PutResult, DalstonError> {
-    const valid = validateArtifactName(name);
+    const valid = validateArtifactName(name)
+      .andThen(() => parseInput(artifactBodySchema, body, 'body'))
+      .andThen(() => parseInput(putOptionsSchema, options, 'options'));
     if (valid.isErr()) return errAsync(valid.error);
+    const opts = valid.value;
     return this.archived(tenantId, sessionId)
       .andThen((r) =>
         r.status === 'active'
@@ -162,7 +178,7 @@ export class SessionsService {
           : errAsync(new DalstonError('INVALID_TRANSITION', `session ${sessionId} ended`)),
       )
       .andThen(() =>
-        attempt(() => this.artifacts.put(sessionArtifactKey(tenantId, sessionId, name), body, options)),
+        attempt(() => this.artifacts.put(sessionArtifactKey(tenantId, sessionId, name), body, opts)),
       );
   }
 
