@@ -2,7 +2,9 @@
  * Paths a client can send that are not valid UTF-8 once percent-decoded, or that hold
  * characters no store can keep: every route answers with a problem+json 4xx, never 500.
  */
+import { DalstonError } from '@dalston/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toProblem } from '../src/problem.js';
 import type { RunningApi } from '../src/run.js';
 import { client, problemOf, startMemoryApi } from './helpers.js';
 
@@ -51,4 +53,35 @@ describe('ids that cannot exist', () => {
       expect(await problemOf(res)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     });
   }
+});
+
+describe('errors raised by a store name none of its internals to the client', () => {
+  const fromStore = [
+    new DalstonError(
+      'VALIDATION_FAILED',
+      'job_id: rejected by PostgreSQL (SQLSTATE 22021) in jobStore.getJob',
+      {
+        store: 'jobStore',
+        operation: 'getJob',
+        field: 'job_id',
+        details: { sqlState: '22021' },
+      },
+    ),
+    new DalstonError('CONFLICT', 'jobStore.createJob: a record with this key already exists (jobs_pkey)', {
+      store: 'jobStore',
+      operation: 'createJob',
+      details: { constraint: 'jobs_pkey' },
+    }),
+    new DalstonError('STORE_UNAVAILABLE', 'tenantStore.get failed: the store is unreachable or errored', {
+      store: 'tenantStore',
+      operation: 'get',
+    }),
+  ];
+  it.each(fromStore.map((e) => [e.code, e] as const))('%s', (_, error) => {
+    const problem = toProblem(error, '/v1/jobs/x');
+    expect(JSON.stringify(problem)).not.toMatch(
+      /SQLSTATE|22021|jobStore|tenantStore|getJob|createJob|job_id|jobs_pkey|PostgreSQL/,
+    );
+    expect(problem.code).toBe(error.code);
+  });
 });
