@@ -16,7 +16,7 @@ import {
   parseApiKey,
   verifyApiKey,
 } from '../../domain/api-key.js';
-import { DalstonError, notFound } from '../../domain/errors.js';
+import { DalstonError, notFound, safeMessage } from '../../domain/errors.js';
 import { storableString } from '../../domain/schemas.js';
 import type { ApiKeyStore } from '../../ports/api-key-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -141,6 +141,6 @@ export class ApiKeysService {
     if (record.lastUsedAt !== null && record.lastUsedAt > now - throttle) return;
     this.store
       .touchLastUsed(record.id, now, throttle)
-      .catch((e) => this.logger.warn('lastUsedAt not recorded', { keyId: record.id, error: String(e) }));
+      .catch((e) => this.logger.warn('lastUsedAt not recorded', { keyId: record.id, error: safeMessage(e) }));
   }
 }
