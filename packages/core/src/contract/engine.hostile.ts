@@ -140,7 +140,7 @@ const CASES: MethodCase[] = [
   {
     name: 'tenants.disable',
     call: m('tenants', 'disable'),
-    args: () => ['no-such-tenant', true],
+    args: (c) => [c.tenantId, false],
     paths: [[0], [1]],
   },
   {
@@ -316,6 +316,10 @@ export function engineHostileContract(name: string, factory: EngineFactory): voi
           }
           await run.dalston.maintenance.stop();
           expect(problems).toEqual([]);
+          // Nothing hostile was stored: the tenant still reads back as plain data.
+          const tenant = (await run.dalston.tenants.get(run.tenantId))._unsafeUnwrap();
+          expect(typeof tenant.disabled).toBe('boolean');
+          expect(typeof tenant.name).toBe('string');
         });
       },
     );

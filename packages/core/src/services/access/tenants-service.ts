@@ -66,6 +66,8 @@ export class TenantsService {
 
   /** Disables (or re-enables) the tenant: a disabled tenant's submits and sessions are FORBIDDEN. */
   disable(tenantId: string, disabled = true): ResultAsync<Tenant, DalstonError> {
+    const parsed = parseInput(z.boolean(), disabled, 'disabled');
+    if (parsed.isErr()) return errAsync(parsed.error);
     this.cache.invalidate(tenantId);
     return attempt(() => this.store.setDisabled(tenantId, disabled))
       .andThen(found(tenantId))
