@@ -3,7 +3,9 @@
  * VALIDATION_FAILED naming the field, before any store sees it, so the memory and real
  * sets give the same answer; an id holding such text names nothing and reads NOT_FOUND.
  */
+import type { ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
+import type { DalstonError } from '../../src/domain/errors.js';
 import { harness } from './harness.js';
 
 const BAD = ['a\u0000b', 'x\uD800', '\uDC00y'];
@@ -14,7 +16,7 @@ describe('unstorable text in caller input', () => {
     const { dalston: d, tenantId } = h;
     const job = (await d.jobs.submit({ tenantId }))._unsafeUnwrap();
     const session = (await d.sessions.start({ tenantId }))._unsafeUnwrap();
-    const refusals: [PromiseLike<{ _unsafeUnwrapErr(): unknown }>, string][] = [
+    const refusals: [ResultAsync<unknown, DalstonError>, string][] = [
       [d.jobs.submit({ tenantId, parameters: { deep: [{ text: s }] } }), 'parameters.deep[0].text'],
       [d.jobs.submit({ tenantId, parameters: { [s]: 1 } }), `parameters.${s}`],
       [d.jobs.submit({ tenantId, idempotencyKey: s }), 'idempotencyKey'],
