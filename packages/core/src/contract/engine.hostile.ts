@@ -324,6 +324,32 @@ export function engineHostileContract(name: string, factory: EngineFactory): voi
       },
     );
 
+    it('jobs.events with hostile arguments yields, or throws a DalstonError of an input code', async () => {
+      await withEngine(factory, { pipeline }, async (run) => {
+        const ctx = await setUp(run);
+        const problems: string[] = [];
+        const base = () => [ctx.tenantId, ctx.jobId, { after: 0 }];
+        for (const path of [[0], [1], [2], [2, 'after'], [2, 'signal']]) {
+          for (const [label, value] of hostileValues()) {
+            const [t, j, o] = withValue(base(), path, value);
+            try {
+              const events = run.dalston.jobs.events(t as string, j as string, o as object);
+              for await (const _ of events) break; // the first event is enough
+            } catch (e) {
+              const code = (e as { name?: unknown; code?: unknown }).code;
+              const name = (e as { name?: unknown }).name;
+              if (name !== 'DalstonError' || !INPUT_CODES.includes(code as string)) {
+                problems.push(
+                  `jobs.events with ${label} at ${path.join('.')}: ${String(name)} ${String(code)}`,
+                );
+              }
+            }
+          }
+        }
+        expect(problems).toEqual([]);
+      });
+    });
+
     it('a pipeline whose build() throws a null-prototype object or a Proxy: VALIDATION_FAILED', async () => {
       const hostile = hostileValues();
       for (const [label, thrown] of hostile.slice(0, 6)) {

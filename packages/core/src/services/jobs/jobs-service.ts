@@ -42,6 +42,14 @@ const listSchema = z.strictObject({
 
 const reasonSchema = storableString().min(1).max(2000).optional();
 
+/** `events()` options: read once, so the stream never touches the caller's object again. */
+const streamSchema = z
+  .object({
+    after: z.int().min(0).optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .default({});
+
 const readSchema = z.strictObject({
   after: z.int().min(0).optional(),
   limit: z.int().min(1).max(1000).default(100),
@@ -142,16 +150,19 @@ export class JobsService {
       logger: this.logger,
       pollMs: this.config.eventPollMs,
     };
-    const check = async () => {
-      const parsed = parseInput(readSchema.pick({ after: true }), { after: options.after });
+    // Options are read once, here (a getter or Proxy cannot change them later). Called on
+    // the engine's `jobs`, `this.get` is the guarded public method, so ids are checked too.
+    const check = async (): Promise<EventStreamOptions> => {
+      const parsed = parseInput(streamSchema, options, 'options');
       if (parsed.isErr()) throw parsed.error;
       const job = await this.get(tenantId, jobId);
       if (job.isErr()) throw job.error;
+      return parsed.value;
     };
     return {
       async *[Symbol.asyncIterator]() {
-        await check();
-        yield* jobEventStream(deps, tenantId, jobId, options);
+        const checked = await check();
+        yield* jobEventStream(deps, tenantId, jobId, checked);
       },
     };
   }
