@@ -3,7 +3,7 @@
  * carries the DalstonError `code`; nothing from a stack, a cause or a store's
  * internals reaches the client.
  */
-import { DalstonError, type ErrorCode, isDalstonError } from '@dalston/core';
+import { DalstonError, type ErrorCode, isDalstonError, safeMessage } from '@dalston/core';
 import type { Request, Response } from 'express';
 
 export interface Problem {
@@ -55,6 +55,13 @@ const GENERIC: Partial<Record<ErrorCode, string>> = {
   TIMEOUT: 'the operation timed out',
 };
 
+/** Client-facing texts for errors a store adapter raised (its own wording is for logs). */
+const STORE_REFUSAL: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'a value in the request cannot be stored',
+  CONFLICT: 'a record with this key already exists',
+  NOT_FOUND: 'not found',
+};
+
 /** An HTTP-level problem raised by the example itself (413, 415, 410…), with a Dalston code. */
 export class HttpProblem extends Error {
   constructor(
@@ -73,7 +80,22 @@ export function toProblem(err: unknown, instance?: string): Problem {
   }
   if (isDalstonError(err)) {
     const status = STATUS[err.code] ?? 500;
+    // An error raised by a store adapter (it names its store) may word its message and field
+    // after the store's internals (tables, columns, SQLSTATE): those stay in the logs.
+    if (err.store !== undefined && !GENERIC[err.code]) {
+      return build(
+        status,
+        err.code,
+        STORE_REFUSAL[err.code] ?? 'the request could not be completed',
+        instance,
+      );
+    }
     return build(status, err.code, GENERIC[err.code] ?? err.message, instance, err.field);
+  }
+  // A path parameter with malformed percent-encoding (`%ff`, `%C0%AF`): the router's
+  // decodeURIComponent threw. The client sent a bad path, so 400, without echoing it.
+  if (err instanceof URIError) {
+    return build(400, 'VALIDATION_FAILED', 'path: malformed percent-encoding', instance, 'path');
   }
   // Errors from Express's body parsers carry a 4xx status and an `expose` flag.
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
@@ -101,6 +123,12 @@ export function sendProblem(req: Request, res: Response, err: unknown): void {
   const problem = toProblem(err, req.originalUrl.split('?')[0]);
   if (problem.status >= 500 && !(isDalstonError(err) && err.code === 'STORE_UNAVAILABLE')) {
     req.log?.error('request failed', { error: describe(err), path: problem.instance });
+  } else if (isDalstonError(err) && err.store !== undefined && problem.status < 500) {
+    req.log?.warn('a store refused the request', {
+      error: describe(err),
+      store: err.store,
+      operation: err.operation,
+    });
   }
   if (res.headersSent) {
     res.destroy();
@@ -115,7 +143,7 @@ export function sendProblem(req: Request, res: Response, err: unknown): void {
 
 function describe(err: unknown): string {
   if (err instanceof DalstonError) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return err instanceof Error ? `${err.name}: ${err.message}` : safeMessage(err);
 }
 
 /** What `unwrap` needs of a core `ResultAsync` (the example does not import neverthrow itself). */

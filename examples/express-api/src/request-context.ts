@@ -11,6 +11,8 @@ declare global {
       auth?: VerifiedKey;
       /** Set by `requestContext`. */
       log?: Logger;
+      /** Set by `requestContext`: aborts when the connection closes (the client went away or the response ended). */
+      gone?: AbortSignal;
     }
   }
 }

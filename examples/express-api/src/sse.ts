@@ -12,8 +12,16 @@ export interface SseStream {
   end(): void;
 }
 
+/**
+ * Opens the stream. Its signal aborts when the client disconnects, including a disconnect
+ * that happened before the stream was opened (`req.gone`, set at the start of the request).
+ */
 export function openSse(req: Request, res: Response, heartbeatMs: number): SseStream {
   const aborted = new AbortController();
+  if (req.gone) {
+    if (req.gone.aborted) aborted.abort();
+    else req.gone.addEventListener('abort', () => aborted.abort(), { once: true });
+  }
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -27,6 +35,7 @@ export function openSse(req: Request, res: Response, heartbeatMs: number): SseSt
     aborted.abort();
   };
   res.on('close', stop);
+  if (aborted.signal.aborted) stop();
   return {
     signal: aborted.signal,
     send(event, data, id) {

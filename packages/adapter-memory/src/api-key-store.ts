@@ -4,13 +4,14 @@
  * lastUsedAt writes, deep copies in and out).
  */
 import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
-import { compareText, conflict, copy } from './store-guards.js';
+import { checkStorableText, compareText, conflict, copy } from './store-guards.js';
 
 export class MemoryApiKeyStore implements ApiKeyStore {
   private readonly keys = new Map<string, ApiKeyRecord>();
   private readonly byPrefix = new Map<string, string>();
 
   async create(record: ApiKeyRecord): Promise<ApiKeyRecord> {
+    checkStorableText('apiKeyStore', 'create', 'record', record);
     if (this.keys.has(record.id))
       throw conflict('apiKeyStore', 'create', `API key ${record.id} already exists`);
     if (this.byPrefix.has(record.prefix)) {

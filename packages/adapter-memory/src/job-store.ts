@@ -30,7 +30,15 @@ import {
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { checkLimit, closedError, compareText, conflict, copy, invalid } from './store-guards.js';
+import {
+  checkLimit,
+  checkStorableText,
+  closedError,
+  compareText,
+  conflict,
+  copy,
+  invalid,
+} from './store-guards.js';
 
 export interface MemoryJobStoreOptions {
   /** The clock exclusivity TTLs run on. Default: the system clock. */
@@ -57,6 +65,7 @@ export class MemoryJobStore implements JobStore {
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     this.guard('createJob');
     const { job, tasks, events } = copy(input);
+    checkStorableText('jobStore', 'createJob', 'input', { job, tasks, events });
     if (job.idempotencyKey != null) {
       const existing = this.state.jobIdForKey(job.tenantId, job.idempotencyKey);
       if (existing !== undefined) return { created: false, snapshot: this.state.snapshot(existing)! };

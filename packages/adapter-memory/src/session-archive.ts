@@ -4,12 +4,13 @@
  * compare-and-set on `active` so the first close wins, deep copies in and out).
  */
 import type { SessionArchive, SessionClose, SessionRecord } from '@dalston/core';
-import { checkLimit, compareText, conflict, copy } from './store-guards.js';
+import { checkLimit, checkStorableText, compareText, conflict, copy } from './store-guards.js';
 
 export class MemorySessionArchive implements SessionArchive {
   private readonly records = new Map<string, SessionRecord>();
 
   async open(record: SessionRecord): Promise<SessionRecord> {
+    checkStorableText('sessionArchive', 'open', 'record', record);
     if (this.records.has(record.id)) {
       throw conflict('sessionArchive', 'open', `session ${record.id} already exists`);
     }
@@ -23,6 +24,7 @@ export class MemorySessionArchive implements SessionArchive {
   }
 
   async close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
+    checkStorableText('sessionArchive', 'close', 'close', close);
     const record = this.records.get(sessionId);
     if (!record || record.tenantId !== tenantId || record.status !== 'active') return null;
     const { status, endedAt, stats, artifacts, error } = copy(close);

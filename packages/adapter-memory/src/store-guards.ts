@@ -27,6 +27,35 @@ export function closedError(store: StoreName, operation: string): DalstonError {
   return new DalstonError('CLOSED', `${store}.${operation}: the store is closed`, { store, operation });
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
+
+/**
+ * Refuses, like the PostgreSQL adapter, a value holding a string (or a key) that no store
+ * can keep as is: NUL (PostgreSQL text and jsonb refuse it) or a lone UTF-16 surrogate
+ * (UTF-8 cannot encode it). VALIDATION_FAILED naming the field.
+ */
+export function checkStorableText(
+  store: StoreName,
+  operation: string,
+  field: string,
+  value: unknown,
+  depth = 0,
+): void {
+  if (typeof value === 'string') {
+    if (unstorable(value)) {
+      throw invalid(store, operation, field, 'must not contain NUL (\\u0000) or lone UTF-16 surrogates');
+    }
+    return;
+  }
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return;
+  for (const [k, v] of Object.entries(value)) {
+    if (unstorable(k))
+      throw invalid(store, operation, `${field} (a key)`, 'must not contain NUL or lone surrogates');
+    checkStorableText(store, operation, `${field}.${k}`, v, depth + 1);
+  }
+}
+
 /** Thrown by the fast copy when a value is not plain data; `copy` then uses structuredClone. */
 const NOT_PLAIN = Symbol('not plain data');
 const MAX_DEPTH = 100;

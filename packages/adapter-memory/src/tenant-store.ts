@@ -3,12 +3,13 @@
  * (CONFLICT on a duplicate id, id-ordered keyset listing, deep copies in and out).
  */
 import type { Tenant, TenantLimits, TenantStore } from '@dalston/core';
-import { checkLimit, compareText, conflict, copy } from './store-guards.js';
+import { checkLimit, checkStorableText, compareText, conflict, copy } from './store-guards.js';
 
 export class MemoryTenantStore implements TenantStore {
   private readonly tenants = new Map<string, Tenant>();
 
   async create(tenant: Tenant): Promise<Tenant> {
+    checkStorableText('tenantStore', 'create', 'tenant', tenant);
     if (this.tenants.has(tenant.id))
       throw conflict('tenantStore', 'create', `tenant ${tenant.id} already exists`);
     this.tenants.set(tenant.id, copy(tenant));
@@ -21,6 +22,7 @@ export class MemoryTenantStore implements TenantStore {
   }
 
   async updateLimits(tenantId: string, limits: TenantLimits): Promise<Tenant | null> {
+    checkStorableText('tenantStore', 'updateLimits', 'limits', limits);
     return this.replace(tenantId, (t) => ({ ...t, limits: copy(limits) }));
   }
 

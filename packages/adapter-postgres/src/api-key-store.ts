@@ -3,7 +3,7 @@ import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
 import { Database } from './database.js';
 import { invalid } from './errors.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { type Ctx, key, ms, msCol, num, text } from './values.js';
+import { type Ctx, canMatch, key, ms, msCol, num, text } from './values.js';
 
 const ctx = (operation: string): Ctx => ({ store: 'apiKeyStore', operation });
 const COLUMNS = [
@@ -71,6 +71,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   }
 
   async findByPrefix(prefix: string): Promise<ApiKeyRecord | null> {
+    if (!canMatch(prefix)) return null;
     const { rows } = await this.db.query(
       'apiKeyStore',
       'findByPrefix',
@@ -81,6 +82,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   }
 
   async get(tenantId: string, keyId: string): Promise<ApiKeyRecord | null> {
+    if (!canMatch(tenantId, keyId)) return null;
     const { rows } = await this.db.query(
       'apiKeyStore',
       'get',
@@ -91,6 +93,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   }
 
   async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    if (!canMatch(tenantId)) return [];
     const { rows } = await this.db.query(
       'apiKeyStore',
       'list',
@@ -101,6 +104,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   }
 
   async revoke(tenantId: string, keyId: string, at: number): Promise<ApiKeyRecord | null> {
+    if (!canMatch(tenantId, keyId)) return null;
     const { rows } = await this.db.query(
       'apiKeyStore',
       'revoke',

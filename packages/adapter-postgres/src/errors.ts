@@ -40,11 +40,14 @@ export function toStoreError(store: StoreName, operation: string, error: unknown
   }
   if (VALIDATION_STATES.has(state) || state.startsWith('22')) {
     const field = safeName(err.column) ?? constraint ?? 'input';
-    return new DalstonError(
-      'VALIDATION_FAILED',
-      `${field}: rejected by PostgreSQL (SQLSTATE ${state}) in ${store}.${operation}`,
-      { store, operation, field, cause: error, details: { sqlState: state } },
-    );
+    // The message is client-facing: the store, operation and SQLSTATE stay in the fields.
+    return new DalstonError('VALIDATION_FAILED', `${field}: the value cannot be stored`, {
+      store,
+      operation,
+      field,
+      cause: error,
+      details: { sqlState: state },
+    });
   }
   return storeUnavailable(store, operation, error);
 }

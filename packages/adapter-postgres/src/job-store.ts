@@ -32,7 +32,7 @@ import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
 import { appendEvents, deleteJob, updateJob } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { type Ctx, limit, ms } from './values.js';
+import { type Ctx, canMatch, limit, ms } from './values.js';
 
 const ACTIVE = `('pending','running','cancelling')`;
 const TERMINAL = `('completed','failed','cancelled')`;
@@ -55,6 +55,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async getJob(tenantId: string, jobId: string): Promise<Job | null> {
+    if (!canMatch(tenantId, jobId)) return null;
     const { rows } = await this.db.query(
       'jobStore',
       'getJob',
@@ -66,6 +67,7 @@ export class PostgresJobStore implements JobStore {
 
   /** Uses the unique index of `jobs_tenant_idempotency_key (tenant_id, idempotency_key)`. */
   async getJobByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<Job | null> {
+    if (!canMatch(tenantId, idempotencyKey)) return null;
     const { rows } = await this.db.query(
       'jobStore',
       'getJobByIdempotencyKey',
@@ -76,6 +78,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null> {
+    if (!canMatch(tenantId, jobId)) return null;
     // One statement, so job and tasks come from one snapshot of the database.
     const { rows } = await this.db.query(
       'jobStore',
@@ -116,6 +119,7 @@ export class PostgresJobStore implements JobStore {
     const c = ctx('listJobs');
     const n = limit(c, query.limit);
     const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
+    if (!canMatch(query.tenantId)) return { jobs: [], nextCursor: null };
     const where = ['j.tenant_id = $1'];
     const values: unknown[] = [query.tenantId];
     const add = (sql: (p: string) => string, v: unknown) => {
@@ -151,6 +155,7 @@ export class PostgresJobStore implements JobStore {
     const after = query.after ?? 0;
     if (!Number.isSafeInteger(after)) throw invalid('jobStore', 'readEvents', 'after', 'must be an integer');
     const byJob = query.jobId !== undefined;
+    if (!canMatch(query.tenantId, query.jobId)) return [];
     const { rows } = await this.db.query(
       'jobStore',
       'readEvents',
@@ -213,6 +218,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async nonTerminalJobIds(tenantId: string): Promise<string[]> {
+    if (!canMatch(tenantId)) return [];
     const { rows } = await this.db.query<{ id: string }>(
       'jobStore',
       'nonTerminalJobIds',

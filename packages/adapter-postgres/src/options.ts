@@ -26,6 +26,21 @@ const common = {
   clock: clockSchema.optional(),
 };
 
+/**
+ * A `postgres://` connection string must parse as a URL: `pg` would otherwise
+ * fail on first use with an error that quotes the string (password included). Other forms
+ * `pg` accepts (a socket directory, key=value) pass through.
+ */
+function parsesIfUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(value)) return true;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const poolSchema = z.object({
   pool: z.custom<pg.Pool>(
     (v) => typeof v === 'object' && v !== null && typeof (v as pg.Pool).connect === 'function',
@@ -35,7 +50,10 @@ const poolSchema = z.object({
 });
 
 const connectionSchema = z.object({
-  connectionString: z.string().min(1, 'must be a postgres:// URL'),
+  connectionString: z
+    .string()
+    .min(1, 'must be a postgres:// URL')
+    .refine(parsesIfUrl, 'must be a valid postgres://user:password@host:5432/db URL'),
   /** Pool size. Default 10. */
   max: z.number().int().min(1).max(1000).default(10),
   /** ms an idle client stays in the pool. Default 10 000. */

@@ -2,7 +2,7 @@
 import type { SessionArchive, SessionClose, SessionRecord } from '@dalston/core';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { type Ctx, json, key, limit, ms, msCol, num, text } from './values.js';
+import { type Ctx, canMatch, json, key, limit, ms, msCol, num, text } from './values.js';
 
 const ctx = (operation: string): Ctx => ({ store: 'sessionArchive', operation });
 const COLUMNS = [
@@ -65,6 +65,7 @@ export class PostgresSessionArchive implements SessionArchive {
   }
 
   async get(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
+    if (!canMatch(tenantId, sessionId)) return null;
     const { rows } = await this.db.query(
       'sessionArchive',
       'get',
@@ -85,6 +86,7 @@ export class PostgresSessionArchive implements SessionArchive {
       json(c, 'close.artifacts', close.artifacts),
       text(c, 'close.error', close.error, { nullable: true }),
     ];
+    if (!canMatch(tenantId, sessionId)) return null;
     // Compare-and-set on status: the first close wins.
     const { rows } = await this.db.query(
       'sessionArchive',
@@ -110,6 +112,7 @@ export class PostgresSessionArchive implements SessionArchive {
   }
 
   async activeIds(tenantId: string): Promise<string[]> {
+    if (!canMatch(tenantId)) return [];
     const { rows } = await this.db.query<{ id: string }>(
       'sessionArchive',
       'activeIds',

@@ -2,7 +2,7 @@
 import type { Tenant, TenantLimits, TenantStore } from '@dalston/core';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { bool, type Ctx, json, key, limit, ms, msCol, num, text } from './values.js';
+import { bool, type Ctx, canMatch, json, key, limit, ms, msCol, num, text } from './values.js';
 
 const ctx = (operation: string): Ctx => ({ store: 'tenantStore', operation });
 const COLUMNS = `id, name, limits, disabled, ${msCol('created_at')}`;
@@ -45,6 +45,7 @@ export class PostgresTenantStore implements TenantStore {
   }
 
   async get(tenantId: string): Promise<Tenant | null> {
+    if (!canMatch(tenantId)) return null;
     const { rows } = await this.db.query(
       'tenantStore',
       'get',
@@ -56,6 +57,7 @@ export class PostgresTenantStore implements TenantStore {
 
   async updateLimits(tenantId: string, limits: TenantLimits): Promise<Tenant | null> {
     const value = json(ctx('updateLimits'), 'limits', limits);
+    if (!canMatch(tenantId)) return null;
     const { rows } = await this.db.query(
       'tenantStore',
       'updateLimits',
@@ -67,6 +69,7 @@ export class PostgresTenantStore implements TenantStore {
 
   async setDisabled(tenantId: string, disabled: boolean): Promise<Tenant | null> {
     const value = bool(ctx('setDisabled'), 'disabled', disabled);
+    if (!canMatch(tenantId)) return null;
     const { rows } = await this.db.query(
       'tenantStore',
       'setDisabled',

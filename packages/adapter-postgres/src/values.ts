@@ -33,6 +33,16 @@ function checkString(ctx: Ctx, field: string, s: string): void {
   }
 }
 
+/**
+ * False when a lookup value can match no row: a string with NUL or a lone surrogate can
+ * never have been stored (see `text`), so reads answer "not found" for it without a query,
+ * as the memory adapters do, instead of PostgreSQL refusing the parameter (SQLSTATE 22021).
+ * Other values (non-strings included) go to the query unchanged.
+ */
+export function canMatch(...values: unknown[]): boolean {
+  return values.every((v) => typeof v !== 'string' || (!v.includes('\u0000') && !LONE_SURROGATE.test(v)));
+}
+
 /** A text column value (nullable when `nullable`). */
 export function text(ctx: Ctx, field: string, v: unknown, opts: { key?: boolean; nullable?: boolean } = {}) {
   if (v === null && opts.nullable) return null;

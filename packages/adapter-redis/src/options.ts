@@ -67,7 +67,10 @@ const schema = z.union([
   }),
   z.object({
     ...common,
-    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .refine(isConnectableUrl, 'must be a valid redis:// URL with an optional numeric database path'),
   }),
 ]);
 
@@ -93,7 +96,35 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const o = parsed.data;
   const logger = o.logger ?? silentLogger;
   if ('client' in o) return { client: o.client, ownsClient: false, prefix: o.prefix, logger };
-  const client = new Redis(o.url, fastFailOptions(o.commandTimeoutMs));
+  const client = openClient(o.url, o.commandTimeoutMs);
   client.on('error', (err) => logger.warn('redis connection error', { error: String(err?.message ?? err) }));
   return { client, ownsClient: true, prefix: o.prefix, logger };
+}
+
+/** True when `url` parses and its path is empty or a database number (never throws). */
+function isConnectableUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return /^(\/\d{0,5})?$/.test(u.pathname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the client. ioredis quotes a URL it cannot parse in its error (password included),
+ * so such an error is replaced by one that names the option only, without `cause`.
+ */
+function openClient(url: string, commandTimeoutMs: number | undefined): Redis {
+  try {
+    return new Redis(url, fastFailOptions(commandTimeoutMs));
+  } catch {
+    throw new DalstonError(
+      'VALIDATION_FAILED',
+      '@dalston/adapter-redis: option url is not a valid redis:// URL',
+      {
+        field: 'url',
+      },
+    );
+  }
 }

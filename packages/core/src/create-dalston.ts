@@ -20,6 +20,7 @@ import {
   registerService,
   container as rootContainer,
 } from './services/engine/di.js';
+import { guardService } from './services/engine/guard.js';
 import { JobTransitions } from './services/engine/job-transitions.js';
 import type { Pipeline } from './services/engine/pipeline.js';
 import { EventPublisher } from './services/engine/publisher.js';
@@ -81,15 +82,8 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
   const publisher = c.resolve(EventPublisher);
   let closing: Promise<void> | null = null;
   return {
-    jobs: c.resolve(JobsService),
+    ...guardedServices(c),
     workers,
-    rateLimits: c.resolve(RateLimitsService),
-    tenants: c.resolve(TenantsService),
-    apiKeys: c.resolve(ApiKeysService),
-    artifacts: c.resolve(ArtifactsService),
-    sessions: c.resolve(SessionsService),
-    maintenance: c.resolve(MaintenanceService),
-    health: c.resolve(HealthService),
     config: config.value,
     container: c,
     createWorker: (o) => workers.createWorker(o),
@@ -97,6 +91,68 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
       closing ??= closeEngine(runtime, publisher, options.adapters, o.deadlineMs);
       return closing;
     },
+  };
+}
+
+/** The public services, each behind the guard that checks ids and turns any throw into an err. */
+function guardedServices(c: DependencyContainer) {
+  const id = (name: string) => ({ id: name });
+  const str = (name: string) => ({ string: name });
+  const job = { what: 'job', args: [id('tenantId'), id('jobId')] };
+  const session = { what: 'session', args: [id('tenantId'), id('sessionId')] };
+  const artifact = { what: 'artifact', args: [id('tenantId'), str('uri')] };
+  return {
+    jobs: guardService(c.resolve(JobsService), {
+      submit: {},
+      get: job,
+      list: {},
+      cancel: job,
+      retry: job,
+      delete: job,
+      readEvents: job,
+    }),
+    rateLimits: guardService(c.resolve(RateLimitsService), {
+      check: {},
+      acquireSlot: {},
+      releaseSlot: { args: [str('key'), str('holder')] },
+      refreshSlot: { args: [str('key'), str('holder')] },
+    }),
+    tenants: guardService(c.resolve(TenantsService), {
+      create: {},
+      get: { what: 'tenant', args: [id('tenantId')] },
+      updateLimits: { what: 'tenant', args: [id('tenantId')] },
+      disable: { what: 'tenant', args: [id('tenantId')] },
+    }),
+    apiKeys: guardService(c.resolve(ApiKeysService), {
+      create: {},
+      verify: {},
+      list: { args: [id('tenantId')], miss: () => [] },
+      revoke: { what: 'API key', args: [id('tenantId'), id('keyId')] },
+    }),
+    artifacts: guardService(c.resolve(ArtifactsService), {
+      put: { what: 'job', args: [id('tenantId'), id('jobId'), str('name')] },
+      get: artifact,
+      presignGet: artifact,
+    }),
+    sessions: guardService(c.resolve(SessionsService), {
+      start: {},
+      keepalive: session,
+      get: session,
+      archived: session,
+      update: session,
+      record: { ...session, args: [...session.args, str('name')] },
+      end: session,
+    }),
+    maintenance: guardService(c.resolve(MaintenanceService), {
+      reconcile: {},
+      relayEvents: {},
+      purgeExpired: {},
+      sweepOrphans: {},
+      sweepSessions: {},
+      start: {},
+      stop: {},
+    }),
+    health: guardService(c.resolve(HealthService), { check: {} }),
   };
 }
 

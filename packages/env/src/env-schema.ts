@@ -8,11 +8,35 @@
 import { DalstonError } from '@dalston/core';
 import { z } from 'zod';
 
+/** `new URL(value)`, or null when it does not parse (never throws; the error would echo the value). */
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A connection URL: the scheme, then a URL that parses (and, for Redis, an optional
+ * numeric database path). Messages say what is wrong, never the value: URLs
+ * carry passwords, and a driver given a malformed one throws an error that quotes it.
+ */
+function connectionUrl(schemes: RegExp, expected: string, dbPath?: RegExp) {
+  return z.string().superRefine((value, ctx) => {
+    const url = schemes.test(value) ? parseUrl(value) : null;
+    if (!url) return void ctx.addIssue({ code: 'custom', message: `expected ${expected} (a valid URL)` });
+    if (url && dbPath && !dbPath.test(url.pathname)) {
+      ctx.addIssue({ code: 'custom', message: 'the database path must be a number (redis://host:6379/0)' });
+    }
+  });
+}
+
 /** The zod schema of the real-store variables, with their defaults. */
 export const dalstonEnvSchema = z.object({
-  DALSTON_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…'),
+  DALSTON_DATABASE_URL: connectionUrl(/^postgres(ql)?:\/\//, 'postgres://user:password@host:5432/db'),
   DALSTON_DATABASE_SCHEMA: z.string().default('dalston'),
-  DALSTON_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://…'),
+  DALSTON_REDIS_URL: connectionUrl(/^rediss?:\/\//, 'redis://host:6379', /^(\/\d{0,5})?$/),
   DALSTON_REDIS_PREFIX: z.string().default('dalston'),
   DALSTON_S3_BUCKET: z.string().min(3),
   DALSTON_S3_ENDPOINT: z.url().optional(),

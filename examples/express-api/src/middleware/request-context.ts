@@ -1,4 +1,8 @@
-/** Gives each request an id (`X-Request-Id`, echoed back) and a logger carrying it. */
+/**
+ * Gives each request an id (`X-Request-Id`, echoed back), a logger carrying it, and
+ * `req.gone`: a signal that aborts when the connection closes, whenever that happens
+ * (during authentication, a lookup, or a stream), so long-running handlers can stop.
+ */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@dalston/core';
 import type { RequestHandler } from 'express';
@@ -11,6 +15,9 @@ export function requestContext(logger: Logger): RequestHandler {
     const id = given && SAFE_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
     req.log = logger.child({ requestId: id });
+    const closed = new AbortController();
+    req.gone = closed.signal;
+    res.once('close', () => closed.abort());
     next();
   };
 }

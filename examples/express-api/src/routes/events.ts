@@ -3,7 +3,7 @@
  * event log after the cursor (`Last-Event-ID` or `?after=`) and then live, with no gaps
  * or duplicates; the stream ends after the job's terminal event.
  */
-import type { Dalston } from '@dalston/core';
+import { type Dalston, safeMessage } from '@dalston/core';
 import type { Request, Response } from 'express';
 import type { AppOptions } from '../config.js';
 import { HttpProblem, toProblem, unwrap } from '../problem.js';
@@ -19,7 +19,9 @@ export function jobEvents(dalston: Dalston, options: AppOptions) {
     if (after === undefined) {
       throw new HttpProblem(400, 'VALIDATION_FAILED', 'Last-Event-ID: expected an event id', 'Last-Event-ID');
     }
+    if (req.gone?.aborted) return; // the client left while it was being authenticated
     await unwrap(dalston.jobs.get(tenantId, jobId)); // 404 as problem+json before the stream opens
+    if (req.gone?.aborted) return; // the client left during the lookup: open nothing
     const sse = openSse(req, res, options.sseHeartbeatMs);
     try {
       for await (const event of dalston.jobs.events(tenantId, jobId, { after, signal: sse.signal })) {
@@ -27,7 +29,7 @@ export function jobEvents(dalston: Dalston, options: AppOptions) {
       }
     } catch (err) {
       if (!sse.signal.aborted) {
-        req.log?.warn('event stream failed', { jobId, error: String(err) });
+        req.log?.warn('event stream failed', { jobId, error: safeMessage(err) });
         sse.send('error', toProblem(err, req.originalUrl.split('?')[0]));
       }
     } finally {

@@ -4,6 +4,7 @@ import type { ApiKeyStore } from '../ports/api-key-store.js';
 import { makeApiKey, newId, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { expectDalstonError, HOSTILE_STRINGS, useFixture } from './store-helpers.js';
+import { apiKeyStoreTextContract } from './store-text.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -112,4 +113,5 @@ export function apiKeyStoreContract(name: string, factory: PortFactory<ApiKeySto
       expect(await store.get(key.tenantId, key.id)).toEqual(expected);
     });
   });
+  apiKeyStoreTextContract(name, factory);
 }

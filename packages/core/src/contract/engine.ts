@@ -3,6 +3,7 @@ import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
+import { engineHostileContract } from './engine.hostile.js';
 import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
@@ -16,6 +17,7 @@ export {
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
+  engineHostileContract,
   engineLeasesContract,
   engineLimitsContract,
   engineLoggingContract,
@@ -35,4 +37,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineLeasesContract(name, factory);
   engineLoggingContract(name, factory);
   engineWorkersContract(name, factory);
+  engineHostileContract(name, factory);
 }

@@ -10,6 +10,7 @@ import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
 import { jobStoreQueriesContract } from './job-store.queries.js';
 import { jobStoreUpdateContract } from './job-store.update.js';
+import { jobStoreTextContract } from './store-text.js';
 
 export function jobStoreContract(name: string, factory: PortFactory<JobStore>): void {
   jobStoreCreateContract(name, factory);
@@ -17,4 +18,5 @@ export function jobStoreContract(name: string, factory: PortFactory<JobStore>): 
   jobStoreQueriesContract(name, factory);
   jobStoreMaintenanceContract(name, factory);
   jobStoreExclusiveContract(name, factory);
+  jobStoreTextContract(name, factory);
 }

@@ -4,6 +4,7 @@ import type { SessionArchive, SessionClose } from '../ports/session-archive.js';
 import { makeSessionRecord, newId, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
+import { sessionArchiveTextContract } from './store-text.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -134,4 +135,5 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
       expect(await archive.get(record.tenantId, record.id)).toEqual(expected);
     });
   });
+  sessionArchiveTextContract(name, factory);
 }

@@ -46,7 +46,7 @@ export async function expectDalstonError(
 
 /**
  * Strings that break naive quoting, encodings or size assumptions. No NUL and no lone
- * surrogates: PostgreSQL text and jsonb cannot hold them, and callers validate them away.
+ * surrogates: no store can keep them (see `store-text.ts` for how every set refuses them).
  */
 export const HOSTILE_STRINGS: readonly string[] = [
   "'",

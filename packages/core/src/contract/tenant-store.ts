@@ -4,6 +4,7 @@ import type { TenantStore } from '../ports/tenant-store.js';
 import { makeTenant, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { expectDalstonError, HOSTILE_STRINGS, useFixture } from './store-helpers.js';
+import { tenantStoreTextContract } from './store-text.js';
 
 export function tenantStoreContract(name: string, factory: PortFactory<TenantStore>): void {
   describe(`${name}: TenantStore`, () => {
@@ -111,4 +112,5 @@ export function tenantStoreContract(name: string, factory: PortFactory<TenantSto
       expect(await store.get(tenant.id)).toEqual(expected);
     });
   });
+  tenantStoreTextContract(name, factory);
 }

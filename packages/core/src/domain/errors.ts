@@ -103,9 +103,41 @@ export function storeUnavailable(store: StoreName, operation: string, cause: unk
   );
 }
 
-/** Coerces anything thrown into a DalstonError (INTERNAL unless it already is one). */
+/** What a thrown value that cannot be described reads as. */
+export const UNDESCRIBABLE = 'a thrown value that cannot be described';
+
+/**
+ * A message for anything thrown, that never throws itself: `String(e)` can throw (a null
+ * prototype, a hostile Proxy, a `toString` that throws) and `e.message` can be a getter.
+ */
+export function safeMessage(e: unknown): string {
+  try {
+    if (e instanceof Error) {
+      const message: unknown = e.message;
+      return typeof message === 'string' ? message : UNDESCRIBABLE;
+    }
+    if (typeof e === 'object' && e !== null) {
+      const message: unknown = (e as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    }
+    const text = String(e);
+    return typeof text === 'string' ? text : UNDESCRIBABLE;
+  } catch {
+    return UNDESCRIBABLE;
+  }
+}
+
+/** True when `e` is a DalstonError; false (never a throw) for a hostile Proxy. */
+function isOwnError(e: unknown): e is DalstonError {
+  try {
+    return e instanceof DalstonError;
+  } catch {
+    return false;
+  }
+}
+
+/** Coerces anything thrown into a DalstonError (INTERNAL unless it already is one). Never throws. */
 export function toDalstonError(e: unknown, fallback: ErrorCode = 'INTERNAL'): DalstonError {
-  if (e instanceof DalstonError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new DalstonError(fallback, message, { cause: e });
+  if (isOwnError(e)) return e;
+  return new DalstonError(fallback, safeMessage(e), { cause: e });
 }

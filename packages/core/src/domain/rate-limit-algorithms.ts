@@ -52,18 +52,43 @@ export interface RateLimitOutcome<S extends RateLimitState = RateLimitState> {
 
 const isPositiveInt = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 
+/** What is wrong with a rate-limit policy: the field (under `policy`) and why. */
+export interface PolicyProblem {
+  field: 'algorithm' | 'limit' | 'windowMs' | 'burst' | '';
+  message: string;
+}
+
+/**
+ * The one rule for a policy the math can honour exactly; null when it can. Used by
+ * `rateLimitPolicySchema` (so tenant limits, config and checks all apply it) and by
+ * `validateRateLimitPolicy`. Never throws for a plain value.
+ */
+export function rateLimitPolicyProblem(policy: unknown): PolicyProblem | null {
+  const p = (typeof policy === 'object' && policy !== null ? policy : {}) as {
+    algorithm?: unknown;
+    limit?: unknown;
+    windowMs?: unknown;
+    burst?: unknown;
+  };
+  if (!['fixed', 'sliding', 'gcra'].includes(p.algorithm as string)) {
+    return { field: 'algorithm', message: "must be 'fixed', 'sliding' or 'gcra'" };
+  }
+  if (!isPositiveInt(p.limit)) return { field: 'limit', message: 'must be an integer >= 1' };
+  if (!isPositiveInt(p.windowMs)) return { field: 'windowMs', message: 'must be an integer >= 1' };
+  const burst = p.algorithm === 'gcra' ? (p.burst ?? p.limit) : p.limit;
+  if (!isPositiveInt(burst)) return { field: 'burst', message: 'must be an integer >= 1' };
+  // Products like limit × windowMs and burst × windowMs must stay exact in a double (and in Lua).
+  if (Math.max(burst, p.limit) * p.windowMs * 2 > Number.MAX_SAFE_INTEGER) {
+    return { field: '', message: 'limit × windowMs is too large to count exactly' };
+  }
+  return null;
+}
+
 /** Throws VALIDATION_FAILED (naming the field) for a policy the math cannot honour exactly. */
 export function validateRateLimitPolicy(policy: RateLimitPolicy): void {
-  if (!policy || !['fixed', 'sliding', 'gcra'].includes(policy.algorithm)) {
-    throw validationFailed('policy.algorithm', "must be 'fixed', 'sliding' or 'gcra'");
-  }
-  if (!isPositiveInt(policy.limit)) throw validationFailed('policy.limit', 'must be an integer >= 1');
-  if (!isPositiveInt(policy.windowMs)) throw validationFailed('policy.windowMs', 'must be an integer >= 1');
-  const burst = policy.algorithm === 'gcra' ? (policy.burst ?? policy.limit) : policy.limit;
-  if (!isPositiveInt(burst)) throw validationFailed('policy.burst', 'must be an integer >= 1');
-  // Products like limit × windowMs and burst × windowMs must stay exact in a double (and in Lua).
-  if (Math.max(burst, policy.limit) * policy.windowMs * 2 > Number.MAX_SAFE_INTEGER) {
-    throw validationFailed('policy', 'limit × windowMs is too large to count exactly');
+  const problem = rateLimitPolicyProblem(policy);
+  if (problem) {
+    throw validationFailed(problem.field ? `policy.${problem.field}` : 'policy', problem.message);
   }
 }
 

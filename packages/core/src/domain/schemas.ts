@@ -10,9 +10,10 @@ import { type DalstonEvent, EVENT_TYPES } from './events.js';
 import { type ErrorInfo, JOB_STATUSES, type Job } from './job.js';
 import type { JsonObject, JsonValue } from './json.js';
 import type { RateLimitPolicy } from './rate-limit.js';
+import { rateLimitPolicyProblem } from './rate-limit-algorithms.js';
 import { type LiveSession, SESSION_STATUSES, type SessionRecord } from './session.js';
 import { type BackoffPolicy, TASK_STATUSES, type Task, type TaskSpec } from './task.js';
-import type { Tenant } from './tenant.js';
+import type { Tenant, TenantLimits } from './tenant.js';
 
 /** Deepest nesting accepted in a JSON value (guards against cycles and stack exhaustion). */
 export const MAX_JSON_DEPTH = 64;
@@ -41,6 +42,51 @@ export const jsonValueSchema = z.custom<JsonValue>((v) => isJsonValue(v), {
 export const jsonObjectSchema = z.custom<JsonObject>((v) => isJsonObject(v), {
   message: 'expected a JSON object',
 });
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be stored: PostgreSQL text holds no NUL, UTF-8 no lone surrogate. */
+export const UNSTORABLE_TEXT = 'must not contain NUL (\\u0000) or lone UTF-16 surrogates';
+
+/**
+ * True when every store can keep `s` exactly: no NUL (PostgreSQL text and jsonb refuse it)
+ * and no lone UTF-16 surrogate (UTF-8 cannot encode one; it would come back as U+FFFD).
+ * Core refuses such strings in caller input (VALIDATION_FAILED) and treats such ids as
+ * ids that cannot exist (NOT_FOUND), so the memory and real sets answer alike.
+ */
+export const isStorableText = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+
+/** A string every store can keep (see `isStorableText`). */
+export const storableString = () => z.string().refine(isStorableText, UNSTORABLE_TEXT);
+
+/** The path of the first string or key in a JSON value that cannot be stored; null when none. */
+export function unstorableTextPath(v: JsonValue, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof v === 'string') return isStorableText(v) ? null : path;
+  if (v === null || typeof v !== 'object') return null;
+  if (Array.isArray(v)) {
+    for (const [i, item] of v.entries()) {
+      const found = unstorableTextPath(item, [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(v)) {
+    if (!isStorableText(key)) return [...path, key];
+    const found = unstorableTextPath(item, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+const refineStorable = (v: JsonValue, ctx: z.RefinementCtx) => {
+  const path = unstorableTextPath(v);
+  if (path) ctx.addIssue({ code: 'custom', message: UNSTORABLE_TEXT, path });
+};
+
+/** A JSON value (see `jsonValueSchema`) whose strings and keys every store can keep. */
+export const storableJsonValueSchema = jsonValueSchema.superRefine(refineStorable);
+/** A JSON object (see `jsonObjectSchema`) whose strings and keys every store can keep. */
+export const storableJsonObjectSchema = jsonObjectSchema.superRefine(refineStorable);
 
 const DAY_MS = 86_400_000;
 const epochMs = z.number();
@@ -72,7 +118,7 @@ export const taskSpecSchema: z.ZodType<TaskSpec> = z.strictObject({
   timeoutMs: z.int().min(1).max(DAY_MS).optional(),
   backoff: backoffPolicySchema.optional(),
   priority: z.int().min(-1000).max(1000).optional(),
-  input: jsonValueSchema.optional(),
+  input: storableJsonValueSchema.optional(),
 });
 
 export const errorInfoSchema: z.ZodType<ErrorInfo> = z.object({
@@ -193,21 +239,35 @@ export const apiKeyRecordSchema: z.ZodType<ApiKeyRecord> = z.object({
 });
 
 const windowPolicy = { limit: z.int().min(1), windowMs: z.int().min(1) };
-export const rateLimitPolicySchema: z.ZodType<RateLimitPolicy> = z.discriminatedUnion('algorithm', [
-  z.object({ algorithm: z.literal('fixed'), ...windowPolicy }),
-  z.object({ algorithm: z.literal('sliding'), ...windowPolicy }),
-  z.object({ algorithm: z.literal('gcra'), ...windowPolicy, burst: z.int().min(0).optional() }),
-]);
+/**
+ * A request-rate policy. The refinement is `rateLimitPolicyProblem`, the same rule the
+ * rate-limit math checks, so a policy that parses here (tenant limits, config) can always
+ * be checked: GCRA `burst: 0` or a limit × window too large to count exactly is refused.
+ */
+export const rateLimitPolicySchema: z.ZodType<RateLimitPolicy> = z
+  .discriminatedUnion('algorithm', [
+    z.object({ algorithm: z.literal('fixed'), ...windowPolicy }),
+    z.object({ algorithm: z.literal('sliding'), ...windowPolicy }),
+    z.object({ algorithm: z.literal('gcra'), ...windowPolicy, burst: z.int().min(1).optional() }),
+  ])
+  .superRefine((policy, ctx) => {
+    const problem = rateLimitPolicyProblem(policy);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem.message, path: problem.field ? [problem.field] : [] });
+  });
+
+/** A tenant's limit overrides: the one schema used at creation, on update and when read back. */
+export const tenantLimitsSchema: z.ZodType<TenantLimits> = z.strictObject({
+  requests: rateLimitPolicySchema.optional(),
+  requestsPerKey: rateLimitPolicySchema.optional(),
+  concurrentJobs: z.int().min(0).optional(),
+  concurrentSessions: z.int().min(0).optional(),
+});
 
 export const tenantSchema: z.ZodType<Tenant> = z.object({
   id: z.string().min(1),
   name: z.string(),
-  limits: z.object({
-    requests: rateLimitPolicySchema.optional(),
-    requestsPerKey: rateLimitPolicySchema.optional(),
-    concurrentJobs: z.int().min(0).optional(),
-    concurrentSessions: z.int().min(0).optional(),
-  }),
+  limits: tenantLimitsSchema,
   disabled: z.boolean(),
   createdAt: epochMs,
 });

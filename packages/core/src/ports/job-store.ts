@@ -14,6 +14,10 @@
  * Errors: every method rejects with a DalstonError. Infrastructure failures are
  * `STORE_UNAVAILABLE` with `store: 'jobStore'` and the method name as `operation`.
  * Times are epoch milliseconds.
+ *
+ * Text no store can keep (NUL, lone UTF-16 surrogates; the same rule holds for TenantStore,
+ * ApiKeyStore and SessionArchive): a lookup by such an id or key is a miss (null, empty),
+ * a write holding one rejects with VALIDATION_FAILED and writes nothing.
  */
 import type { JobChange, JobSnapshot } from '../domain/change.js';
 import type { DalstonEvent, NewEvent } from '../domain/events.js';

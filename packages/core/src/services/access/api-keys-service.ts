@@ -16,7 +16,8 @@ import {
   parseApiKey,
   verifyApiKey,
 } from '../../domain/api-key.js';
-import { DalstonError, notFound } from '../../domain/errors.js';
+import { DalstonError, notFound, safeMessage } from '../../domain/errors.js';
+import { storableString } from '../../domain/schemas.js';
 import type { ApiKeyStore } from '../../ports/api-key-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
@@ -35,8 +36,8 @@ export interface VerifiedKey {
 }
 
 const createSchema = z.strictObject({
-  tenantId: z.string().min(1).max(64),
-  name: z.string().min(1).max(200),
+  tenantId: storableString().min(1).max(64),
+  name: storableString().min(1).max(200),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
   expiresAt: z.number().int().nullable().optional(),
 });
@@ -109,7 +110,7 @@ export class ApiKeysService {
 
   /** The tenant and scopes of a valid key; UNAUTHORIZED (generic) otherwise. */
   verify(rawKey: string): ResultAsync<VerifiedKey, DalstonError> {
-    const parsed = parseApiKey(rawKey);
+    const parsed = typeof rawKey === 'string' ? parseApiKey(rawKey) : null;
     if (!parsed) {
       verifyApiKey(rawKey, DECOY, 0);
       return errAsync(unauthorized());
@@ -140,6 +141,6 @@ export class ApiKeysService {
     if (record.lastUsedAt !== null && record.lastUsedAt > now - throttle) return;
     this.store
       .touchLastUsed(record.id, now, throttle)
-      .catch((e) => this.logger.warn('lastUsedAt not recorded', { keyId: record.id, error: String(e) }));
+      .catch((e) => this.logger.warn('lastUsedAt not recorded', { keyId: record.id, error: safeMessage(e) }));
   }
 }

@@ -3,7 +3,7 @@ import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import { ID_PATTERN } from '../../domain/artifact-key.js';
 import { type DalstonError, notFound } from '../../domain/errors.js';
-import { rateLimitPolicySchema } from '../../domain/schemas.js';
+import { storableString, tenantLimitsSchema } from '../../domain/schemas.js';
 import type { Tenant, TenantLimits } from '../../domain/tenant.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
@@ -12,16 +12,12 @@ import { TOKENS } from '../../tokens.js';
 import { attempt, parseInput } from '../engine/result.js';
 import { TenantCache } from '../engine/tenant-guard.js';
 
-export const tenantLimitsSchema = z.strictObject({
-  requests: rateLimitPolicySchema.optional(),
-  requestsPerKey: rateLimitPolicySchema.optional(),
-  concurrentJobs: z.int().min(0).optional(),
-  concurrentSessions: z.int().min(0).optional(),
-});
+/** The tenant limits schema (defined once in domain/schemas.ts). */
+export { tenantLimitsSchema };
 
 const createSchema = z.strictObject({
   id: z.string().regex(ID_PATTERN, 'must be 1..64 characters of [A-Za-z0-9_-]').optional(),
-  name: z.string().min(1).max(200),
+  name: storableString().min(1).max(200),
   limits: tenantLimitsSchema.default({}),
 });
 
@@ -70,6 +66,8 @@ export class TenantsService {
 
   /** Disables (or re-enables) the tenant: a disabled tenant's submits and sessions are FORBIDDEN. */
   disable(tenantId: string, disabled = true): ResultAsync<Tenant, DalstonError> {
+    const parsed = parseInput(z.boolean(), disabled, 'disabled');
+    if (parsed.isErr()) return errAsync(parsed.error);
     this.cache.invalidate(tenantId);
     return attempt(() => this.store.setDisabled(tenantId, disabled))
       .andThen(found(tenantId))

@@ -17,6 +17,7 @@ import type {
 import type { JobStore } from '../../ports/job-store.js';
 import { TOKENS } from '../../tokens.js';
 import { attempt, parseInput } from '../engine/result.js';
+import { artifactBodySchema, putOptionsSchema } from './put-input.js';
 
 const rangeSchema = z
   .strictObject({ start: z.int().min(0), end: z.int().min(0).optional() })
@@ -39,11 +40,14 @@ export class ArtifactsService {
     body: ArtifactBody,
     options: Omit<PutOptions, 'metadata'> = {},
   ): ResultAsync<PutResult, DalstonError> {
-    const valid = validateArtifactName(name);
+    const valid = validateArtifactName(name)
+      .andThen(() => parseInput(artifactBodySchema, body, 'body'))
+      .andThen(() => parseInput(putOptionsSchema, options, 'options'));
     if (valid.isErr()) return errAsync(valid.error);
+    const opts = valid.value;
     return attempt(() => this.jobStore.getJob(tenantId, jobId))
       .andThen((job) => (job ? okAsync(job) : errAsync(notFound('job', jobId))))
-      .andThen(() => attempt(() => this.store.put(jobOutputKey(tenantId, jobId, name), body, options)));
+      .andThen(() => attempt(() => this.store.put(jobOutputKey(tenantId, jobId, name), body, opts)));
   }
 
   /** Streams an artifact (or a byte range of it) of this tenant. */

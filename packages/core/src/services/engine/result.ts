@@ -20,17 +20,23 @@ export function fieldPath(root: string, path: readonly PropertyKey[]): string {
   );
 }
 
-/** Parses caller input; VALIDATION_FAILED names the first offending field. */
+/** Parses caller input; VALIDATION_FAILED names the first offending field. Never throws. */
 export function parseInput<S extends z.ZodType>(
   schema: S,
   value: unknown,
   root = '',
 ): Result<z.output<S>, DalstonError> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return ok(parsed.data);
-  const issue = parsed.error.issues[0]!;
-  const field = fieldPath(root, issue.path) || root || 'input';
-  return err(validationFailed(field, issue.message));
+  try {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return ok(parsed.data);
+    const issue = parsed.error.issues[0]!;
+    const field = fieldPath(root, issue.path) || root || 'input';
+    return err(validationFailed(field, issue.message));
+  } catch {
+    // A getter or Proxy trap threw while zod read the value (or described it in an issue):
+    // the value cannot be read, so it is invalid.
+    return err(validationFailed(root || 'input', 'could not be read (a getter or Proxy trap threw)'));
+  }
 }
 
 /** `parseInput` as a ResultAsync, to start a chain. */

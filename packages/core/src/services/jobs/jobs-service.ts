@@ -8,6 +8,7 @@ import type { DalstonConfig } from '../../config.js';
 import { type DalstonError, notFound } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import { JOB_STATUSES, type Job } from '../../domain/job.js';
+import { isStorableText, storableString } from '../../domain/schemas.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import type { JobPage, JobStore } from '../../ports/job-store.js';
@@ -36,8 +37,18 @@ const listSchema = z.strictObject({
   from: z.number().optional(),
   to: z.number().optional(),
   limit: z.int().min(1).max(1000).default(50),
-  cursor: z.string().max(1024).nullable().optional(),
+  cursor: storableString().max(1024).nullable().optional(),
 });
+
+const reasonSchema = storableString().min(1).max(2000).optional();
+
+/** `events()` options: read once, so the stream never touches the caller's object again. */
+const streamSchema = z
+  .object({
+    after: z.int().min(0).optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .default({});
 
 const readSchema = z.strictObject({
   after: z.int().min(0).optional(),
@@ -81,6 +92,9 @@ export class JobsService {
     const parsed = parseInput(listSchema, input);
     if (parsed.isErr()) return errAsync(parsed.error);
     const q = parsed.value;
+    // A tenant id no store can hold has no jobs (PostgreSQL would refuse the parameter).
+    if (!isStorableText(q.tenantId) || q.tenantId.length > 255)
+      return okAsync({ jobs: [], nextCursor: null });
     const status = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
     return attempt(() =>
       this.jobStore.listJobs({
@@ -95,7 +109,9 @@ export class JobsService {
   }
 
   cancel(tenantId: string, jobId: string, reason?: string): ResultAsync<Job, DalstonError> {
-    return this.commands.cancel(tenantId, jobId, reason);
+    const parsed = parseInput(reasonSchema, reason, 'reason');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    return this.commands.cancel(tenantId, jobId, parsed.value);
   }
 
   retry(tenantId: string, jobId: string): ResultAsync<Job, DalstonError> {
@@ -134,16 +150,19 @@ export class JobsService {
       logger: this.logger,
       pollMs: this.config.eventPollMs,
     };
-    const check = async () => {
-      const parsed = parseInput(readSchema.pick({ after: true }), { after: options.after });
+    // Options are read once, here (a getter or Proxy cannot change them later). Called on
+    // the engine's `jobs`, `this.get` is the guarded public method, so ids are checked too.
+    const check = async (): Promise<EventStreamOptions> => {
+      const parsed = parseInput(streamSchema, options, 'options');
       if (parsed.isErr()) throw parsed.error;
       const job = await this.get(tenantId, jobId);
       if (job.isErr()) throw job.error;
+      return parsed.value;
     };
     return {
       async *[Symbol.asyncIterator]() {
-        await check();
-        yield* jobEventStream(deps, tenantId, jobId, options);
+        const checked = await check();
+        yield* jobEventStream(deps, tenantId, jobId, checked);
       },
     };
   }

@@ -19,7 +19,13 @@ import { type NormalisedTaskSpec, validatePipeline } from '../../domain/dag.js';
 import { DalstonError, toDalstonError, validationFailed } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 import type { JsonObject } from '../../domain/json.js';
-import { isJsonValue, jsonObjectSchema } from '../../domain/schemas.js';
+import {
+  isJsonValue,
+  storableJsonObjectSchema,
+  storableString,
+  UNSTORABLE_TEXT,
+  unstorableTextPath,
+} from '../../domain/schemas.js';
 import type { Tenant } from '../../domain/tenant.js';
 import { buildJob } from '../../domain/transitions.js';
 import type { ArtifactBody, ArtifactStore } from '../../ports/artifact-store.js';
@@ -28,6 +34,7 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
+import { artifactBodySchema } from '../artifacts/put-input.js';
 import { JobTransitions } from '../engine/job-transitions.js';
 import { jobSlotKey } from '../engine/keys.js';
 import type { Pipeline } from '../engine/pipeline.js';
@@ -47,26 +54,22 @@ export interface SubmitInput {
   createdByKeyId?: string;
 }
 
-const isBody = (b: unknown): b is ArtifactBody =>
-  typeof b === 'string' ||
-  b instanceof Uint8Array ||
-  (typeof b === 'object' && b !== null && ('pipe' in b || 'getReader' in b));
-
-const idSchema = z.string().min(1).max(64);
+const idSchema = storableString().min(1).max(64);
+/** Every string must be storable as is (no NUL, no lone surrogate) on every adapter set. */
 export const submitSchema = z.strictObject({
   tenantId: idSchema,
-  parameters: jsonObjectSchema.default({}),
+  parameters: storableJsonObjectSchema.default({}),
   input: z
     .strictObject({
-      name: z.string().min(1).max(255),
-      body: z.custom<ArtifactBody>(isBody, { message: 'expected bytes, a string or a readable stream' }),
-      contentType: z.string().min(1).max(255).optional(),
+      name: storableString().min(1).max(255),
+      body: artifactBodySchema,
+      contentType: storableString().min(1).max(255).optional(),
     })
     .optional(),
-  idempotencyKey: z.string().min(1).max(255).optional(),
+  idempotencyKey: storableString().min(1).max(255).optional(),
   retentionDays: z.int().min(-1).max(36_500).optional(),
-  correlationId: z.string().min(1).max(128).optional(),
-  createdByKeyId: z.string().min(1).max(64).optional(),
+  correlationId: storableString().min(1).max(128).optional(),
+  createdByKeyId: storableString().min(1).max(64).optional(),
 });
 type Submit = z.output<typeof submitSchema>;
 
@@ -127,14 +130,22 @@ export class SubmitJob {
     });
   }
 
+  /**
+   * The parameters as a plain copy (so a getter or Proxy in the caller's object cannot
+   * change what was validated), through the pipeline's schema when it has one.
+   */
   private parameters(raw: JsonObject): JsonObject | DalstonError {
+    const copy = plainCopy(raw);
+    if (copy === null) return validationFailed('parameters', 'could not be read as JSON');
     const schema = this.pipeline.parameters;
-    if (!schema) return raw;
-    const r = parseInput(schema, raw, 'parameters');
+    if (!schema) return copy;
+    const r = parseInput(schema, copy, 'parameters');
     if (r.isErr()) return r.error;
     if (!isJsonValue(r.value) || typeof r.value !== 'object' || Array.isArray(r.value)) {
       return validationFailed('parameters', 'the pipeline schema must produce a JSON object');
     }
+    const path = unstorableTextPath(r.value);
+    if (path) return validationFailed(fieldPath('parameters', path), UNSTORABLE_TEXT);
     return r.value as JsonObject;
   }
 
@@ -148,8 +159,12 @@ export class SubmitJob {
         ? cause
         : validationFailed('parameters', `the pipeline refused these parameters: ${cause.message}`);
     }
-    const r = validatePipeline(built);
-    return r.isOk() ? r.value : r.error;
+    try {
+      const r = validatePipeline(built);
+      return r.isOk() ? r.value : r.error;
+    } catch {
+      return validationFailed('pipeline', 'build() returned task specs that could not be read');
+    }
   }
 
   /** Takes a concurrent-job slot (held by the new job id); resolves null when granted. */
@@ -287,5 +302,17 @@ export class SubmitJob {
       }),
     );
     await this.transitions.releaseJobSlot(v.tenant.id, v.jobId, { correlationId });
+  }
+}
+
+/** A plain JSON copy of `v`, or null when reading it throws (a getter, a Proxy trap). */
+function plainCopy(v: JsonObject): JsonObject | null {
+  try {
+    const copy: unknown = JSON.parse(JSON.stringify(v));
+    return isJsonValue(copy) && typeof copy === 'object' && copy !== null && !Array.isArray(copy)
+      ? (copy as JsonObject)
+      : null;
+  } catch {
+    return null;
   }
 }

@@ -14,7 +14,7 @@ import type {
   SlotDecision,
 } from '../../domain/rate-limit.js';
 import { validateCost, validateRateLimitPolicy } from '../../domain/rate-limit-algorithms.js';
-import { rateLimitPolicySchema } from '../../domain/schemas.js';
+import { rateLimitPolicySchema, storableString } from '../../domain/schemas.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { RateLimitStore } from '../../ports/rate-limit-store.js';
@@ -32,7 +32,8 @@ export interface CheckOptions {
 export type SlotOutcome = SlotDecision & { degraded?: boolean };
 export type CheckOutcome = RateLimitDecision & { degraded?: boolean };
 
-const keySchema = z.string().min(1).max(512);
+/** Keys every store keeps as given (Redis would turn a lone surrogate into U+FFFD, merging keys). */
+const keySchema = storableString().min(1).max(512);
 const failureSchema = z.enum(['fail-open', 'fail-closed']).optional();
 
 export class RateLimitsService {

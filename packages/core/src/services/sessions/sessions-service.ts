@@ -9,7 +9,7 @@ import type { DalstonConfig } from '../../config.js';
 import { sessionArtifactKey, sessionPrefix, validateArtifactName } from '../../domain/artifact-key.js';
 import { DalstonError, notFound } from '../../domain/errors.js';
 import type { JsonObject } from '../../domain/json.js';
-import { jsonObjectSchema, jsonValueSchema } from '../../domain/schemas.js';
+import { storableJsonObjectSchema, storableJsonValueSchema, storableString } from '../../domain/schemas.js';
 import { type LiveSession, SESSION_STATUSES, type SessionRecord } from '../../domain/session.js';
 import type { ArtifactBody, ArtifactStore, PutResult } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -19,6 +19,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { SessionPatch, SessionStore } from '../../ports/session-store.js';
 import { TOKENS } from '../../tokens.js';
+import { artifactBodySchema, putOptionsSchema } from '../artifacts/put-input.js';
 import { sessionSlotKey } from '../engine/keys.js';
 import { EventPublisher } from '../engine/publisher.js';
 import { attempt, parseInput } from '../engine/result.js';
@@ -26,22 +27,29 @@ import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 import { recordSessionEvent } from './session-events.js';
 
-const idSchema = z.string().min(1).max(64);
+const idSchema = storableString().min(1).max(64);
+/** Session fields: every key and string must be storable as is on every adapter set. */
+const fieldsSchema = z.record(storableString(), storableJsonValueSchema);
 const startSchema = z.strictObject({
   tenantId: idSchema,
   workerId: idSchema.optional(),
-  fields: z.record(z.string(), jsonValueSchema).default({}),
+  fields: fieldsSchema.default({}),
   ttlMs: z.int().min(1).max(86_400_000).optional(),
 });
 const patchSchema = z.strictObject({
   status: z.enum(SESSION_STATUSES).optional(),
   workerId: idSchema.nullable().optional(),
-  fields: z.record(z.string(), jsonValueSchema).optional(),
+  fields: fieldsSchema.optional(),
 });
+const ttlSchema = z.int().min(1).max(86_400_000);
+const keepaliveSchema = z.strictObject({ ttlMs: ttlSchema.optional() }).default({});
+const updateOptionsSchema = z
+  .strictObject({ expectedVersion: z.int().min(0).optional(), ttlMs: ttlSchema.optional() })
+  .default({});
 const endSchema = z.strictObject({
   status: z.enum(['completed', 'interrupted', 'error']).default('completed'),
-  stats: jsonObjectSchema.default({}),
-  error: z.string().max(2000).nullable().default(null),
+  stats: storableJsonObjectSchema.default({}),
+  error: storableString().max(2000).nullable().default(null),
 });
 
 export type EndSessionInput = {
@@ -106,7 +114,7 @@ export class SessionsService {
     sessionId: string,
     options: { ttlMs?: number } = {},
   ): ResultAsync<void, DalstonError> {
-    const parsed = parseInput(renewSchema, options, 'options');
+    const parsed = parseInput(keepaliveSchema, options, 'options');
     if (parsed.isErr()) return errAsync(parsed.error);
     return this.renewalTtl(tenantId, sessionId, parsed.value.ttlMs)
       .andThen((ttlMs) =>
@@ -145,13 +153,14 @@ export class SessionsService {
   ): ResultAsync<LiveSession, DalstonError> {
     const parsed = parseInput(patchSchema, patch, 'patch');
     if (parsed.isErr()) return errAsync(parsed.error);
-    const renew = parseInput(renewSchema, { ttlMs: options.ttlMs }, 'options');
-    if (renew.isErr()) return errAsync(renew.error);
+    const checked = parseInput(updateOptionsSchema, options, 'options');
+    if (checked.isErr()) return errAsync(checked.error);
+    options = checked.value;
     const write = (ttlMs: number) => {
       const opts = { at: this.clock.now(), ttlMs, ...pickVersion(options) };
       return attempt(() => this.live.patch(tenantId, sessionId, parsed.value as SessionPatch, opts));
     };
-    return this.renewalTtl(tenantId, sessionId, renew.value.ttlMs)
+    return this.renewalTtl(tenantId, sessionId, options.ttlMs)
       .andThen(write)
       .andThen((r) => {
         if (r.ok) return okAsync(r.session);
@@ -172,8 +181,11 @@ export class SessionsService {
     body: ArtifactBody,
     options: { contentType?: string } = {},
   ): ResultAsync<PutResult, DalstonError> {
-    const valid = validateArtifactName(name);
+    const valid = validateArtifactName(name)
+      .andThen(() => parseInput(artifactBodySchema, body, 'body'))
+      .andThen(() => parseInput(putOptionsSchema, options, 'options'));
     if (valid.isErr()) return errAsync(valid.error);
+    const opts = valid.value;
     return this.archived(tenantId, sessionId)
       .andThen((r) =>
         r.status === 'active'
@@ -181,7 +193,7 @@ export class SessionsService {
           : errAsync(new DalstonError('INVALID_TRANSITION', `session ${sessionId} ended`)),
       )
       .andThen(() =>
-        attempt(() => this.artifacts.put(sessionArtifactKey(tenantId, sessionId, name), body, options)),
+        attempt(() => this.artifacts.put(sessionArtifactKey(tenantId, sessionId, name), body, opts)),
       );
   }
 
@@ -307,7 +319,6 @@ export class SessionsService {
 }
 
 /** Options of a renewal (keepalive, update): the TTL for this renewal only. */
-const renewSchema = z.strictObject({ ttlMs: startSchema.shape.ttlMs });
 
 /** A session's slot outlives its live state by one TTL, so a keepalive that is due always finds it. */
 const slotTtl = (sessionTtlMs: number): number => sessionTtlMs * 2;
