@@ -2,9 +2,11 @@
 import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
+import { engineHandlerValuesContract } from './engine.handler-values.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineRecoveryContract } from './engine.recovery.js';
+import { engineStoreFaultsContract } from './engine.store-faults.js';
 
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
 export { SUITE_CONFIG } from './engine.harness.js';
@@ -12,8 +14,10 @@ export {
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
+  engineHandlerValuesContract,
   engineLimitsContract,
   engineRecoveryContract,
+  engineStoreFaultsContract,
 };
 
 /** Runs every engine group on adapters from `factory` (each test gets a fresh set). */
@@ -23,4 +27,6 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineRecoveryContract(name, factory);
   engineLimitsContract(name, factory);
   engineEventsContract(name, factory);
+  engineHandlerValuesContract(name, factory);
+  engineStoreFaultsContract(name, factory);
 }
