@@ -93,11 +93,11 @@ export interface DecideContext {
 
 /** Default ceiling of store interruptions per task (see `DecideContext.maxStoreInterruptions`). */
 export const DEFAULT_MAX_STORE_INTERRUPTIONS = 10;
-/** Default backoff before re-running an attempt a store cut short: 0.5 s doubling to 10 s, half jitter. */
+/** Default backoff before re-running an attempt a store cut short: 250 ms doubling to 5 s, half jitter. */
 export const DEFAULT_STORE_RETRY_BACKOFF: BackoffPolicy = Object.freeze({
   kind: 'exponential',
-  baseMs: 500,
-  maxMs: 10_000,
+  baseMs: 250,
+  maxMs: 5000,
   jitter: 0.5,
 });
 

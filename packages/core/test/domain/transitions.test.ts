@@ -425,7 +425,7 @@ describe('decide: infraFailure (a store cut the attempt short)', () => {
       { kind: 'infraFailure', ...r.ref, error: storeError },
       ctxAt(T0, { random: () => 1 }),
     );
-    expect(taskOf(d.snapshot, 'a').notBefore).toBe(T0 + 500);
+    expect(taskOf(d.snapshot, 'a').notBefore).toBe(T0 + 250);
     const cancelling = step(r.snapshot, { kind: 'cancel', reason: 'user' }, ctxAt(T0)).snapshot;
     const c = step(cancelling, { kind: 'infraFailure', ...r.ref, error: storeError }, ctxAt(T0));
     expect(taskOf(c.snapshot, 'a').status).toBe('cancelled');
