@@ -7,7 +7,7 @@
  * from wrappers around the fixture's real adapters (the stores themselves are untouched).
  */
 import { describe, expect, it } from 'vitest';
-import { storeUnavailable } from '../domain/errors.js';
+import { DalstonError, storeUnavailable } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { TaskFailure } from '../services/workers/task-failure.js';
@@ -45,6 +45,19 @@ function flakyJobStore(inner: JobStore, failing: { updates: number }): JobStore 
     }
     return inner.updateJob(...args);
   };
+  return withMethod(inner, 'updateJob', updateJob);
+}
+
+/** Refuses (VALIDATION_FAILED, as PostgreSQL does for text it cannot hold) every write that completes a task. */
+function refusingCompletions(inner: JobStore): JobStore {
+  const updateJob: JobStore['updateJob'] = (jobId, decide) =>
+    inner.updateJob(jobId, (snapshot) => {
+      const change = decide(snapshot);
+      if (change?.tasks.some((w) => w.next.status === 'completed')) {
+        throw new DalstonError('VALIDATION_FAILED', 'output: rejected by the store', { field: 'output' });
+      }
+      return change;
+    });
   return withMethod(inner, 'updateJob', updateJob);
 }
 
@@ -188,6 +201,32 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
           attempt: 1,
           lostLeases: 0,
         });
+      });
+    });
+
+    it('an outcome the store refuses fails the task once with INVALID_OUTPUT, without a re-run', async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 3 }] };
+      const refusing: EngineFactory = async () => {
+        const f = await factory();
+        return { ...f, adapters: { ...f.adapters, jobStore: refusingCompletions(f.adapters.jobStore) } };
+      };
+      await withEngine(refusing, { pipeline }, async (run) => {
+        let runs = 0;
+        run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handler: () => {
+            runs++;
+            return 'ok';
+          },
+        });
+        const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        const failed = await run.waitFor(job.id, 'failed');
+        expect(failed.error).toMatchObject({ code: 'INVALID_OUTPUT', stage: 'work' });
+        expect(failed.error?.message).toMatch(/the store refused the handler's output/);
+        await run.time.advance(2500); // past two leases: nothing left to redeliver
+        expect(runs).toBe(1);
       });
     });
   });
