@@ -11,7 +11,7 @@ import { DalstonError, storeUnavailable } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { TaskFailure } from '../services/workers/task-failure.js';
-import { type EngineFactory, randomName, withEngine } from './engine.harness.js';
+import { type EngineFactory, eventually, gate, randomName, withEngine } from './engine.harness.js';
 
 /** `target` with `method` replaced (other members bound to the target). */
 function withMethod<T extends object>(target: T, method: keyof T, replacement: unknown): T {
@@ -46,6 +46,18 @@ function flakyJobStore(inner: JobStore, failing: { updates: number }): JobStore 
     return inner.updateJob(...args);
   };
   return withMethod(inner, 'updateJob', updateJob);
+}
+
+/** Fails `extendLease` with STORE_UNAVAILABLE while `failing.extends` > 0 (counting down). */
+function flakyLeases(inner: JobStore, failing: { extends: number }): JobStore {
+  const extendLease: JobStore['extendLease'] = async (...args) => {
+    if (failing.extends > 0) {
+      failing.extends--;
+      throw storeUnavailable('jobStore', 'extendLease', new Error('connection refused'));
+    }
+    return inner.extendLease(...args);
+  };
+  return withMethod(inner, 'extendLease', extendLease);
 }
 
 /** Refuses (VALIDATION_FAILED, as PostgreSQL does for text it cannot hold) every write that completes a task. */
@@ -227,6 +239,47 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
         expect(failed.error?.message).toMatch(/the store refused the handler's output/);
         await run.time.advance(2500); // past two leases: nothing left to redeliver
         expect(runs).toBe(1);
+      });
+    });
+
+    it('a failed heartbeat is retried before the lease runs out, not a whole beat later', async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
+      const failing = { extends: 0 };
+      const flaky: EngineFactory = async () => {
+        const f = await factory();
+        return { ...f, adapters: { ...f.adapters, jobStore: flakyLeases(f.adapters.jobStore, failing) } };
+      };
+      // Beats every 666 ms (leaseMs / 3). The beat at 666 ms and its two retries fail; the
+      // next try (~1366 ms) extends the 2000 ms lease. Retrying only at the next beats
+      // (1332, 1998, then 2664 ms) would let it lapse: the reconcile at 2300 ms would take it.
+      await withEngine(flaky, { pipeline, config: { leaseMs: 2000, heartbeatMs: 666 } }, async (run) => {
+        let runs = 0;
+        let startedAt = 0;
+        const release = gate<string>();
+        run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handler: () => {
+            runs++;
+            startedAt = run.time.now();
+            failing.extends = 3;
+            return release.promise;
+          },
+        });
+        const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        await eventually(run.time, async () => runs === 1);
+        while (run.time.now() < startedAt + 2300) await run.time.advance(100);
+        expect(failing.extends).toBe(0);
+        expect((await run.dalston.maintenance.reconcile())._unsafeUnwrap().leasesExpired).toBe(0);
+        release.open('ok');
+        await run.waitFor(job.id, 'completed');
+        expect(runs).toBe(1);
+        expect((await run.tasks(job.id)).work).toMatchObject({
+          status: 'completed',
+          attempt: 1,
+          lostLeases: 0,
+        });
       });
     });
   });
