@@ -216,6 +216,35 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       });
     });
 
+    it('progress retries STORE_UNAVAILABLE while the attempt runs: the event is recorded', async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
+      const failing = { updates: 0 };
+      const flaky: EngineFactory = async () => {
+        const f = await factory();
+        return { ...f, adapters: { ...f.adapters, jobStore: flakyJobStore(f.adapters.jobStore, failing) } };
+      };
+      await withEngine(flaky, { pipeline }, async (run) => {
+        run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handler: async (ctx) => {
+            failing.updates = 3;
+            await ctx.progress({ pct: 50 });
+            return 'ok';
+          },
+        });
+        const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        await run.waitFor(job.id, 'completed');
+        const events = (
+          await run.dalston.jobs.readEvents(run.tenantId, job.id, { limit: 1000 })
+        )._unsafeUnwrap();
+        expect(events.filter((e) => e.type === 'task.progress').map((e) => e.payload.progress)).toEqual([
+          { pct: 50 },
+        ]);
+      });
+    });
+
     it('an outcome the store refuses fails the task once with INVALID_OUTPUT, without a re-run', async () => {
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 3 }] };
