@@ -245,6 +245,35 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       });
     });
 
+    it('closing a worker past its deadline stops its outcome write retries', async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
+      const failing = { updates: 0 };
+      const flaky: EngineFactory = async () => {
+        const f = await factory();
+        return { ...f, adapters: { ...f.adapters, jobStore: flakyJobStore(f.adapters.jobStore, failing) } };
+      };
+      await withEngine(flaky, { pipeline, config: { storeRetryBudgetMs: 600_000 } }, async (run) => {
+        let ran = false;
+        const worker = run.dalston.createWorker({
+          queues: [q],
+          waitMs: 100,
+          handler: () => {
+            ran = true;
+            failing.updates = Number.POSITIVE_INFINITY; // the store stays down
+            return 'ok';
+          },
+        });
+        const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        await eventually(run.time, async () => ran);
+        const closed = worker.close({ deadlineMs: 100 }).then(() => 'closed');
+        const stuck = new Promise((r) => setTimeout(() => r('still retrying'), 5000).unref());
+        expect(await Promise.race([closed, stuck])).toBe('closed');
+        failing.updates = 0;
+        expect((await run.job(job.id)).status).toBe('running'); // left to its lease, redelivered later
+      });
+    });
+
     it('an outcome the store refuses fails the task once with INVALID_OUTPUT, without a re-run', async () => {
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 3 }] };

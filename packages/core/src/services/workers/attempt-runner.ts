@@ -142,7 +142,14 @@ export class AttemptRunner {
       untrack();
       unregister();
     }
-    return this.finish(lease, task, settled, hb.reason, faults);
+    // A worker shutting down past its deadline stops the outcome's store retries too.
+    const recording = new AbortController();
+    const unregisterRecording = register(() => recording.abort());
+    try {
+      return await this.finish(lease, task, settled, hb.reason, faults, recording.signal);
+    } finally {
+      unregisterRecording();
+    }
   }
 
   /** Runs the handler; resolves as soon as it settles or the attempt is stopped. */
@@ -215,25 +222,32 @@ export class AttemptRunner {
     settled: Settled,
     reason: StopReason | null,
     faults: StoreFaults,
+    signal: AbortSignal,
   ): Promise<Lease | null> {
     if (reason === 'shutdown') {
       await this.handBack(lease, task);
       return null;
     }
-    const recorded = await this.record(task.jobId, occurrenceOf(task, lease, settled, reason, faults));
+    const occurrence = occurrenceOf(task, lease, settled, reason, faults);
+    const recorded = await this.record(task.jobId, occurrence, signal);
     return recorded ? this.done(lease) : null;
   }
 
   /**
-   * Records the outcome, retrying STORE_UNAVAILABLE within the store retry budget. When
-   * the store refuses the outcome itself (any other error), records its storable fallback
-   * once, so the attempt still ends. False when nothing could be recorded (the message is
-   * then redelivered after its lease).
+   * Records the outcome, retrying STORE_UNAVAILABLE within the store retry budget (or
+   * until `signal` aborts). When the store refuses the outcome itself (any other error),
+   * records its storable fallback once, so the attempt still ends. False when nothing
+   * could be recorded (the message is then redelivered after its lease).
    */
-  private async record(jobId: string, occurrence: Occurrence | null, fallBack = true): Promise<boolean> {
+  private async record(
+    jobId: string,
+    occurrence: Occurrence | null,
+    signal: AbortSignal,
+    fallBack = true,
+  ): Promise<boolean> {
     if (!occurrence) return true;
     try {
-      await this.retryStore(() => this.deps.transitions.apply(jobId, occurrence));
+      await this.retryStore(() => this.deps.transitions.apply(jobId, occurrence), signal);
       return true;
     } catch (e) {
       const fallback = isStoreUnavailable(e) || !fallBack ? null : storableFallback(occurrence, e);
@@ -246,7 +260,7 @@ export class AttemptRunner {
         },
       );
       if (!fallback) return false;
-      return this.record(jobId, fallback, false);
+      return this.record(jobId, fallback, signal, false);
     }
   }
 
