@@ -1,7 +1,7 @@
 /**
  * Fault tests, store side: 200 jobs with a 4-task DAG over 4 worker processes, and in the
- * middle of the load: FLUSHALL; Redis stopped and started again empty (script cache lost);
- * the S3 server stopped and started again; the engine pools' PostgreSQL backends
+ * middle of the load: FLUSHALL; Redis stopped 5 s and started again empty (script cache
+ * lost); the S3 server stopped 5 s and started again; the engine pools' PostgreSQL backends
  * terminated; a TCP proxy in front of Redis black-holing traffic. Each test starts its own
  * redis-server, s3rver (and proxy) on free ports and kills only its own pids; PostgreSQL
  * faults terminate only backends with the test engine's application_name.
@@ -32,7 +32,7 @@ describe.sequential('fault tests (stores): 200 jobs × 4-task DAG × 4 worker pr
     await verify(s, drainMs);
   });
 
-  it('Redis stopped for 3 s, then started again empty (data and script cache lost)', {
+  it('Redis stopped for 5 s, then started again empty (data and script cache lost)', {
     timeout: TIMEOUT,
   }, async () => {
     const { s, drainMs } = await runFault('redis-restart', holder, async (sc) => {
@@ -44,20 +44,20 @@ describe.sequential('fault tests (stores): 200 jobs × 4-task DAG × 4 worker pr
       expect(health.stores.jobStore.ok).toBe(true);
       const submit = await sc.host.dalston.jobs.submit({ tenantId: sc.host.tenantId });
       expect(submit.isErr() && submit.error.code).toBe('STORE_UNAVAILABLE');
-      await sleep(2000);
+      await sleep(4000);
       await sc.redis.restart();
     });
     await verify(s, drainMs);
   });
 
-  it('the S3 server stopped for 3 s, then started again', { timeout: TIMEOUT }, async () => {
+  it('the S3 server stopped for 5 s, then started again', { timeout: TIMEOUT }, async () => {
     const { s, drainMs } = await runFault('s3-restart', holder, async (sc) => {
       await sc.s3.kill();
       await sleep(1000);
       const health = (await sc.host.dalston.health.check())._unsafeUnwrap();
       expect(health.ready).toBe(false);
       expect(health.stores.artifactStore).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
-      await sleep(2000);
+      await sleep(4000);
       await sc.s3.restart();
     });
     await verify(s, drainMs);

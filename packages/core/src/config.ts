@@ -5,9 +5,10 @@
  */
 import { err, ok, type Result } from 'neverthrow';
 import { z } from 'zod';
+import { DEFAULT_MAX_STORE_INTERRUPTIONS, DEFAULT_STORE_RETRY_BACKOFF } from './domain/change.js';
 import { type DalstonError, validationFailed } from './domain/errors.js';
 import type { FailurePolicy } from './domain/rate-limit.js';
-import { NAME_PATTERN, rateLimitPolicySchema } from './domain/schemas.js';
+import { backoffPolicySchema, NAME_PATTERN, rateLimitPolicySchema } from './domain/schemas.js';
 
 const failurePolicy = z.enum(['fail-open', 'fail-closed']);
 const positiveMs = z.int().min(1);
@@ -35,6 +36,20 @@ export const configSchema = z
     heartbeatMs: positiveMs.optional(),
     maxLostLeases: z.int().min(1).default(5),
     maxDeliveries: z.int().min(1).default(10),
+    /**
+     * Attempts a task may have cut short by an unavailable store (STORE_UNAVAILABLE through
+     * `ctx.artifacts`) before it fails for good with STORE_UNAVAILABLE. Such attempts do not
+     * spend `maxAttempts`; they share the `lostLeases` count with lost leases.
+     */
+    maxStoreInterruptions: z.int().min(1).default(DEFAULT_MAX_STORE_INTERRUPTIONS),
+    /** Delay before re-running an attempt a store cut short (by interruption count). */
+    storeRetryBackoff: backoffPolicySchema.default(DEFAULT_STORE_RETRY_BACKOFF),
+    /**
+     * How long the engine's own store calls around an attempt (recording its outcome,
+     * progress) retry STORE_UNAVAILABLE, backing off from 50 ms to 2 s, before giving up
+     * (an outcome not recorded leaves the message to be redelivered after its lease).
+     */
+    storeRetryBudgetMs: positiveMs.default(30_000),
     defaultRetentionDays: z.int().min(-1).default(30),
     limits: z
       .strictObject({

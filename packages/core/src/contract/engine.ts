@@ -2,6 +2,7 @@
 import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
+import { engineHandlerValuesContract } from './engine.handler-values.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineHostileContract } from './engine.hostile.js';
 import { engineLeasesContract } from './engine.leases.js';
@@ -9,6 +10,7 @@ import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineSessionsContract } from './engine.sessions.js';
+import { engineStoreFaultsContract } from './engine.store-faults.js';
 import { engineWorkersContract } from './engine.workers.js';
 
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
@@ -17,12 +19,14 @@ export {
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
+  engineHandlerValuesContract,
   engineHostileContract,
   engineLeasesContract,
   engineLimitsContract,
   engineLoggingContract,
   engineRecoveryContract,
   engineSessionsContract,
+  engineStoreFaultsContract,
   engineWorkersContract,
 };
 
@@ -38,4 +42,6 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineLoggingContract(name, factory);
   engineWorkersContract(name, factory);
   engineHostileContract(name, factory);
+  engineHandlerValuesContract(name, factory);
+  engineStoreFaultsContract(name, factory);
 }

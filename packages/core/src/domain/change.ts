@@ -5,7 +5,7 @@
 import type { NewEvent } from './events.js';
 import type { ErrorInfo, Job, JobStatus } from './job.js';
 import type { JsonObject, JsonValue } from './json.js';
-import type { Task } from './task.js';
+import type { BackoffPolicy, Task } from './task.js';
 
 /** One task write: `next` replaces the task when `expected` still holds. */
 export interface TaskWrite {
@@ -63,6 +63,13 @@ export type Occurrence =
   | { kind: 'deadLettered'; taskId: string; reason: string }
   /** The handler of a task whose cancel was requested has stopped. */
   | ({ kind: 'cancelled' } & AttemptRef)
+  /**
+   * The attempt was cut short by one of the engine's own stores (STORE_UNAVAILABLE during
+   * the attempt): not the handler's fault. Back to ready as a new attempt after an
+   * infrastructure backoff, without spending `failures`; failed for good past
+   * `maxStoreInterruptions`.
+   */
+  | ({ kind: 'infraFailure'; error: ErrorInfo } & AttemptRef)
   /** Cancel the job: pending/ready tasks cancelled now, running ones flagged. */
   | { kind: 'cancel'; reason: string }
   /** Retry a failed job: its failed (and cancelled-by-failure) tasks become pending/ready again. */
@@ -75,7 +82,24 @@ export interface DecideContext {
   random: () => number;
   /** Lost leases tolerated per task before it fails as poison. */
   maxLostLeases: number;
+  /**
+   * Interrupted attempts (`lostLeases`, which store interruptions also count) after which
+   * one more store interruption fails the task as poison. Default `DEFAULT_MAX_STORE_INTERRUPTIONS`.
+   */
+  maxStoreInterruptions?: number;
+  /** Delay before re-running an attempt a store cut short. Default `DEFAULT_STORE_RETRY_BACKOFF`. */
+  storeRetryBackoff?: BackoffPolicy;
 }
+
+/** Default ceiling of store interruptions per task (see `DecideContext.maxStoreInterruptions`). */
+export const DEFAULT_MAX_STORE_INTERRUPTIONS = 10;
+/** Default backoff before re-running an attempt a store cut short: 250 ms doubling to 5 s, half jitter. */
+export const DEFAULT_STORE_RETRY_BACKOFF: BackoffPolicy = Object.freeze({
+  kind: 'exponential',
+  baseMs: 250,
+  maxMs: 5000,
+  jitter: 0.5,
+});
 
 export interface Decision {
   /** What to write; null when the occurrence no longer applies. */

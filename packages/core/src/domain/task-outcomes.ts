@@ -1,11 +1,18 @@
 /**
  * What one occurrence on one task does (start, progress, complete, fail, timeout,
- * leaseLost, deadLettered, cancelled). Each handler works on a draft whose job is known
+ * leaseLost, infraFailure, deadLettered, cancelled). Each handler works on a draft whose job is known
  * to be non-terminal and returns the decision. See SPEC §3 and `decide` in transitions.ts.
  */
 import { err, ok, type Result } from 'neverthrow';
 import { backoffDelay } from './backoff.js';
-import type { AttemptRef, DecideContext, Decision, Occurrence } from './change.js';
+import {
+  type AttemptRef,
+  DEFAULT_MAX_STORE_INTERRUPTIONS,
+  DEFAULT_STORE_RETRY_BACKOFF,
+  type DecideContext,
+  type Decision,
+  type Occurrence,
+} from './change.js';
 import type { ErrorInfo } from './job.js';
 import {
   type Draft,
@@ -207,6 +214,49 @@ export function leaseLost(d: Draft, occ: Of<'leaseLost'>, ctx: DecideContext): D
   }
   const requeued = loseLease(d, task, ctx);
   if (requeued) d.enqueue.add(requeued.id);
+  return toDecision(d);
+}
+
+/**
+ * A store cut the attempt short (STORE_UNAVAILABLE): infrastructure, not the handler's
+ * fault. The attempt ends without spending `failures`: back to `ready` as a new attempt
+ * after the store backoff (`lostLeases`, the count of attempts that ended without a
+ * verdict, goes up by one), or failed for good with STORE_UNAVAILABLE once that count
+ * would pass `maxStoreInterruptions` (true poison, or an outage that does not end).
+ */
+export function infraFailure(d: Draft, occ: Of<'infraFailure'>, ctx: DecideContext): Decision {
+  const found = fenced(d, occ);
+  if (found.isErr()) return found.error;
+  const task = found.value;
+  if (d.job.status === 'cancelling' || task.cancelRequested) return endCancelled(d, task);
+  const interruptions = task.lostLeases + 1;
+  if (interruptions > (ctx.maxStoreInterruptions ?? DEFAULT_MAX_STORE_INTERRUPTIONS)) {
+    const error = {
+      code: 'STORE_UNAVAILABLE',
+      message:
+        `attempts interrupted ${interruptions} times by unavailable stores; last: ${occ.error.message}`.slice(
+          0,
+          2000,
+        ),
+    };
+    failForGood(d, { ...task, lostLeases: interruptions }, error);
+    return toDecision(d);
+  }
+  const delayMs = backoffDelay(
+    ctx.storeRetryBackoff ?? DEFAULT_STORE_RETRY_BACKOFF,
+    interruptions,
+    ctx.random,
+  );
+  const next = setTask(d, {
+    ...unleased(task),
+    status: 'ready',
+    attempt: task.attempt + 1,
+    lostLeases: interruptions,
+    error: occ.error,
+    notBefore: d.now + delayMs,
+  });
+  taskEvent(d, 'task.retrying', next, { reason: 'store unavailable', errorCode: occ.error.code, delayMs });
+  d.enqueue.add(next.id);
   return toDecision(d);
 }
 

@@ -140,6 +140,8 @@ export function decide(snapshot: JobSnapshot, occurrence: Occurrence, ctx: Decid
       return outcome.timeout(d, occurrence, ctx);
     case 'leaseLost':
       return outcome.leaseLost(d, occurrence, ctx);
+    case 'infraFailure':
+      return outcome.infraFailure(d, occurrence, ctx);
     case 'deadLettered':
       return outcome.deadLettered(d, occurrence);
     case 'cancelled':

@@ -31,7 +31,7 @@ const toSpecs = (dag: { deps: number[]; required: boolean; maxAttempts: number }
     backoff: { kind: 'exponential', baseMs: 1, maxMs: 20, jitter: 1 },
   }));
 
-type FencedKind = 'complete' | 'fail' | 'timeout' | 'cancelled' | 'progress';
+type FencedKind = 'complete' | 'fail' | 'timeout' | 'cancelled' | 'progress' | 'infraFailure';
 type Op =
   | { op: 'start'; pick: number; leaseMs: number }
   | { op: FencedKind; pick: number; stale: boolean; retryable: boolean }
@@ -42,7 +42,7 @@ type Op =
   | { op: 'advance'; ms: number };
 
 const pick = fc.nat(63);
-const fencedKinds: FencedKind[] = ['complete', 'fail', 'timeout', 'cancelled', 'progress'];
+const fencedKinds: FencedKind[] = ['complete', 'fail', 'timeout', 'cancelled', 'progress', 'infraFailure'];
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
@@ -106,7 +106,16 @@ class Simulation {
   }
 
   run(occ: Occurrence, stale = false): void {
-    const decision = decide(this.s, occ, ctxAt(this.now, { random: () => this.random, maxLostLeases: 2 }));
+    const decision = decide(
+      this.s,
+      occ,
+      ctxAt(this.now, {
+        random: () => this.random,
+        maxLostLeases: 2,
+        maxStoreInterruptions: 3,
+        storeRetryBackoff: { kind: 'exponential', baseMs: 1, maxMs: 20, jitter: 1 },
+      }),
+    );
     const next = decision.change ? apply(this.s, decision.change) : this.s;
     this.steps.push({ prev: this.s, occ, decision, next, now: this.now, stale });
     this.s = next;
@@ -147,7 +156,9 @@ class Simulation {
           ? { kind: 'fail', ...ref, error, retryable: o.retryable }
           : o.op === 'progress'
             ? { kind: 'progress', ...ref, progress: { pct: o.pick } }
-            : { kind: o.op, ...ref };
+            : o.op === 'infraFailure'
+              ? { kind: 'infraFailure', ...ref, error: { code: 'STORE_UNAVAILABLE', message: 'x' } }
+              : { kind: o.op, ...ref };
     this.run(occ, o.stale);
   }
 

@@ -142,6 +142,29 @@ describe('decide (properties)', () => {
     );
   });
 
+  it('a store interruption never spends failures: re-run, or failed as STORE_UNAVAILABLE past its ceiling', () => {
+    fc.assert(
+      fc.property(runArb, ({ steps }) => {
+        for (const { prev, next, occ, decision } of steps) {
+          if (occ.kind !== 'infraFailure' || !decision.change) continue;
+          const was = prev.tasks.find((t) => t.id === occ.taskId)!;
+          const now = next.tasks.find((t) => t.id === occ.taskId)!;
+          expect(now.failures).toBe(was.failures);
+          if (now.status === 'ready')
+            expect(now).toMatchObject({ attempt: was.attempt + 1, lostLeases: was.lostLeases + 1 });
+          else if (now.status === 'cancelled')
+            expect(prev.job.status === 'cancelling' || was.cancelRequested).toBe(true);
+          else {
+            expect(now.lostLeases).toBe(was.lostLeases + 1);
+            expect(now.lostLeases).toBeGreaterThan(3);
+            expect(now.error?.code).toBe('STORE_UNAVAILABLE');
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('stale refs decide nothing', () => {
     fc.assert(
       fc.property(runArb, ({ steps }) => {

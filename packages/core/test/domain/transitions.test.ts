@@ -366,3 +366,77 @@ describe('writes', () => {
     expect(() => apply(r.snapshot, c.change!)).not.toThrow();
   });
 });
+
+describe('decide: infraFailure (a store cut the attempt short)', () => {
+  const storeError = { code: 'STORE_UNAVAILABLE', message: 'artifactStore.put failed' };
+  const fixed = { kind: 'fixed' as const, delayMs: 250 };
+
+  it('re-runs the attempt after the store backoff without spending failures', () => {
+    const once = newSnapshot([{ stage: 'a', queue: 'q', maxAttempts: 1 }]);
+    const r = startStage(once, 'a');
+    const ctx = ctxAt(T0 + 5, { storeRetryBackoff: fixed, maxStoreInterruptions: 3 });
+    const d = step(r.snapshot, { kind: 'infraFailure', ...r.ref, error: storeError }, ctx);
+    expect(taskOf(d.snapshot, 'a')).toMatchObject({
+      status: 'ready',
+      attempt: 2,
+      failures: 0,
+      lostLeases: 1,
+      notBefore: T0 + 5 + 250,
+      leaseToken: null,
+      error: storeError,
+    });
+    expect(d.decision.enqueue.map((t) => t.stage)).toEqual(['a']);
+    expect(d.decision.change!.events[0]).toMatchObject({
+      type: 'task.retrying',
+      payload: { reason: 'store unavailable', errorCode: 'STORE_UNAVAILABLE', delayMs: 250 },
+    });
+    // The interrupted attempt is fenced out.
+    const late = decide(d.snapshot, { kind: 'complete', ...r.ref, output: 1 }, ctxAt(T0 + 6));
+    expect(late.reason).toBe('stale');
+  });
+
+  it('fails the task for good with STORE_UNAVAILABLE past maxStoreInterruptions', () => {
+    let s = newSnapshot([
+      { stage: 'a', queue: 'q', maxAttempts: 5 },
+      { stage: 'b', queue: 'q', dependsOn: ['a'] },
+    ]);
+    const ctx = ctxAt(T0, { storeRetryBackoff: { kind: 'fixed', delayMs: 0 }, maxStoreInterruptions: 2 });
+    for (let i = 0; i < 2; i++) {
+      const r = startStage(s, 'a');
+      s = step(r.snapshot, { kind: 'infraFailure', ...r.ref, error: storeError }, ctx).snapshot;
+      expect(taskOf(s, 'a')).toMatchObject({ status: 'ready', lostLeases: i + 1, failures: 0 });
+    }
+    const r = startStage(s, 'a');
+    const end = step(r.snapshot, { kind: 'infraFailure', ...r.ref, error: storeError }, ctx).snapshot;
+    expect(taskOf(end, 'a')).toMatchObject({
+      status: 'failed',
+      failures: 0,
+      lostLeases: 3,
+      error: { code: 'STORE_UNAVAILABLE' },
+    });
+    expect(end.job).toMatchObject({ status: 'failed', error: { code: 'STORE_UNAVAILABLE', stage: 'a' } });
+    expect(taskOf(end, 'b').status).toBe('cancelled');
+  });
+
+  it('backs off exponentially by default, and ends a cancel-requested attempt as cancelled', () => {
+    const r = startStage(chain(), 'a');
+    const d = step(
+      r.snapshot,
+      { kind: 'infraFailure', ...r.ref, error: storeError },
+      ctxAt(T0, { random: () => 1 }),
+    );
+    expect(taskOf(d.snapshot, 'a').notBefore).toBe(T0 + 250);
+    const cancelling = step(r.snapshot, { kind: 'cancel', reason: 'user' }, ctxAt(T0)).snapshot;
+    const c = step(cancelling, { kind: 'infraFailure', ...r.ref, error: storeError }, ctxAt(T0));
+    expect(taskOf(c.snapshot, 'a').status).toBe('cancelled');
+    expect(c.snapshot.job.status).toBe('cancelled');
+  });
+
+  it('is stale for a ref that is not the current attempt', () => {
+    const r = startStage(chain(), 'a');
+    const stale = { ...r.ref, leaseToken: 'other' };
+    expect(decide(r.snapshot, { kind: 'infraFailure', ...stale, error: storeError }, ctxAt(T0)).reason).toBe(
+      'stale',
+    );
+  });
+});

@@ -67,6 +67,8 @@ export class JobTransitions {
         now: this.clock.now(),
         random: this.random,
         maxLostLeases: this.config.maxLostLeases,
+        maxStoreInterruptions: this.config.maxStoreInterruptions,
+        storeRetryBackoff: this.config.storeRetryBackoff,
       });
       return decision.change;
     });

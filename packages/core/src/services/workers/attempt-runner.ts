@@ -8,9 +8,8 @@
  */
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
-import { DalstonError, toDalstonError } from '../../domain/errors.js';
-import type { JsonValue } from '../../domain/json.js';
-import { isJsonValue } from '../../domain/schemas.js';
+import type { JsonObject } from '../../domain/json.js';
+import { describeThrown, toStorableJson } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -19,8 +18,10 @@ import type { Logger } from '../../ports/logger.js';
 import type { Lease, WorkQueue } from '../../ports/work-queue.js';
 import type { JobTransitions } from '../engine/job-transitions.js';
 import type { EngineRuntime } from '../engine/runtime.js';
+import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.js';
 import { buildContext, type TaskHandler } from './context.js';
 import { Heartbeat, type StopReason } from './heartbeat.js';
+import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
 
 export interface RunnerDeps {
@@ -38,8 +39,6 @@ export interface RunnerDeps {
   handlerFor(task: Task): TaskHandler | undefined;
 }
 
-type Settled = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'stopped' };
-
 /**
  * A handler still running when its attempt ended (stopped by a timeout, a cancel, a lost
  * lease, a failed job or a shutdown, and the handler ignored its signal). The attempt's
@@ -55,8 +54,6 @@ export interface OverdueHandler {
   /** Resolves (never rejects) once the handler returns or throws. */
   settled: Promise<void>;
 }
-
-const RECORD_TRIES = 5;
 
 export class AttemptRunner {
   constructor(private readonly deps: RunnerDeps) {}
@@ -81,7 +78,7 @@ export class AttemptRunner {
     } catch (e) {
       this.deps.logger.error('attempt failed unexpectedly; the message will be redelivered', {
         messageId: lease.message.id,
-        error: toDalstonError(e).message,
+        error: describeThrown(e),
       });
       return null;
     }
@@ -92,7 +89,7 @@ export class AttemptRunner {
     await this.deps.workQueue.ack(lease.message.queue, lease.message.id, lease.token).catch((e) =>
       this.deps.logger.warn('ack failed; the message will be redelivered and dropped as stale', {
         messageId: lease.message.id,
-        error: toDalstonError(e).message,
+        error: describeThrown(e),
       }),
     );
   }
@@ -160,10 +157,11 @@ export class AttemptRunner {
       abort: (r) => hb.stop(r === 'cancelled' ? 'cancelled' : 'job_failed'),
     });
     hb.begin();
+    const faults = new StoreFaults();
     let settled: Settled;
     const handler: { run?: Promise<Settled> } = {};
     try {
-      settled = await this.invoke(snapshot, task, hb, (run) => {
+      settled = await this.invoke(snapshot, task, hb, faults, (run) => {
         handler.run = run;
       });
     } finally {
@@ -172,7 +170,14 @@ export class AttemptRunner {
       unregister();
     }
     if (settled.kind === 'stopped' && handler.run) overdue?.(overdueOf(snapshot, task, hb, handler.run));
-    return this.finish(lease, task, settled, hb.reason, correlationId);
+    // A worker shutting down past its deadline stops the outcome's store retries too.
+    const recording = new AbortController();
+    const unregisterRecording = register(() => recording.abort());
+    try {
+      return await this.finish(lease, task, settled, hb.reason, faults, recording.signal, correlationId);
+    } finally {
+      unregisterRecording();
+    }
   }
 
   /**
@@ -183,6 +188,7 @@ export class AttemptRunner {
     snapshot: JobSnapshot,
     task: Task,
     hb: Heartbeat,
+    faults: StoreFaults,
     started?: (run: Promise<Settled>) => void,
   ): Promise<Settled> {
     const handler = this.deps.handlerFor(task);
@@ -193,20 +199,11 @@ export class AttemptRunner {
       });
       return { kind: 'threw', error };
     }
-    const ref = { taskId: task.id, attempt: task.attempt, leaseToken: task.leaseToken! };
     const ctx = buildContext(snapshot, task, hb.signal, {
       artifacts: this.deps.artifacts,
       logger: this.deps.logger,
-      progress: async (progress) => {
-        await this.deps.transitions.apply(task.jobId, { kind: 'progress', ...ref, progress }).catch((e) =>
-          this.deps.logger.warn('progress not recorded', {
-            jobId: task.jobId,
-            taskId: task.id,
-            correlationId: snapshot.job.correlationId,
-            error: toDalstonError(e).message,
-          }),
-        );
-      },
+      progress: (progress) => this.progress(task, snapshot.job.correlationId, hb.signal, progress),
+      faults,
     });
     const run = (async () => handler(ctx))().then(
       (value): Settled => ({ kind: 'returned', value }),
@@ -216,42 +213,104 @@ export class AttemptRunner {
     return Promise.race([run, hb.stopped.then((): Settled => ({ kind: 'stopped' }))]);
   }
 
+  /**
+   * `ctx.progress`: records a `task.progress` event. Never rejects. Progress that is not
+   * storable JSON is dropped (logged); STORE_UNAVAILABLE is retried within the store
+   * retry budget while the attempt runs.
+   */
+  private async progress(
+    task: Task,
+    correlationId: string,
+    signal: AbortSignal,
+    data: JsonObject,
+  ): Promise<void> {
+    const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
+    const progress = toStorableJson(data, 'progress');
+    if (
+      progress.isErr() ||
+      progress.value === null ||
+      typeof progress.value !== 'object' ||
+      Array.isArray(progress.value)
+    ) {
+      logger.warn('progress not recorded: not a storable JSON object', {
+        taskId: task.id,
+        error: progress.isErr() ? progress.error : 'progress is not an object',
+      });
+      return;
+    }
+    const ref = { taskId: task.id, attempt: task.attempt, leaseToken: task.leaseToken! };
+    const occurrence: Occurrence = { kind: 'progress', ...ref, progress: progress.value };
+    const fields = { jobId: task.jobId, taskId: task.id, correlationId };
+    await this.retryStore(() => this.deps.transitions.apply(task.jobId, occurrence), signal, fields).catch(
+      (e) => logger.warn('progress not recorded', { taskId: task.id, error: describeThrown(e) }),
+    );
+  }
+
+  private retryStore<T>(
+    call: () => Promise<T>,
+    signal: AbortSignal | undefined,
+    fields: Record<string, unknown>,
+  ): Promise<T> {
+    return retryStoreCall(call, {
+      clock: this.deps.clock,
+      budgetMs: this.deps.config.storeRetryBudgetMs,
+      ...(signal ? { signal } : {}),
+      onRetry: (e, n) =>
+        this.deps.logger.warn('store unavailable; retrying', { ...fields, try: n, error: e.message }),
+    });
+  }
+
   private async finish(
     lease: Lease,
     task: Task,
     settled: Settled,
     reason: StopReason | null,
+    faults: StoreFaults,
+    signal: AbortSignal,
     correlationId: string,
   ): Promise<Lease | null> {
     if (reason === 'shutdown') {
       await this.handBack(lease, task);
       return null;
     }
-    const recorded = await this.record(task.jobId, correlationId, occurrenceOf(task, lease, settled, reason));
+    const occurrence = occurrenceOf(task, lease, settled, reason, faults);
+    const recorded = await this.record(task.jobId, correlationId, occurrence, signal);
     return recorded ? this.done(lease) : null;
   }
 
-  /** Records the outcome, retrying store failures a few times. False when it could not. */
+  /**
+   * Records the outcome, retrying STORE_UNAVAILABLE within the store retry budget (or
+   * until `signal` aborts). When the store refuses the outcome itself (any other error),
+   * records its storable fallback once, so the attempt still ends. False when nothing
+   * could be recorded (the message is then redelivered after its lease).
+   */
   private async record(
     jobId: string,
     correlationId: string,
     occurrence: Occurrence | null,
+    signal: AbortSignal,
+    fallBack = true,
   ): Promise<boolean> {
     if (!occurrence) return true;
-    for (let i = 1; ; i++) {
-      try {
-        await this.deps.transitions.apply(jobId, occurrence);
-        return true;
-      } catch (e) {
-        this.deps.logger.warn('outcome not recorded yet', {
+    try {
+      await this.retryStore(() => this.deps.transitions.apply(jobId, occurrence), signal, {
+        jobId,
+        correlationId,
+      });
+      return true;
+    } catch (e) {
+      const fallback = isStoreUnavailable(e) || !fallBack ? null : storableFallback(occurrence, e);
+      this.deps.logger.warn(
+        fallback ? 'outcome refused by the store; recording a storable failure' : 'outcome not recorded',
+        {
           jobId,
           correlationId,
-          try: i,
-          error: toDalstonError(e).message,
-        });
-        if (i >= RECORD_TRIES) return false;
-        await this.deps.clock.sleep(Math.min(2000, 50 * 2 ** i)).catch(() => undefined);
-      }
+          kind: occurrence.kind,
+          error: describeThrown(e),
+        },
+      );
+      if (!fallback) return false;
+      return this.record(jobId, correlationId, fallback, signal, false);
     }
   }
 
@@ -285,46 +344,3 @@ const overdueOf = (
   reason: hb.reason ?? 'shutdown',
   settled: run.then(() => undefined),
 });
-
-const refOf = (task: Task, lease: Lease) => ({
-  taskId: task.id,
-  attempt: task.attempt,
-  leaseToken: lease.token,
-});
-
-/**
- * What to record. A handler that returned first wins; an attempt stopped for a timeout
- * or a cancel records that; a lost lease or a failed job records nothing (the task is
- * someone else's now, or already ended).
- */
-function occurrenceOf(
-  task: Task,
-  lease: Lease,
-  settled: Settled,
-  reason: StopReason | null,
-): Occurrence | null {
-  if (reason === 'lease_lost' || reason === 'job_failed') return null;
-  if (settled.kind === 'returned' || reason === null) return outcomeOf(task, lease, settled);
-  return { kind: reason === 'timeout' ? 'timeout' : 'cancelled', ...refOf(task, lease) };
-}
-
-function outcomeOf(task: Task, lease: Lease, settled: Settled): Occurrence | null {
-  const ref = refOf(task, lease);
-  if (settled.kind === 'stopped') return null;
-  if (settled.kind === 'returned') {
-    const output = settled.value === undefined ? null : settled.value;
-    if (isJsonValue(output)) return { kind: 'complete', ...ref, output: output as JsonValue };
-    const error = { code: 'INVALID_OUTPUT', message: 'the handler returned a value that is not JSON' };
-    return { kind: 'fail', ...ref, error, retryable: false };
-  }
-  const e = settled.error;
-  if (e instanceof TaskFailure)
-    return { kind: 'fail', ...ref, error: { code: e.code, message: e.message }, retryable: e.retryable };
-  const message = e instanceof DalstonError || e instanceof Error ? e.message : String(e);
-  return {
-    kind: 'fail',
-    ...ref,
-    error: { code: 'HANDLER_ERROR', message: message.slice(0, 2000) },
-    retryable: true,
-  };
-}

@@ -19,6 +19,7 @@ import type {
   PutResult,
 } from '../../ports/artifact-store.js';
 import type { Logger } from '../../ports/logger.js';
+import type { StoreFaults } from './store-retry.js';
 
 export interface TaskContext {
   /** A copy of the task as started (status running). */
@@ -31,6 +32,11 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Records a `task.progress` event. Best effort: never rejects. */
   progress(data: JsonObject): Promise<void>;
+  /**
+   * Artifact helpers. A STORE_UNAVAILABLE they reject with is the store's fault, not the
+   * handler's: let it propagate (rethrown as is, or wrapped with it as `cause`) and the
+   * engine re-runs the attempt without spending `maxAttempts` (see docs/reliability.md).
+   */
   artifacts: {
     /** Writes `tenants/{t}/jobs/{j}/tasks/{stage}/{name}` (a re-run overwrites). */
     put(name: string, body: ArtifactBody, options?: Omit<PutOptions, 'signal'>): Promise<PutResult>;
@@ -49,6 +55,8 @@ export interface ContextDeps {
   artifacts: ArtifactStore;
   logger: Logger;
   progress(data: JsonObject): Promise<void>;
+  /** Notes the store failures of the artifact helpers (to tell store faults from handler faults). */
+  faults?: StoreFaults;
 }
 
 export function buildContext(
@@ -58,6 +66,7 @@ export function buildContext(
   deps: ContextDeps,
 ): TaskContext {
   const { job } = snapshot;
+  const track = <T>(call: Promise<T>): Promise<T> => (deps.faults ? deps.faults.track(call) : call);
   const logger = deps.logger.child({
     correlationId: job.correlationId,
     jobId: job.id,
@@ -81,15 +90,17 @@ export function buildContext(
     artifacts: {
       inputUri: job.input,
       put: (name, body, options) =>
-        deps.artifacts.put(taskArtifactKey(job.tenantId, job.id, task.stage, name), body, {
-          ...options,
-          signal,
-        }),
+        track(
+          deps.artifacts.put(taskArtifactKey(job.tenantId, job.id, task.stage, name), body, {
+            ...options,
+            signal,
+          }),
+        ),
       get: async (uri, options) => {
         const key = deps.artifacts.keyFromUri(uri);
         const parsed = parseArtifactKey(key);
         if (parsed.isErr() || parsed.value.tenantId !== job.tenantId) throw notFound('artifact', uri);
-        return (await deps.artifacts.get(key, options)).body;
+        return (await track(deps.artifacts.get(key, options))).body;
       },
     },
     logger,

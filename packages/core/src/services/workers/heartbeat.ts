@@ -5,7 +5,8 @@
  * failed job stops the handler. `stop()` aborts the handler's signal with the reason.
  */
 import type { DalstonConfig } from '../../config.js';
-import { DalstonError, toDalstonError } from '../../domain/errors.js';
+import { DalstonError } from '../../domain/errors.js';
+import { describeThrown } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
@@ -33,6 +34,8 @@ export class Heartbeat {
   private cancelTimeout: (() => void) | null = null;
   private cancelBeat: (() => void) | null = null;
   private ended = false;
+  /** Beats in a row that failed (a store unavailable); the next beat comes sooner. */
+  private failedBeats = 0;
 
   constructor(private readonly deps: HeartbeatDeps) {
     this.stopped = new Promise((r) => {
@@ -63,19 +66,32 @@ export class Heartbeat {
     this.cancelBeat?.();
   }
 
+  /**
+   * The next beat: every `heartbeatMs`, or after a failed beat sooner, backing off from
+   * 100 ms (doubling, capped at `heartbeatMs`), so a lease survives a short store outage.
+   */
   private schedule(): void {
     if (this.ended || this.reason !== null) return;
+    const { heartbeatMs } = this.deps.config;
+    const delay =
+      this.failedBeats === 0 ? heartbeatMs : Math.min(heartbeatMs, 100 * 2 ** (this.failedBeats - 1));
     this.cancelBeat = this.deps.clock.setTimer(() => {
       void this.beat().finally(() => this.schedule());
-    }, this.deps.config.heartbeatMs);
+    }, delay);
   }
 
   private async beat(): Promise<void> {
     const { jobStore, workQueue, clock, lease, task, leaseMs } = this.deps;
     try {
-      await workQueue.extend(lease.message.queue, lease.message.id, lease.token, leaseMs).catch(() => null);
+      const queueExtended = await workQueue
+        .extend(lease.message.queue, lease.message.id, lease.token, leaseMs)
+        .then(
+          () => true,
+          () => false,
+        );
       await jobStore.extendLease(task.id, task.attempt, lease.token, clock.now() + leaseMs);
       const snapshot = await jobStore.getSnapshot(null, task.jobId);
+      this.failedBeats = queueExtended ? 0 : this.failedBeats + 1;
       if (this.ended) return;
       const current = snapshot?.tasks.find((t) => t.id === task.id);
       const ours =
@@ -85,9 +101,10 @@ export class Heartbeat {
       if (ours && current.cancelRequested) this.stop('cancelled');
       else if (!ours) this.stop(snapshot?.job.status === 'failed' ? 'job_failed' : 'lease_lost');
     } catch (e) {
-      this.deps.logger.warn('heartbeat failed; retrying at the next beat', {
+      this.failedBeats++;
+      this.deps.logger.warn('heartbeat failed; retrying soon', {
         taskId: task.id,
-        error: toDalstonError(e).message,
+        error: describeThrown(e),
       });
     }
   }
