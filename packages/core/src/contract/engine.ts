@@ -4,6 +4,7 @@ import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineLimitsContract } from './engine.limits.js';
+import { engineMaintenanceContract } from './engine.maintenance.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
@@ -13,6 +14,7 @@ export {
   engineEventsContract,
   engineFlowContract,
   engineLimitsContract,
+  engineMaintenanceContract,
   engineRecoveryContract,
 };
 
@@ -23,4 +25,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineRecoveryContract(name, factory);
   engineLimitsContract(name, factory);
   engineEventsContract(name, factory);
+  engineMaintenanceContract(name, factory);
 }
