@@ -66,13 +66,18 @@ const messageOf = (t: Task): QueueMessage => ({
   maxDeliveries: 1,
 });
 
-/** The adapter, with `close` a no-op (the harness closes the real ones). */
+/**
+ * The adapter, with its lifecycle `close()` a no-op (the harness closes the real ones).
+ * `SessionArchive.close(tenantId, id, …)` closes a record: calls with arguments go through.
+ */
 function borrowed<T extends object>(port: T): T {
   return new Proxy(port, {
     get(target, prop) {
-      if (prop === 'close') return async () => {};
       const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      if (prop === 'close')
+        return async (...args: unknown[]) => (args.length === 0 ? undefined : value.apply(target, args));
+      return value.bind(target);
     },
   });
 }
@@ -85,8 +90,15 @@ interface Observed {
   epoch: string | null;
 }
 
-/** A second engine on the run's adapters that counts ready-task reads and can fake a queue wipe. */
-function observedEngine(run: EngineRun, config: DalstonConfigInput): Observed {
+/**
+ * A second engine on the run's adapters (borrowed: the harness closes them) that counts
+ * ready-task reads and can fake a queue wipe; `overrides` replace adapters (wrappers).
+ */
+function observedEngine(
+  run: EngineRun,
+  config: DalstonConfigInput,
+  overrides: Partial<DalstonAdapters> = {},
+): Observed {
   const observed: Observed = { engine: undefined as unknown as Dalston, readyRows: 0, epoch: null };
   const jobStore = borrowed(run.adapters.jobStore);
   const workQueue = borrowed(run.adapters.workQueue);
@@ -104,11 +116,24 @@ function observedEngine(run: EngineRun, config: DalstonConfigInput): Observed {
     Object.entries(run.adapters).map(([k, v]) => [k, borrowed(v as object)]),
   ) as unknown as DalstonAdapters;
   observed.engine = createDalston({
-    adapters: { ...adapters, jobStore: counting, workQueue: wipeable },
+    adapters: { ...adapters, jobStore: counting, workQueue: wipeable, ...overrides },
     pipeline: { build: () => [] },
     config: { ...SUITE_CONFIG, ...config },
   });
   return observed;
+}
+
+/** `port` with `method` letting `ms` of the run's time pass after each call (a slow store). */
+function slowed<T extends object>(run: EngineRun, port: T, method: keyof T & string, ms: number): T {
+  const inner = borrowed(port);
+  const call = Reflect.get(inner, method) as (...args: unknown[]) => Promise<unknown>;
+  return Object.assign(Object.create(inner) as T, {
+    [method]: async (...args: unknown[]) => {
+      const out = await call(...args);
+      await run.time.advance(ms);
+      return out;
+    },
+  });
 }
 
 export function engineMaintenanceContract(name: string, factory: EngineFactory): void {
@@ -239,6 +264,102 @@ export function engineMaintenanceContract(name: string, factory: EngineFactory):
             expect(await requeue()).toBe(1);
           } finally {
             await o.engine.close();
+          }
+        });
+      },
+    );
+
+    it(
+      'a pass stopped by its budget resumes where it stopped: orphan sweep over a listing of two pages',
+      SLOW,
+      async () => {
+        await withEngine(factory, { pipeline }, async (run) => {
+          const [{ job }] = [...(await seedJobs(run, 1, () => ({})))] as [{ job: Job }];
+          const key = (jobId: string, name: string) => `tenants/${run.tenantId}/jobs/${jobId}/input/${name}`;
+          const first = key('job-gone-first', 'a.bin'); // sorts before `job_…`: page 1
+          const last = key('zzz-gone-last', 'z.bin'); // sorts after every live key: page 2
+          await run.adapters.artifactStore.put(first, 'x');
+          await times(1050, 16, (i) => run.adapters.artifactStore.put(key(job.id, `f${i}`), 'x'));
+          await run.adapters.artifactStore.put(last, 'x');
+          await run.time.advance(10);
+          const slowList = slowed(run, run.adapters.artifactStore, 'list', 5);
+          const o = observedEngine(run, { maintenancePassBudgetMs: 1 }, { artifactStore: slowList });
+          try {
+            const sweep = async () =>
+              (await o.engine.maintenance.sweepOrphans({ graceMs: 0 }))._unsafeUnwrap();
+            expect(await sweep()).toMatchObject({ deleted: 1, complete: false });
+            expect(await run.adapters.artifactStore.head(first)).toBeNull();
+            expect(await run.adapters.artifactStore.head(last)).not.toBeNull();
+            expect(await sweep()).toMatchObject({ deleted: 1, complete: true });
+            expect(await run.adapters.artifactStore.head(last)).toBeNull();
+            expect(await run.adapters.artifactStore.head(key(job.id, 'f0'))).not.toBeNull();
+          } finally {
+            await o.engine.close();
+          }
+        });
+      },
+    );
+
+    it(
+      'a pass stopped by its budget resumes where it stopped: session sweep and full re-enqueue',
+      SLOW,
+      async () => {
+        const q = randomName('q');
+        await withEngine(factory, { pipeline, tenantLimits: { concurrentSessions: 5000 } }, async (run) => {
+          const now = run.time.now();
+          await times(1200, 16, async (i) => {
+            const record = makeSessionRecord({ tenantId: run.tenantId, startedAt: now - 60_000 + i });
+            await run.adapters.sessionArchive.open(record);
+            const live = liveSession(run.tenantId, now, { id: record.id, expiresAt: now + 600_000 });
+            expect(await run.adapters.sessionStore.create(live, 600_000)).toBe(true);
+          });
+          const expired = makeSessionRecord({ tenantId: run.tenantId, startedAt: now - 30_000 });
+          await run.adapters.sessionArchive.open(expired);
+          await seedJobs(
+            run,
+            120,
+            () => ({}),
+            () => Array.from({ length: 10 }, () => ({ queue: q, status: 'ready' as const })),
+          );
+          const o = observedEngine(
+            run,
+            { maintenancePassBudgetMs: 1 },
+            {
+              sessionArchive: slowed(run, run.adapters.sessionArchive, 'listActive', 5),
+            },
+          );
+          try {
+            // One page of 500 records per pass: the expired one (after 1,200) is reached on the third.
+            const swept: number[] = [];
+            for (let i = 0; i < 3; i++)
+              swept.push((await o.engine.maintenance.sweepSessions())._unsafeUnwrap());
+            expect(swept.slice(0, 2)).toEqual([0, 0]);
+            expect(swept[2]).toBeGreaterThanOrEqual(1);
+            expect(await run.adapters.sessionArchive.get(run.tenantId, expired.id)).toMatchObject({
+              status: 'interrupted',
+            });
+          } finally {
+            await o.engine.close();
+          }
+          const r = observedEngine(
+            run,
+            { maintenancePassBudgetMs: 1 },
+            { jobStore: slowed(run, run.adapters.jobStore, 'findReadyTasks', 5) },
+          );
+          try {
+            // A full re-enqueue of 1,200 ready tasks, one page of 500 per pass, each pass going on from the last.
+            let added = 0;
+            const perPass: number[] = [];
+            for (let i = 0; i < 10 && added < 1200; i++) {
+              const n = (await r.engine.maintenance.reconcile())._unsafeUnwrap().requeued;
+              perPass.push(n);
+              added += n;
+            }
+            expect((await run.adapters.workQueue.stats(q)).ready).toBe(1200);
+            expect(perPass.length).toBeGreaterThanOrEqual(3);
+            expect(Math.max(...perPass)).toBeLessThanOrEqual(500);
+          } finally {
+            await r.engine.close();
           }
         });
       },
