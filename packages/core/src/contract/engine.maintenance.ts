@@ -235,11 +235,26 @@ export function engineMaintenanceContract(name: string, factory: EngineFactory):
               o.readyRows = 0;
               return (await o.engine.maintenance.reconcile())._unsafeUnwrap().requeued;
             };
+            /**
+             * Passes until one reads fewer than 100 ready rows (a changed-since read may also
+             * return tasks committed while another transaction on a shared server was still
+             * open when the mark was taken); returns how many messages they added.
+             */
+            const settle = async () => {
+              let added = 0;
+              for (let i = 0; i < 30; i++) {
+                added += await requeue();
+                if (o.readyRows < 100) return added;
+                await run.time.advance(200);
+              }
+              throw new Error(
+                `every pass still reads ${o.readyRows} ready tasks: the backlog, not what changed`,
+              );
+            };
             // First pass of an instance: every ready task (a shared store may hold other tests' too).
             expect(await requeue()).toBeGreaterThanOrEqual(1200);
             expect(o.readyRows).toBeGreaterThanOrEqual(1200);
-            expect(await requeue()).toBe(0);
-            expect(o.readyRows).toBeLessThan(100); // nothing changed: not the backlog again
+            expect(await settle()).toBe(0); // nothing changed: passes stop reading the backlog
             // A task committed ready whose enqueue never happened (its process died).
             const [lost] = await seedJobs(
               run,
@@ -247,8 +262,7 @@ export function engineMaintenanceContract(name: string, factory: EngineFactory):
               () => ({}),
               () => [{ queue: q, status: 'ready' }],
             );
-            expect(await requeue()).toBe(1);
-            expect(o.readyRows).toBeLessThan(100);
+            expect(await settle()).toBe(1);
             expect((await run.adapters.workQueue.stats(q)).ready).toBe(1201);
             // The queue store lost its data (its epoch changed): everything is re-enqueued.
             for (const t of [...backlog.flatMap((s) => s.tasks), ...lost!.tasks]) {
@@ -274,7 +288,7 @@ export function engineMaintenanceContract(name: string, factory: EngineFactory):
       SLOW,
       async () => {
         await withEngine(factory, { pipeline }, async (run) => {
-          const [{ job }] = [...(await seedJobs(run, 1, () => ({})))] as [{ job: Job }];
+          const { job } = (await seedJobs(run, 1, () => ({})))[0]!;
           const key = (jobId: string, name: string) => `tenants/${run.tenantId}/jobs/${jobId}/input/${name}`;
           const first = key('job-gone-first', 'a.bin'); // sorts before `job_…`: page 1
           const last = key('zzz-gone-last', 'z.bin'); // sorts after every live key: page 2
@@ -329,15 +343,17 @@ export function engineMaintenanceContract(name: string, factory: EngineFactory):
             },
           );
           try {
-            // One page of 500 records per pass: the expired one (after 1,200) is reached on the third.
-            const swept: number[] = [];
-            for (let i = 0; i < 3; i++)
-              swept.push((await o.engine.maintenance.sweepSessions())._unsafeUnwrap());
-            expect(swept.slice(0, 2)).toEqual([0, 0]);
-            expect(swept[2]).toBeGreaterThanOrEqual(1);
-            expect(await run.adapters.sessionArchive.get(run.tenantId, expired.id)).toMatchObject({
-              status: 'interrupted',
-            });
+            // One page of 500 records per pass: the expired one, after 1,200 live ones (and
+            // whatever a shared store holds before them), is reached on the third pass or later.
+            const status = async () =>
+              (await run.adapters.sessionArchive.get(run.tenantId, expired.id))?.status;
+            const statuses: (string | undefined)[] = [];
+            for (let i = 0; i < 30 && (await status()) === 'active'; i++) {
+              (await o.engine.maintenance.sweepSessions())._unsafeUnwrap();
+              statuses.push(await status());
+            }
+            expect(statuses.slice(0, 2)).toEqual(['active', 'active']);
+            expect(statuses.at(-1)).toBe('interrupted');
           } finally {
             await o.engine.close();
           }
@@ -348,12 +364,9 @@ export function engineMaintenanceContract(name: string, factory: EngineFactory):
           );
           try {
             // A full re-enqueue of 1,200 ready tasks, one page of 500 per pass, each pass going on from the last.
-            let added = 0;
             const perPass: number[] = [];
-            for (let i = 0; i < 10 && added < 1200; i++) {
-              const n = (await r.engine.maintenance.reconcile())._unsafeUnwrap().requeued;
-              perPass.push(n);
-              added += n;
+            for (let i = 0; i < 30 && (await run.adapters.workQueue.stats(q)).ready < 1200; i++) {
+              perPass.push((await r.engine.maintenance.reconcile())._unsafeUnwrap().requeued);
             }
             expect((await run.adapters.workQueue.stats(q)).ready).toBe(1200);
             expect(perPass.length).toBeGreaterThanOrEqual(3);
