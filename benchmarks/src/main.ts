@@ -8,6 +8,7 @@ import { type BenchOptions, parseOptions, type SuiteName } from './lib/options.j
 import { rows, table, writeJson } from './lib/report.js';
 import { artifactsSuite } from './suites/artifacts.js';
 import { flowSuite } from './suites/flow.js';
+import { maintenanceSuite } from './suites/maintenance.js';
 import { memorySuite } from './suites/memory.js';
 import { queueSuite } from './suites/queue.js';
 import { rateSuite } from './suites/rate.js';
@@ -20,6 +21,7 @@ const suites: Record<SuiteName, (o: BenchOptions) => Promise<void>> = {
   artifacts: artifactsSuite,
   flow: flowSuite,
   memory: memorySuite,
+  maintenance: maintenanceSuite,
 };
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postgresAdapters } from '@dalston/adapter-postgres';
+import { s3Adapters } from '@dalston/adapter-s3';
 import { createDalston } from '@dalston/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineTarget, newTarget } from '../../test-support/engine.js';
@@ -163,8 +164,49 @@ describe('retention and orphans on real servers', () => {
     const orphan = `tenants/${h.tenantId}/jobs/job-gone/input/in.wav`;
     await h.adapters.artifactStore.put(orphan, 'left by a crashed submit');
     expect((await h.dalston.maintenance.sweepOrphans())._unsafeUnwrap().deleted).toBe(0);
-    expect((await h.dalston.maintenance.sweepOrphans({ graceMs: 0 }))._unsafeUnwrap().deleted).toBe(1);
+    expect((await h.dalston.maintenance.sweepOrphans({ graceMs: 0 }))._unsafeUnwrap()).toEqual({
+      deleted: 1,
+      abortedUploads: 0,
+      uploadsError: null,
+      complete: true,
+    });
     expect(await h.inspect.objectKeys()).toEqual([`tenants/${h.tenantId}/jobs/${job.id}/input/in.wav`]);
+  });
+
+  it('on a store without ListMultipartUploads (s3rver: 501) the sweep still deletes the orphans and reports the upload step apart', {
+    timeout: 30_000,
+  }, async () => {
+    const target = newTarget({ ...servers, label: 'orphans_501' });
+    const h = await host('orphans_501', target);
+    // The same bucket and object prefix as the host, declaring the capability s3rver lacks.
+    const s3 = s3Adapters({
+      endpoint: servers.s3Endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+      checksums: 'when-required',
+      bucket: servers.s3Bucket,
+      prefix: target.s3Prefix,
+      capabilities: { abortStaleUploads: true },
+    });
+    try {
+      const dalston = createDalston({
+        adapters: { ...h.adapters, artifactStore: s3.artifactStore },
+        pipeline: diamondPipeline,
+        config: E2E_CONFIG,
+      });
+      const orphan = `tenants/${h.tenantId}/jobs/job-gone/input/in.wav`;
+      await s3.artifactStore.put(orphan, 'left by a crashed submit');
+      const counts = (await dalston.maintenance.sweepOrphans({ graceMs: 0 }))._unsafeUnwrap();
+      expect(counts).toMatchObject({ deleted: 1, abortedUploads: 0, complete: true });
+      expect(counts.uploadsError).toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        operation: 'abortStaleUploads',
+      });
+      expect(await s3.artifactStore.head(orphan)).toBeNull();
+    } finally {
+      await s3.close();
+    }
   });
 });
 

@@ -2,7 +2,7 @@
  * Command-line options of the benchmark runner: which suites, quick or full counts, how
  * many repetitions, and the servers to use (the same ones the tests use).
  */
-export const SUITES = ['queue', 'rate', 'artifacts', 'flow', 'memory'] as const;
+export const SUITES = ['queue', 'rate', 'artifacts', 'flow', 'memory', 'maintenance'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -28,6 +28,8 @@ export interface Counts {
   flowConcurrency: number[];
   commitLoopMs: number;
   artifactBytes: number;
+  /** Ready tasks in the backlog one reconcile pass is measured over. */
+  maintenanceReadyTasks: number;
 }
 
 const FULL: Counts = {
@@ -40,6 +42,7 @@ const FULL: Counts = {
   flowConcurrency: [8, 32],
   commitLoopMs: 3_000,
   artifactBytes: 1024 * 1024 * 1024,
+  maintenanceReadyTasks: 100_000,
 };
 
 const QUICK: Counts = {
@@ -52,6 +55,7 @@ const QUICK: Counts = {
   flowConcurrency: [8, 32],
   commitLoopMs: 1_000,
   artifactBytes: 128 * 1024 * 1024,
+  maintenanceReadyTasks: 10_000,
 };
 
 const USAGE = `usage: npm run bench [-- options]
@@ -59,6 +63,7 @@ const USAGE = `usage: npm run bench [-- options]
   --quick                  smaller counts (about 2 minutes in all)
   --repeat <n>             repetitions per throughput figure, best reported (default 3, quick 1)
   --flow-jobs <n>          jobs per whole-flow run (default 2000, quick 200)
+  --maintenance-tasks <n>  ready backlog of the maintenance suite (default 100000, quick 10000)
   --json <file>            also write the results as JSON
 environment: DALSTON_BENCH_REDIS_URL (default redis://127.0.0.1:6379),
              DALSTON_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)`;
@@ -69,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   let repeat: number | null = null;
   let jsonOut: string | null = null;
   let flowJobs: number | null = null;
+  let maintenanceTasks: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -88,6 +94,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     } else if (arg === '--flow-jobs') {
       flowJobs = Number(value());
       if (!Number.isInteger(flowJobs) || flowJobs < 1) fail('--flow-jobs must be an integer >= 1');
+    } else if (arg === '--maintenance-tasks') {
+      maintenanceTasks = Number(value());
+      if (!Number.isInteger(maintenanceTasks) || maintenanceTasks < 1)
+        fail('--maintenance-tasks must be an integer >= 1');
     } else if (arg === '--json') jsonOut = value();
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -100,7 +110,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     repeat: repeat ?? (quick ? 1 : 3),
     redisUrl: process.env.DALSTON_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     databaseUrl: process.env.DALSTON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    counts: { ...(quick ? QUICK : FULL), ...(flowJobs ? { flowJobs } : {}) },
+    counts: {
+      ...(quick ? QUICK : FULL),
+      ...(flowJobs ? { flowJobs } : {}),
+      ...(maintenanceTasks ? { maintenanceReadyTasks: maintenanceTasks } : {}),
+    },
     jsonOut,
   };
 }

@@ -3,7 +3,7 @@
  * and the read-only queries over them. Everything here is synchronous, so each call is
  * atomic; MemoryJobStore adds serialisation, compare-and-set and copying at the edges.
  */
-import type { DalstonEvent, Job, JobSnapshot, NewEvent, Task } from '@dalston/core';
+import type { DalstonEvent, Job, JobSnapshot, NewEvent, PurgeCursor, Task } from '@dalston/core';
 import { isTerminalJobStatus } from '@dalston/core';
 import { compareText, copy } from './store-guards.js';
 
@@ -23,6 +23,21 @@ export class JobStoreState {
   /** Append-only (except deleteJob), ordered by id. */
   private log: LoggedEvent[] = [];
   private nextEventId = 1;
+  /** Per task: the change counter when it was last written with status ready. */
+  private readonly readySeq = new Map<string, number>();
+  private nextReadySeq = 1;
+
+  /** Stores a task, noting when it was written ready (for `readyChangedSince`). */
+  putTask(task: Task): void {
+    this.tasks.set(task.id, task);
+    if (task.status === 'ready') this.readySeq.set(task.id, this.nextReadySeq++);
+    else this.readySeq.delete(task.id);
+  }
+
+  /** The mark `readyTasks(…, changedSince)` compares with: every later ready write is at or after it. */
+  readyMark(): number {
+    return this.nextReadySeq;
+  }
 
   jobIdForKey(tenantId: string, key: string): string | undefined {
     return this.idempotency.get(idempotencyIndexKey(tenantId, key));
@@ -41,7 +56,7 @@ export class JobStoreState {
     if (job.idempotencyKey != null) {
       this.idempotency.set(idempotencyIndexKey(job.tenantId, job.idempotencyKey), job.id);
     }
-    for (const task of tasks) this.tasks.set(task.id, task);
+    for (const task of tasks) this.putTask(task);
     this.jobTasks.set(
       job.id,
       tasks.map((t) => t.id),
@@ -49,7 +64,10 @@ export class JobStoreState {
   }
 
   removeJob(job: Job): void {
-    for (const id of this.jobTasks.get(job.id) ?? []) this.tasks.delete(id);
+    for (const id of this.jobTasks.get(job.id) ?? []) {
+      this.tasks.delete(id);
+      this.readySeq.delete(id);
+    }
     this.jobTasks.delete(job.id);
     this.jobs.delete(job.id);
     if (job.idempotencyKey != null) {
@@ -87,9 +105,13 @@ export class JobStoreState {
     }
   }
 
-  readyTasks(limit: number, afterTaskId?: string): Task[] {
+  /** Ready tasks in id order after `afterTaskId`; with `changedSince`, only those written ready since that mark. */
+  readyTasks(limit: number, afterTaskId?: string, changedSince?: number): Task[] {
     const ready = [...this.tasks.values()].filter(
-      (t) => t.status === 'ready' && (afterTaskId === undefined || compareText(t.id, afterTaskId) > 0),
+      (t) =>
+        t.status === 'ready' &&
+        (afterTaskId === undefined || compareText(t.id, afterTaskId) > 0) &&
+        (changedSince === undefined || (this.readySeq.get(t.id) ?? 0) >= changedSince),
     );
     return ready
       .sort((a, b) => compareText(a.id, b.id))
@@ -120,10 +142,18 @@ export class JobStoreState {
     return [...tenants].sort(compareText);
   }
 
-  jobsDueForPurge(now: number, limit: number): Job[] {
+  jobsDueForPurge(now: number, limit: number, after?: PurgeCursor): Job[] {
+    const isAfter = (j: Job) =>
+      !after ||
+      j.purgeAfter! > after.purgeAfter ||
+      (j.purgeAfter === after.purgeAfter && compareText(j.id, after.id) > 0);
     const due = [...this.jobs.values()].filter(
       (j) =>
-        isTerminalJobStatus(j.status) && j.purgeAfter !== null && j.purgeAfter <= now && j.purgedAt === null,
+        isTerminalJobStatus(j.status) &&
+        j.purgeAfter !== null &&
+        j.purgeAfter <= now &&
+        j.purgedAt === null &&
+        isAfter(j),
     );
     return due
       .sort((a, b) => a.purgeAfter! - b.purgeAfter! || compareText(a.id, b.id))

@@ -11,6 +11,7 @@ import {
   DalstonError,
   type DalstonEvent,
   type ExclusiveOptions,
+  type FindReadyOptions,
   isEmptyChange,
   isTerminalJobStatus,
   type Job,
@@ -21,6 +22,7 @@ import {
   type JobStoreCapabilities,
   type ListJobsQuery,
   type NewEvent,
+  type PurgeCursor,
   type ReadEventsQuery,
   systemClock,
   type Task,
@@ -125,7 +127,7 @@ export class MemoryJobStore implements JobStore {
       const staged = this.stageWrites(jobId, change);
       if (!staged) return { applied: false, reason: 'conflict' };
       if (staged.job) this.state.jobs.set(jobId, staged.job);
-      for (const task of staged.tasks.values()) this.state.tasks.set(task.id, task);
+      for (const task of staged.tasks.values()) this.state.putTask(task);
       const events = this.state.appendEvents(change.events);
       return { applied: true, snapshot: this.state.snapshot(jobId)!, events, change: copy(change) };
     });
@@ -203,10 +205,19 @@ export class MemoryJobStore implements JobStore {
     this.state.markPublished(ids);
   }
 
-  async findReadyTasks(limit: number, afterTaskId?: string): Promise<Task[]> {
+  async findReadyTasks(limit: number, afterTaskId?: string, options: FindReadyOptions = {}): Promise<Task[]> {
     this.guard('findReadyTasks');
     checkLimit('jobStore', 'findReadyTasks', limit);
-    return this.state.readyTasks(limit, afterTaskId);
+    const since = options.changedSince;
+    if (since !== undefined && !/^[0-9]{1,15}$/.test(since)) {
+      throw invalid('jobStore', 'findReadyTasks', 'options.changedSince', 'must be a mark from readyMark()');
+    }
+    return this.state.readyTasks(limit, afterTaskId, since === undefined ? undefined : Number(since));
+  }
+
+  async readyMark(): Promise<string> {
+    this.guard('readyMark');
+    return String(this.state.readyMark());
   }
 
   async findExpiredLeases(now: number, limit: number): Promise<Task[]> {
@@ -225,18 +236,19 @@ export class MemoryJobStore implements JobStore {
     return this.state.tenantsWithActiveJobs();
   }
 
-  async findJobsDueForPurge(now: number, limit: number): Promise<Job[]> {
+  async findJobsDueForPurge(now: number, limit: number, after?: PurgeCursor): Promise<Job[]> {
     this.guard('findJobsDueForPurge');
     checkLimit('jobStore', 'findJobsDueForPurge', limit);
-    return this.state.jobsDueForPurge(now, limit);
+    return this.state.jobsDueForPurge(now, limit, after);
   }
 
-  async markPurged(jobId: string, purgedAt: number): Promise<boolean> {
+  async markPurged(jobId: string, purgedAt: number, events: NewEvent[] = []): Promise<boolean> {
     this.guard('markPurged');
     return this.mutex.run(jobId, async () => {
       const job = this.state.jobs.get(jobId);
       if (!job || !isTerminalJobStatus(job.status) || job.purgedAt !== null) return false;
       this.state.jobs.set(jobId, { ...job, purgedAt, version: job.version + 1 });
+      this.state.appendEvents(events);
       return true;
     });
   }

@@ -3,7 +3,7 @@
  * adapter's semantics (CONFLICT on a duplicate id, tenant-scoped reads, close as a
  * compare-and-set on `active` so the first close wins, deep copies in and out).
  */
-import type { SessionArchive, SessionClose, SessionRecord } from '@dalston/core';
+import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
 import { checkLimit, checkStorableText, compareText, conflict, copy } from './store-guards.js';
 
 export class MemorySessionArchive implements SessionArchive {
@@ -33,10 +33,14 @@ export class MemorySessionArchive implements SessionArchive {
     return copy(closed);
   }
 
-  async listActive(startedBefore: number, limit: number): Promise<SessionRecord[]> {
+  async listActive(startedBefore: number, limit: number, after?: SessionCursor): Promise<SessionRecord[]> {
     checkLimit('sessionArchive', 'listActive', limit);
+    const isAfter = (r: SessionRecord) =>
+      !after ||
+      r.startedAt > after.startedAt ||
+      (r.startedAt === after.startedAt && compareText(r.id, after.id) > 0);
     return [...this.records.values()]
-      .filter((r) => r.status === 'active' && r.startedAt < startedBefore)
+      .filter((r) => r.status === 'active' && r.startedAt < startedBefore && isAfter(r))
       .sort((a, b) => a.startedAt - b.startedAt || compareText(a.id, b.id))
       .slice(0, limit)
       .map(copy);

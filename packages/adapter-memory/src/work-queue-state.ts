@@ -51,6 +51,8 @@ export class QueueState {
   readonly entries = new Map<string, QueueEntry>();
   /** Insertion order = oldest first. */
   readonly dead = new Map<string, DeadLetter>();
+  /** Ids of dead letters not yet marked processed, oldest first. */
+  readonly unprocessedDead = new Set<string>();
   private readonly ready = new IndexedHeap<QueueEntry>(readyOrder);
   private readonly delayed = new IndexedHeap<QueueEntry>(delayedOrder);
   private readonly leased = new IndexedHeap<QueueEntry>(leasedOrder);
@@ -131,6 +133,8 @@ export class QueueState {
           deliveries: entry.deliveries,
           at: now,
         });
+        this.unprocessedDead.delete(entry.id);
+        this.unprocessedDead.add(entry.id);
         this.entries.delete(entry.id);
         continue;
       }

@@ -55,6 +55,8 @@ export class MemoryWorkQueue implements WorkQueue {
   private readonly tokenPrefix = `${randomUUID()}:`;
   private tokens = 0;
   private closed = false;
+  /** A memory queue never loses its data while the instance lives: one epoch per instance. */
+  private readonly epochId = randomUUID();
   private wake: { at: number; cancel: () => void } | null = null;
 
   constructor(options: MemoryWorkQueueOptions = {}) {
@@ -146,8 +148,35 @@ export class MemoryWorkQueue implements WorkQueue {
     return out;
   }
 
+  async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw fail('unprocessedDeadLetters', 'limit', 'must be an integer from 1 to 1000');
+    }
+    const q = this.queues.get(queue);
+    const out: DeadLetter[] = [];
+    for (const id of q?.unprocessedDead ?? []) {
+      if (out.length === limit) break;
+      out.push(copyDeadLetter(q!.dead.get(id)!));
+    }
+    return out;
+  }
+
+  async markDeadLettersProcessed(queue: string, ids: string[]): Promise<number> {
+    if (!Array.isArray(ids)) throw fail('markDeadLettersProcessed', 'ids', 'must be an array of ids');
+    const q = this.queues.get(queue);
+    let marked = 0;
+    for (const id of ids) if (q?.unprocessedDead.delete(id)) marked++;
+    return marked;
+  }
+
+  async epoch(): Promise<string> {
+    this.assertOpen('epoch');
+    return this.epochId;
+  }
+
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
     const q = this.queues.get(queue);
+    q?.unprocessedDead.delete(id);
     if (!q?.dead.delete(id)) return false;
     this.forgetIfEmpty(q);
     return true;

@@ -13,6 +13,7 @@ import type {
   CreateJobResult,
   DalstonEvent,
   ExclusiveOptions,
+  FindReadyOptions,
   Job,
   JobChange,
   JobPage,
@@ -21,6 +22,7 @@ import type {
   JobStoreCapabilities,
   ListJobsQuery,
   NewEvent,
+  PurgeCursor,
   ReadEventsQuery,
   Task,
   UpdateJobResult,
@@ -29,10 +31,18 @@ import { Database } from './database.js';
 import { invalid } from './errors.js';
 import { createJob } from './job-create.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
-import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
+import {
+  eventColumns,
+  eventValues,
+  jobColumns,
+  rowToEvent,
+  rowToJob,
+  rowToTask,
+  taskColumns,
+} from './job-rows.js';
 import { appendEvents, deleteJob, updateJob } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { type Ctx, canMatch, limit, ms } from './values.js';
+import { type Ctx, canMatch, limit, ms, text } from './values.js';
 
 const ACTIVE = `('pending','running','cancelling')`;
 const TERMINAL = `('completed','failed','cancelled')`;
@@ -193,7 +203,9 @@ export class PostgresJobStore implements JobStore {
     );
   }
 
-  async findReadyTasks(max: number, afterTaskId?: string): Promise<Task[]> {
+  async findReadyTasks(max: number, afterTaskId?: string, options: FindReadyOptions = {}): Promise<Task[]> {
+    if (options.changedSince !== undefined)
+      return this.findReadyChangedSince(max, afterTaskId, options.changedSince);
     const { rows } = await this.db.query(
       'jobStore',
       'findReadyTasks',
@@ -202,6 +214,31 @@ export class PostgresJobStore implements JobStore {
       [limit(ctx('findReadyTasks'), max), afterTaskId ?? null],
     );
     return rows.map(rowToTask);
+  }
+
+  /** The ready tasks whose ready_xid is at or after the mark (see migration 0002), in id order. */
+  private async findReadyChangedSince(max: number, afterTaskId: string | undefined, mark: string) {
+    const c = ctx('findReadyTasks');
+    if (!/^[0-9]{1,20}$/.test(mark))
+      throw invalid(c.store, c.operation, 'options.changedSince', 'must be a mark from readyMark()');
+    const { rows } = await this.db.query(
+      'jobStore',
+      'findReadyTasks',
+      `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
+       WHERE t.status = 'ready' AND t.ready_xid >= $3::xid8 AND ($2::text IS NULL OR t.id > $2)
+       ORDER BY t.id LIMIT $1`,
+      [limit(c, max), afterTaskId ?? null, mark],
+    );
+    return rows.map(rowToTask);
+  }
+
+  async readyMark(): Promise<string> {
+    const { rows } = await this.db.query<{ mark: string }>(
+      'jobStore',
+      'readyMark',
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark',
+    );
+    return rows[0]!.mark;
   }
 
   async findExpiredLeases(now: number, max: number): Promise<Task[]> {
@@ -237,7 +274,7 @@ export class PostgresJobStore implements JobStore {
     return rows.map((r) => r.tenant_id);
   }
 
-  async findJobsDueForPurge(now: number, max: number): Promise<Job[]> {
+  async findJobsDueForPurge(now: number, max: number, after?: PurgeCursor): Promise<Job[]> {
     const c = ctx('findJobsDueForPurge');
     const { rows } = await this.db.query(
       'jobStore',
@@ -245,21 +282,41 @@ export class PostgresJobStore implements JobStore {
       `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j
        WHERE j.purged_at IS NULL AND j.purge_after IS NOT NULL AND j.status IN ${TERMINAL}
          AND j.purge_after <= $1::timestamptz
+         AND ($3::timestamptz IS NULL OR (j.purge_after, j.id) > ($3::timestamptz, $4::text))
        ORDER BY j.purge_after, j.id LIMIT $2`,
-      [ms(c, 'now', now), limit(c, max)],
+      [
+        ms(c, 'now', now),
+        limit(c, max),
+        after ? ms(c, 'after.purgeAfter', after.purgeAfter) : null,
+        after ? text(c, 'after.id', after.id) : null,
+      ],
     );
     return rows.map(rowToJob);
   }
 
-  async markPurged(jobId: string, purgedAt: number): Promise<boolean> {
-    const res = await this.db.query(
+  /** One statement: the purge mark and its events commit together, or neither is written. */
+  async markPurged(jobId: string, purgedAt: number, events: NewEvent[] = []): Promise<boolean> {
+    const c = ctx('markPurged');
+    const values: unknown[] = [jobId, ms(c, 'purgedAt', purgedAt)];
+    const casts = ['', '', '', '', '', '::jsonb', '', '::timestamptz'];
+    const rows = events.map((e, r) => {
+      values.push(...eventValues(c, `events.${r}`, e));
+      return `(${casts.map((cast, k) => `$${r * 8 + k + 3}${cast}`).join(', ')})`;
+    });
+    const insert =
+      rows.length === 0
+        ? ''
+        : `, e AS (INSERT INTO ${this.db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
+             SELECT v.* FROM (VALUES ${rows.join(', ')}) v WHERE EXISTS (SELECT 1 FROM p) RETURNING id)`;
+    const res = await this.db.query<{ purged: number }>(
       'jobStore',
       'markPurged',
-      `UPDATE ${this.db.t('jobs')} SET purged_at = $2::timestamptz, version = version + 1
-       WHERE id = $1 AND status IN ${TERMINAL} AND purged_at IS NULL`,
-      [jobId, ms(ctx('markPurged'), 'purgedAt', purgedAt)],
+      `WITH p AS (UPDATE ${this.db.t('jobs')} SET purged_at = $2::timestamptz, version = version + 1
+         WHERE id = $1 AND status IN ${TERMINAL} AND purged_at IS NULL RETURNING id)${insert}
+       SELECT (SELECT count(*) FROM p)::int AS purged`,
+      values,
     );
-    return res.rowCount === 1;
+    return res.rows[0]!.purged === 1;
   }
 
   deleteJob(tenantId: string, jobId: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 /** PostgresSessionArchive: durable session records (`{schema}.session_records`). */
-import type { SessionArchive, SessionClose, SessionRecord } from '@dalston/core';
+import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { type Ctx, canMatch, json, key, limit, ms, msCol, num, text } from './values.js';
@@ -99,14 +99,21 @@ export class PostgresSessionArchive implements SessionArchive {
     return rows[0] ? rowToRecord(rows[0]) : null;
   }
 
-  async listActive(startedBefore: number, max: number): Promise<SessionRecord[]> {
+  async listActive(startedBefore: number, max: number, after?: SessionCursor): Promise<SessionRecord[]> {
     const c = ctx('listActive');
     const { rows } = await this.db.query(
       'sessionArchive',
       'listActive',
       `SELECT ${COLUMNS} FROM ${this.db.t('session_records')}
-       WHERE status = 'active' AND started_at < $1::timestamptz ORDER BY started_at, id LIMIT $2`,
-      [ms(c, 'startedBefore', startedBefore), limit(c, max)],
+       WHERE status = 'active' AND started_at < $1::timestamptz
+         AND ($3::timestamptz IS NULL OR (started_at, id) > ($3::timestamptz, $4::text))
+       ORDER BY started_at, id LIMIT $2`,
+      [
+        ms(c, 'startedBefore', startedBefore),
+        limit(c, max),
+        after ? ms(c, 'after.startedAt', after.startedAt) : null,
+        after ? text(c, 'after.id', after.id) : null,
+      ],
     );
     return rows.map(rowToRecord);
   }

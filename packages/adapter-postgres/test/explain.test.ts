@@ -130,10 +130,20 @@ const ops: [string, string, () => Promise<unknown>][] = [
   ],
   ['unpublishedEvents', 'events_unpublished', () => a.jobStore.unpublishedEvents(T0 + 30, 10)],
   ['findReadyTasks', 'tasks_ready', () => a.jobStore.findReadyTasks(10, 'task_0')],
+  [
+    'findReadyTasks (changed since a mark)',
+    'tasks_ready_changed',
+    async () => a.jobStore.findReadyTasks(10, undefined, { changedSince: await a.jobStore.readyMark() }),
+  ],
   ['findExpiredLeases', 'tasks_running_lease', () => a.jobStore.findExpiredLeases(T0 + 10, 10)],
   ['nonTerminalJobIds', 'jobs_active_by_tenant', () => a.jobStore.nonTerminalJobIds(tenantId)],
   ['tenantsWithActiveJobs', 'jobs_active_by_tenant', () => a.jobStore.tenantsWithActiveJobs()],
   ['findJobsDueForPurge', 'jobs_due_for_purge', () => a.jobStore.findJobsDueForPurge(T0 + 200, 10)],
+  [
+    'findJobsDueForPurge (keyset)',
+    'jobs_due_for_purge',
+    () => a.jobStore.findJobsDueForPurge(T0 + 200, 10, { purgeAfter: T0 + 50, id: 'job_x' }),
+  ],
   ['getSnapshot', 'tasks_job_position', () => a.jobStore.getSnapshot(null, 'job_x')],
   [
     'getJobByIdempotencyKey',
@@ -141,6 +151,11 @@ const ops: [string, string, () => Promise<unknown>][] = [
     () => a.jobStore.getJobByIdempotencyKey(tenantId, 'key-3'),
   ],
   ['sessions listActive', 'session_records_active_started', () => a.sessionArchive.listActive(T0 + 20, 10)],
+  [
+    'sessions listActive (keyset)',
+    'session_records_active_started',
+    () => a.sessionArchive.listActive(T0 + 50, 10, { startedAt: T0 + 20, id: 'sess_x' }),
+  ],
   ['sessions activeIds', 'session_records_active_tenant', () => a.sessionArchive.activeIds(tenantId)],
   ['sessions tenantsWithActive', 'session_records_active_tenant', () => a.sessionArchive.tenantsWithActive()],
   ['apiKeys list', 'api_keys_tenant_created', () => a.apiKeyStore.list(tenantId)],

@@ -31,7 +31,9 @@ describe('postgres: migrations', () => {
       for (const r of results) expect(r.version).toBe(latest);
       const { rows } = await db
         .raw()
-        .query(`SELECT version, count(*)::int AS n FROM "${db.schema}".dalston_migrations GROUP BY version`);
+        .query(
+          `SELECT version, count(*)::int AS n FROM "${db.schema}".dalston_migrations GROUP BY version ORDER BY version`,
+        );
       expect(rows).toEqual(Array.from({ length: latest }, (_, i) => ({ version: i + 1, n: 1 })));
       // Every instance works afterwards.
       await Promise.all(

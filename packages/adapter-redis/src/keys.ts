@@ -3,7 +3,8 @@
  * script touches one slot and the adapter runs unchanged on a Redis Cluster:
  *
  * - one queue:          `{<prefix>:q:<queue>}:<part>` (ready, delayed, leased, body, meta,
- *                       seq, dead, deadids, signal)
+ *                       seq, dead, deadids, signal, deadnew)
+ * - the store's epoch:  `{<prefix>:epoch}` (see WorkQueue.epoch)
  * - one session:        `{<prefix>:s:<tenant>:<session>}`
  * - a tenant's index:   `{<prefix>:si:<tenant>}:exp` and `:lex`
  * - one rate limit:     `{<prefix>:rl:<key>}`; one slot set: `{<prefix>:sl:<key>}` (holder ->
@@ -26,6 +27,7 @@ export const QUEUE_PARTS = [
   'dead',
   'deadids',
   'signal',
+  'deadnew',
 ] as const;
 
 export class KeyLayout {
@@ -37,9 +39,14 @@ export class KeyLayout {
     return QUEUE_PARTS.map((part) => `${tag}:${part}`);
   }
 
-  /** The wake-up list of a queue (the last of `queue()`). */
+  /** The wake-up list of a queue (the ninth of `queue()`). */
   queueSignal(queue: string): string {
     return `{${this.prefix}:q:${escapeName(queue)}}:signal`;
+  }
+
+  /** The key holding the store's generation marker. */
+  epoch(): string {
+    return `{${this.prefix}:epoch}`;
   }
 
   session(tenantId: string, sessionId: string): string {

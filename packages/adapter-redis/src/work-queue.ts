@@ -165,6 +165,38 @@ export class RedisWorkQueue implements WorkQueue {
     });
   }
 
+  async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw invalid('workQueue', 'unprocessedDeadLetters', 'limit', 'must be an integer from 1 to 1000');
+    }
+    return guard('workQueue', 'unprocessedDeadLetters', async () => {
+      const flat = (await scripts.deadUnprocessed.run(this.client, this.keys.queue(queue), [limit])) as (
+        | string
+        | null
+      )[];
+      const out: DeadLetter[] = [];
+      for (let i = 0; i < flat.length; i += 2)
+        out.push(parseDeadLetter(queue, String(flat[i]), flat[i + 1] ?? null));
+      return out;
+    });
+  }
+
+  async markDeadLettersProcessed(queue: string, ids: string[]): Promise<number> {
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+      throw invalid('workQueue', 'markDeadLettersProcessed', 'ids', 'must be an array of dead-letter ids');
+    }
+    if (ids.length === 0) return 0;
+    return guard('workQueue', 'markDeadLettersProcessed', async () => {
+      return Number(await scripts.deadProcessed.run(this.client, this.keys.queue(queue), ids));
+    });
+  }
+
+  async epoch(): Promise<string> {
+    return guard('workQueue', 'epoch', async () => {
+      return String(await scripts.epoch.run(this.client, [this.keys.epoch()], [randomUUID()]));
+    });
+  }
+
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
     return guard('workQueue', 'removeDeadLetter', async () => {
       return Number(await scripts.removeDead.run(this.client, this.keys.queue(queue), [id])) === 1;

@@ -102,7 +102,7 @@ describe('RedisWorkQueue (raw Redis checks)', () => {
     });
     expect(
       (await keysOf(target.client(), prefix)).filter(
-        (k) => k.includes(q) && !k.endsWith('dead') && !k.endsWith('deadids'),
+        (k) => k.includes(q) && !k.endsWith('dead') && !k.endsWith('deadids') && !k.endsWith('deadnew'),
       ),
     ).toEqual([]);
   });

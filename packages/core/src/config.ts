@@ -68,6 +68,12 @@ export const configSchema = z
     tenantCacheMs: z.int().min(0).default(1000),
     lastUsedThrottleMs: z.int().min(0).default(60_000),
     orphanGraceMs: z.int().min(0).default(3_600_000),
+    /** How often `maintenance.start()` runs the orphan sweep (its own, slower timer). */
+    orphanSweepIntervalMs: positiveMs.default(3_600_000),
+    /** Longest a maintenance pass keeps paging; an unfinished pass resumes where it stopped. */
+    maintenancePassBudgetMs: positiveMs.default(10_000),
+    /** How often reconcile re-enqueues every ready task, not only those changed since its last pass. */
+    requeueFullSweepMs: positiveMs.default(3_600_000),
     /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */
     slotTtlMs: positiveMs.default(86_400_000),
     /**

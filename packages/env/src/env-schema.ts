@@ -47,6 +47,8 @@ export const dalstonEnvSchema = z.object({
   DALSTON_S3_FORCE_PATH_STYLE: z.enum(['0', '1']).default('0'),
   /** `when-required` for servers that mishandle streamed checksums (s3rver). */
   DALSTON_S3_CHECKSUMS: z.enum(['when-required', 'when-supported']).default('when-supported'),
+  /** `0` for servers without ListMultipartUploads/AbortMultipartUpload (s3rver): the orphan sweep skips that step. */
+  DALSTON_S3_ABORT_STALE_UPLOADS: z.enum(['0', '1']).default('1'),
 });
 
 /** The real-store configuration after parsing: defaults applied. */

@@ -98,6 +98,7 @@ function s3Options(env: DalstonEnv) {
     prefix: env.DALSTON_S3_PREFIX,
     forcePathStyle: env.DALSTON_S3_FORCE_PATH_STYLE === '1',
     checksums: env.DALSTON_S3_CHECKSUMS,
+    capabilities: { abortStaleUploads: env.DALSTON_S3_ABORT_STALE_UPLOADS === '1' },
     ...(env.DALSTON_S3_ENDPOINT ? { endpoint: env.DALSTON_S3_ENDPOINT } : {}),
     ...(env.DALSTON_S3_ACCESS_KEY_ID && env.DALSTON_S3_SECRET_ACCESS_KEY
       ? {

@@ -128,6 +128,7 @@ describe('adaptersFromEnv: a malformed value is refused, naming the variable and
     ['DALSTON_S3_ENDPOINT', 'not a url s3-secret', /.+/],
     ['DALSTON_S3_FORCE_PATH_STYLE', 'yes', /.+/],
     ['DALSTON_S3_CHECKSUMS', 'always', /.+/],
+    ['DALSTON_S3_ABORT_STALE_UPLOADS', 'yes', /.+/],
     // Refused by the adapters' own option checks, reported as the variable:
     ['DALSTON_S3_BUCKET', 'Upper_Case', /S3 bucket name/],
     ['DALSTON_REDIS_PREFIX', 'has{braces}', /@dalston\/adapter-redis/],
@@ -166,6 +167,7 @@ describe('describe()', () => {
       DALSTON_S3_PREFIX: '',
       DALSTON_S3_FORCE_PATH_STYLE: '0',
       DALSTON_S3_CHECKSUMS: 'when-supported',
+      DALSTON_S3_ABORT_STALE_UPLOADS: '1',
     });
   });
 });

@@ -137,6 +137,29 @@ describe('adaptersFromEnv: PostgreSQL + Redis + S3', () => {
     await expect(stores.close()).resolves.toBeUndefined();
   });
 
+  it('DALSTON_S3_ABORT_STALE_UPLOADS=0 turns the stale-upload step off; the sweep on s3rver then reports no error', async () => {
+    const on = await adaptersFromEnv({ env: envFor(`${tag}-abort-on`), logger: silentLogger });
+    const off = await adaptersFromEnv({
+      env: envFor(`${tag}-abort-off`, { DALSTON_S3_ABORT_STALE_UPLOADS: '0' }),
+      logger: silentLogger,
+    });
+    try {
+      expect(on.adapters.artifactStore.capabilities.abortStaleUploads).toBe(true);
+      expect(off.adapters.artifactStore.capabilities.abortStaleUploads).toBe(false);
+      const dalston = createDalston({
+        adapters: off.adapters,
+        pipeline: { build: () => [] },
+        logger: silentLogger,
+      });
+      const swept = (await dalston.maintenance.sweepOrphans({ graceMs: 0 }))._unsafeUnwrap();
+      expect(swept).toMatchObject({ abortedUploads: 0, uploadsError: null, complete: true });
+      await dalston.close({ deadlineMs: 1_000 });
+    } finally {
+      await on.close();
+      await off.close();
+    }
+  });
+
   it('migrates only when asked: migrate: false leaves a new schema absent', async () => {
     const fresh = `t_env_nomigrate_${rand()}`;
     const stores = await adaptersFromEnv({

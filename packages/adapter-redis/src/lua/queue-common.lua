@@ -10,10 +10,11 @@
 --   KEYS[7] dead     HASH  id -> JSON {body, reason, deliveries, at}
 --   KEYS[8] deadids  LIST  dead-letter ids, oldest first
 --   KEYS[9] signal   LIST  wake-up tokens; waiting workers BLPOP it
+--   KEYS[10] deadnew LIST  dead-letter ids the reconciler has not marked processed, oldest first
 -- Time is the server's (TIME), so hosts with skewed clocks agree on lease expiry.
 local K_READY, K_DELAYED, K_LEASED = KEYS[1], KEYS[2], KEYS[3]
 local K_BODY, K_META, K_SEQ = KEYS[4], KEYS[5], KEYS[6]
-local K_DEAD, K_DEADIDS, K_SIGNAL = KEYS[7], KEYS[8], KEYS[9]
+local K_DEAD, K_DEADIDS, K_SIGNAL, K_DEADNEW = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local MAX_TOKENS = 1000
 local BATCH = 1000
 
@@ -80,6 +81,8 @@ local function dead_letter(id, body, reason, deliveries, now)
   redis.call('HSET', K_DEAD, id, cjson.encode(entry))
   redis.call('LREM', K_DEADIDS, 0, id)
   redis.call('RPUSH', K_DEADIDS, id)
+  redis.call('LREM', K_DEADNEW, 0, id)
+  redis.call('RPUSH', K_DEADNEW, id)
   forget(id)
 end
 

@@ -8,6 +8,7 @@ import { engineHostileContract } from './engine.hostile.js';
 import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
+import { engineMaintenanceContract } from './engine.maintenance.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineSessionsContract } from './engine.sessions.js';
 import { engineStoreFaultsContract } from './engine.store-faults.js';
@@ -24,6 +25,7 @@ export {
   engineLeasesContract,
   engineLimitsContract,
   engineLoggingContract,
+  engineMaintenanceContract,
   engineRecoveryContract,
   engineSessionsContract,
   engineStoreFaultsContract,
@@ -44,4 +46,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineHostileContract(name, factory);
   engineHandlerValuesContract(name, factory);
   engineStoreFaultsContract(name, factory);
+  engineMaintenanceContract(name, factory);
 }

@@ -8,6 +8,7 @@ import type { PortFactory } from './fixture.js';
 import { jobStoreCreateContract } from './job-store.create.js';
 import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
+import { jobStorePagingContract } from './job-store.paging.js';
 import { jobStoreQueriesContract } from './job-store.queries.js';
 import { jobStoreUpdateContract } from './job-store.update.js';
 import { jobStoreTextContract } from './store-text.js';
@@ -17,6 +18,7 @@ export function jobStoreContract(name: string, factory: PortFactory<JobStore>): 
   jobStoreUpdateContract(name, factory);
   jobStoreQueriesContract(name, factory);
   jobStoreMaintenanceContract(name, factory);
+  jobStorePagingContract(name, factory);
   jobStoreExclusiveContract(name, factory);
   jobStoreTextContract(name, factory);
 }

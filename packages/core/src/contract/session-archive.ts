@@ -91,6 +91,27 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
       await expectDalstonError(archive.listActive(T0, 0), 'VALIDATION_FAILED');
     });
 
+    it('pages through active records after a (startedAt, id) cursor', async () => {
+      const archive = fx().port;
+      const tenantId = newTenantId();
+      const records = [30, 10, 20, 10, 10].map((d) => makeSessionRecord({ tenantId, startedAt: T0 + d }));
+      for (const r of records) await archive.open(r);
+      const mine = new Set(records.map((r) => r.id));
+      const expected = [...records]
+        .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((r) => r.id);
+      const walked: string[] = [];
+      let after: { startedAt: number; id: string } | undefined;
+      for (let i = 0; i < 1000; i++) {
+        const page = await archive.listActive(T0 + 100, 2, after);
+        if (page.length === 0) break;
+        walked.push(...page.map((r) => r.id));
+        const last = page[page.length - 1]!;
+        after = { startedAt: last.startedAt, id: last.id };
+      }
+      expect(walked.filter((id) => mine.has(id))).toEqual(expected);
+    });
+
     it("lists a tenant's active ids and the tenants with active records", async () => {
       const archive = fx().port;
       const tenantId = newTenantId();

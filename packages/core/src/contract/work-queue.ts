@@ -4,12 +4,14 @@ import type { PortFactory } from './fixture.js';
 import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';
 import { workQueueBasicsContract } from './work-queue.basics.js';
 import { workQueueBlockingContract } from './work-queue.blocking.js';
+import { workQueueDeadLettersContract } from './work-queue.dead-letters.js';
 import { workQueueLeasesContract } from './work-queue.leases.js';
 
 export {
   workQueueAckLeaseContract,
   workQueueBasicsContract,
   workQueueBlockingContract,
+  workQueueDeadLettersContract,
   workQueueLeasesContract,
 };
 
@@ -19,4 +21,5 @@ export function workQueueContract(name: string, factory: PortFactory<WorkQueue>)
   workQueueLeasesContract(name, factory);
   workQueueBlockingContract(name, factory);
   workQueueAckLeaseContract(name, factory);
+  workQueueDeadLettersContract(name, factory);
 }

@@ -71,6 +71,21 @@ export interface ReadEventsQuery {
   limit: number;
 }
 
+/** A position in `findJobsDueForPurge` order (purgeAfter, then id): the last job of a page. */
+export interface PurgeCursor {
+  purgeAfter: number;
+  id: string;
+}
+
+export interface FindReadyOptions {
+  /**
+   * Only tasks made ready (or re-written while ready) by a change that was not yet
+   * committed when `readyMark()` returned this mark. May also return some tasks changed a
+   * little earlier (never fewer).
+   */
+  changedSince?: string;
+}
+
 export interface ExclusiveOptions {
   /** How long a crashed holder keeps exclusivity before it ends by itself. */
   ttlMs: number;
@@ -144,8 +159,21 @@ export interface JobStore {
   /** Marks events published. Idempotent. */
   markPublished(ids: number[]): Promise<void>;
 
-  /** Tasks in `ready` state (any tenant), oldest first, after the given task id cursor. */
-  findReadyTasks(limit: number, afterTaskId?: string): Promise<Task[]>;
+  /**
+   * Tasks in `ready` state (any tenant) in id order, after the given task id cursor;
+   * with `options.changedSince`, only those changed since that mark (see `readyMark`).
+   * `limit` 1..1000. Read-only.
+   */
+  findReadyTasks(limit: number, afterTaskId?: string, options?: FindReadyOptions): Promise<Task[]>;
+
+  /**
+   * An opaque mark for `findReadyTasks(…, { changedSince: mark })`: every task that becomes
+   * ready (or is re-written while ready) by a change not yet committed now is found by a
+   * later query with this mark, so a reader that takes a mark before each scan and passes
+   * the previous one never misses a task, whatever the commit order. Read-only; rejects
+   * with STORE_UNAVAILABLE (operation `readyMark`).
+   */
+  readyMark(): Promise<string>;
 
   /** Tasks in `running` state whose leaseExpiresAt is before `now`. */
   findExpiredLeases(now: number, limit: number): Promise<Task[]>;
@@ -156,11 +184,18 @@ export interface JobStore {
   /** Tenants that have at least one non-terminal job. */
   tenantsWithActiveJobs(): Promise<string[]>;
 
-  /** Terminal jobs with purgeAfter <= now and purgedAt null. */
-  findJobsDueForPurge(now: number, limit: number): Promise<Job[]>;
+  /**
+   * Terminal jobs with purgeAfter <= now and purgedAt null, ordered by (purgeAfter, id),
+   * after `after` when given (keyset paging). `limit` 1..1000.
+   */
+  findJobsDueForPurge(now: number, limit: number, after?: PurgeCursor): Promise<Job[]>;
 
-  /** Sets purgedAt when the job is terminal and not yet purged. Returns false otherwise. Idempotent in effect. */
-  markPurged(jobId: string, purgedAt: number): Promise<boolean>;
+  /**
+   * Sets purgedAt when the job is terminal and not yet purged, and records `events` (the
+   * job's `job.purged`) in the same transaction. Returns false otherwise, writing nothing.
+   * Idempotent in effect.
+   */
+  markPurged(jobId: string, purgedAt: number, events?: NewEvent[]): Promise<boolean>;
 
   /**
    * Deletes a terminal job with its tasks and events. Returns false when the job is

@@ -14,6 +14,12 @@ export interface SessionClose {
   error: string | null;
 }
 
+/** A position in `listActive` order: the last record of a page. */
+export interface SessionCursor {
+  startedAt: number;
+  id: string;
+}
+
 export interface SessionArchive {
   /** Opens an `active` record. Rejects with CONFLICT when the id exists. */
   open(record: SessionRecord): Promise<SessionRecord>;
@@ -24,8 +30,11 @@ export interface SessionArchive {
    * record, or null when unknown or already closed (the first close wins).
    */
   close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null>;
-  /** Records still `active` that started before `startedBefore`, oldest first (for the sweeper). */
-  listActive(startedBefore: number, limit: number): Promise<SessionRecord[]>;
+  /**
+   * Records still `active` that started before `startedBefore`, oldest first by
+   * (startedAt, id), after `after` when given (keyset paging, for the sweeper). `limit` 1..1000.
+   */
+  listActive(startedBefore: number, limit: number, after?: SessionCursor): Promise<SessionRecord[]>;
   /** Ids of a tenant's active records (for slot resync). */
   activeIds(tenantId: string): Promise<string[]>;
   /** Tenants with at least one active record. */

@@ -150,6 +150,28 @@ export interface WorkQueue {
   /** Dead letters of a queue, oldest first. */
   deadLetters(queue: string, limit: number): Promise<DeadLetter[]>;
 
+  /**
+   * Dead letters of a queue not yet marked processed, oldest first. `limit` 1..1000. The
+   * reconciler reads these, fails their tasks, then marks them processed, so each is read
+   * once however many letters the queue keeps.
+   */
+  unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]>;
+
+  /**
+   * Marks dead letters processed: they stay in `deadLetters` (for operators) and leave
+   * `unprocessedDeadLetters`. Unknown or already processed ids are ignored. Idempotent.
+   * Returns how many were marked now. A dead letter that is removed goes from both lists.
+   */
+  markDeadLettersProcessed(queue: string, ids: string[]): Promise<number>;
+
+  /**
+   * An opaque marker of the queue store's generation: the same string while the store
+   * keeps its data, a different one once its data was lost (FLUSHALL, a restart without
+   * persistence, a failover to an empty replica). Created on first call. The reconciler
+   * compares it between passes to know when every ready task must be re-enqueued.
+   */
+  epoch(): Promise<string>;
+
   /** Deletes one dead letter. Returns whether it was there. */
   removeDeadLetter(queue: string, id: string): Promise<boolean>;
 

@@ -23,6 +23,7 @@ import { JobTransitions } from '../engine/job-transitions.js';
 import { attempt, parseInput } from '../engine/result.js';
 import type { Closable, EngineRuntime } from '../engine/runtime.js';
 import { SessionsService } from '../sessions/sessions-service.js';
+import { PassBudget } from './pass-budget.js';
 import {
   expireLeases,
   failDeadLettered,
@@ -30,13 +31,13 @@ import {
   requeueReady,
   resyncSlots,
 } from './reconcile.js';
-import { type OrphanCounts, purgeDue, sweepOrphanObjects } from './retention.js';
+import { RequeueCursor } from './requeue-cursor.js';
+import { type OrphanCounts, purgeDue, type RetentionCursors, sweepOrphanObjects } from './retention.js';
+import { type SessionSweepCursor, sweepExpiredSessions } from './session-sweep.js';
 
 /** How long a crashed pass holder keeps a pass to itself. */
 const PASS_TTL_MS = 5 * 60_000;
 const RELAY_PAGE = 500;
-/** A record this young may be between its archive open and its live create: never swept. */
-const SESSION_START_GRACE_MS = 1000;
 
 export interface ReconcileCounts {
   requeued: number;
@@ -67,6 +68,12 @@ export class MaintenanceService implements Closable {
 
   private cancelTimer: (() => void) | null = null;
   private running: Promise<unknown> | null = null;
+  private cancelOrphanTimer: (() => void) | null = null;
+  private sweeping: Promise<unknown> | null = null;
+  /** Where each paged pass stopped: this instance's passes resume there (see each pass). */
+  private readonly requeueCursor = new RequeueCursor();
+  private readonly retentionCursors: RetentionCursors = { purge: null, orphans: null };
+  private readonly sessionCursor: SessionSweepCursor = { after: null };
 
   constructor(
     private readonly jobStore: JobStore,
@@ -87,7 +94,11 @@ export class MaintenanceService implements Closable {
     runtime.closables.add(this);
   }
 
-  /** Re-enqueues ready tasks, expires lost leases, fails dead-lettered tasks, resyncs slots. */
+  /**
+   * Re-enqueues ready tasks whose message may be missing, expires lost leases, fails
+   * dead-lettered tasks, resyncs slots. Each paged step stops at `maintenancePassBudgetMs`
+   * and resumes where it stopped on the next call.
+   */
   reconcile(): ResultAsync<ReconcileCounts, DalstonError> {
     const deps = this.reconcileDeps();
     const counts: ReconcileCounts = {
@@ -99,8 +110,11 @@ export class MaintenanceService implements Closable {
     };
     return attempt(async () => {
       counts.leasesExpired = (await this.pass('leases', counts, () => expireLeases(deps))) ?? 0;
-      counts.deadLettered = (await this.pass('dead-letters', counts, () => failDeadLettered(deps))) ?? 0;
-      counts.requeued = (await this.pass('requeue', counts, () => requeueReady(deps))) ?? 0;
+      counts.deadLettered =
+        (await this.pass('dead-letters', counts, () => failDeadLettered(deps, this.budget()))) ?? 0;
+      counts.requeued =
+        (await this.pass('requeue', counts, () => requeueReady(deps, this.requeueCursor, this.budget()))) ??
+        0;
       counts.tenantsResynced = (await this.pass('slots', counts, () => resyncSlots(deps))) ?? 0;
       return counts;
     });
@@ -111,34 +125,61 @@ export class MaintenanceService implements Closable {
     return attempt(async () => (await this.pass('relay', null, () => this.relay())) ?? 0);
   }
 
-  /** Deletes the objects of jobs past retention and marks them purged. Returns how many jobs. */
+  /**
+   * Deletes the objects of jobs past retention, marks them purged and records `job.purged`
+   * (published by the event relay). Returns how many jobs. Pages until done or the budget
+   * is spent; the next call resumes there.
+   */
   purgeExpired(): ResultAsync<number, DalstonError> {
-    return attempt(async () => (await this.pass('purge', null, () => purgeDue(this.retentionDeps()))) ?? 0);
+    return attempt(
+      async () =>
+        (await this.pass('purge', null, () =>
+          purgeDue(this.retentionDeps(), this.retentionCursors, this.budget()),
+        )) ?? 0,
+    );
   }
 
-  /** Deletes objects without a row, older than `graceMs` (default config.orphanGraceMs), and stale uploads. */
+  /**
+   * Deletes objects without a row, older than `graceMs` (default config.orphanGraceMs), page
+   * by page from where the previous call stopped until the listing ends or the budget is
+   * spent; at the end of the listing, aborts stale uploads when the store declares it can
+   * (a failure there is `uploadsError`, not a failed pass).
+   */
   sweepOrphans(options: { graceMs?: number } = {}): ResultAsync<OrphanCounts, DalstonError> {
     const grace = parseInput(z.int().min(0).optional(), options.graceMs, 'graceMs');
     if (grace.isErr()) return errAsync(grace.error);
     const graceMs = grace.value ?? this.config.orphanGraceMs;
     return attempt(
       async () =>
-        (await this.pass('orphans', null, () => sweepOrphanObjects(this.retentionDeps(), graceMs))) ?? {
-          deleted: 0,
-          abortedUploads: 0,
-        },
+        (await this.pass('orphans', null, () =>
+          sweepOrphanObjects(this.retentionDeps(), graceMs, this.retentionCursors, this.budget()),
+        )) ?? { deleted: 0, abortedUploads: 0, uploadsError: null, complete: false },
     );
   }
 
-  /** Closes as `interrupted` the active session records whose live state expired. Returns how many. */
+  /**
+   * Closes as `interrupted` the active session records whose live state expired. Returns
+   * how many. Pages until done or the budget is spent; the next call resumes there.
+   */
   sweepSessions(): ResultAsync<number, DalstonError> {
-    return attempt(async () => (await this.pass('sessions', null, () => this.sweepExpiredSessions())) ?? 0);
+    return attempt(
+      async () =>
+        (await this.pass('sessions', null, () =>
+          sweepExpiredSessions(this.sessionSweepDeps(), this.sessionCursor, this.budget()),
+        )) ?? 0,
+    );
   }
 
-  /** Runs every pass now and then every `intervalMs` on the engine's clock. Idempotent. */
-  start(options: { intervalMs?: number } = {}): ResultAsync<void, DalstonError> {
+  /**
+   * Runs every pass now and then every `intervalMs` on the engine's clock, and the orphan
+   * sweep on its own timer every `orphanIntervalMs` (default `config.orphanSweepIntervalMs`),
+   * first after one interval. Idempotent.
+   */
+  start(options: { intervalMs?: number; orphanIntervalMs?: number } = {}): ResultAsync<void, DalstonError> {
     const parsed = parseInput(z.int().min(1).default(5000), options.intervalMs, 'intervalMs');
     if (parsed.isErr()) return errAsync(parsed.error);
+    const orphans = parseInput(z.int().min(1).optional(), options.orphanIntervalMs, 'orphanIntervalMs');
+    if (orphans.isErr()) return errAsync(orphans.error);
     if (this.cancelTimer || this.runtime.closed) return okAsync(undefined);
     const tick = () => {
       this.running = this.runAll().finally(() => {
@@ -146,16 +187,24 @@ export class MaintenanceService implements Closable {
       });
     };
     this.cancelTimer = this.clock.setTimer(tick, 0);
+    const orphanMs = orphans.value ?? this.config.orphanSweepIntervalMs;
+    const orphanTick = () => {
+      this.sweeping = this.runOrphanSweep().finally(() => {
+        if (this.cancelOrphanTimer) this.cancelOrphanTimer = this.clock.setTimer(orphanTick, orphanMs);
+      });
+    };
+    this.cancelOrphanTimer = this.clock.setTimer(orphanTick, orphanMs);
     return okAsync(undefined);
   }
 
-  /** Stops the timers; waits for a running round to end. */
+  /** Stops the timers; waits for running rounds to end. */
   stop(): ResultAsync<void, DalstonError> {
-    const cancel = this.cancelTimer;
+    const cancels = [this.cancelTimer, this.cancelOrphanTimer];
     this.cancelTimer = null;
-    cancel?.();
+    this.cancelOrphanTimer = null;
+    for (const cancel of cancels) cancel?.();
     return attempt(async () => {
-      await this.running?.catch(() => undefined);
+      await Promise.all([this.running?.catch(() => undefined), this.sweeping?.catch(() => undefined)]);
     });
   }
 
@@ -173,6 +222,15 @@ export class MaintenanceService implements Closable {
       const r = await run();
       if (r.isErr()) this.logger.warn('maintenance pass failed', { pass: name, error: r.error.message });
     }
+  }
+
+  private async runOrphanSweep(): Promise<void> {
+    const r = await this.sweepOrphans();
+    if (r.isErr()) this.logger.warn('maintenance pass failed', { pass: 'orphans', error: r.error.message });
+  }
+
+  private budget(): PassBudget {
+    return new PassBudget(this.clock, this.config.maintenancePassBudgetMs);
   }
 
   private async pass<T>(
@@ -202,18 +260,13 @@ export class MaintenanceService implements Closable {
     return relayed;
   }
 
-  private async sweepExpiredSessions(): Promise<number> {
-    const records = await this.sessionArchive.listActive(this.clock.now() - SESSION_START_GRACE_MS, 500);
-    let swept = 0;
-    for (const r of records) {
-      if (await this.sessionStore.get(r.tenantId, r.id)) continue;
-      const ended = await this.sessions.end(r.tenantId, r.id, {
-        status: 'interrupted',
-        error: 'live state expired',
-      });
-      if (ended.isOk() && ended.value.status === 'interrupted') swept++;
-    }
-    return swept;
+  private sessionSweepDeps() {
+    return {
+      sessionArchive: this.sessionArchive,
+      sessionStore: this.sessionStore,
+      sessions: this.sessions,
+      clock: this.clock,
+    };
   }
 
   private reconcileDeps(): ReconcileDeps {

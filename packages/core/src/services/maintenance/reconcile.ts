@@ -12,14 +12,18 @@ import type { JobStore } from '../../ports/job-store.js';
 import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
-import type { WorkQueue } from '../../ports/work-queue.js';
+import type { DeadLetter, WorkQueue } from '../../ports/work-queue.js';
 import type { JobTransitions } from '../engine/job-transitions.js';
 import { jobSlotKey, messageFor, sessionSlotKey } from '../engine/keys.js';
 import type { EngineRuntime } from '../engine/runtime.js';
+import { mapLimited, type PassBudget } from './pass-budget.js';
+import type { RequeueCursor } from './requeue-cursor.js';
 
 const PAGE = 500;
 /** Upper bound on pages per pass, so one pass always ends. */
 const MAX_PAGES = 100;
+/** Dead letters handled at once (each is one serialised job update). */
+const LETTER_WIDTH = 8;
 
 export interface ReconcileDeps {
   jobStore: JobStore;
@@ -33,18 +37,37 @@ export interface ReconcileDeps {
   runtime: EngineRuntime;
 }
 
-/** Enqueues every ready task (idempotent per attempt; keeps notBefore). Returns how many were added. */
-export async function requeueReady(deps: ReconcileDeps): Promise<number> {
+/**
+ * Enqueues the ready tasks whose message may be missing (idempotent per attempt; keeps
+ * notBefore): those changed since the last pass, or all of them after a queue wipe or
+ * every `requeueFullSweepMs` (see RequeueCursor). Pages until done or the budget is spent,
+ * then resumes there next pass. Returns how many messages were added.
+ */
+export async function requeueReady(
+  deps: ReconcileDeps,
+  cursor: RequeueCursor,
+  budget: PassBudget,
+): Promise<number> {
+  const scan = await cursor.plan(
+    deps.jobStore,
+    deps.workQueue,
+    deps.clock.now(),
+    deps.config.requeueFullSweepMs,
+  );
+  const options = scan.changedSince === null ? {} : { changedSince: scan.changedSince };
   let added = 0;
-  let after: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const tasks: Task[] = await deps.jobStore.findReadyTasks(PAGE, after);
-    if (tasks.length === 0) break;
-    added += await deps.workQueue.enqueue(tasks.map((t) => messageFor(t, deps.config.maxDeliveries)));
-    after = tasks[tasks.length - 1]!.id;
-    if (tasks.length < PAGE) break;
+  for (;;) {
+    const tasks: Task[] = await deps.jobStore.findReadyTasks(PAGE, scan.after, options);
+    if (tasks.length > 0) {
+      added += await deps.workQueue.enqueue(tasks.map((t) => messageFor(t, deps.config.maxDeliveries)));
+      scan.after = tasks[tasks.length - 1]!.id;
+    }
+    if (tasks.length < PAGE) {
+      cursor.finish(scan);
+      return added;
+    }
+    if (budget.spent) return added;
   }
-  return added;
 }
 
 /** Running tasks whose lease expired go back to ready as a new attempt (or fail past the ceiling). */
@@ -68,28 +91,44 @@ export async function expireLeases(deps: ReconcileDeps): Promise<number> {
 }
 
 /**
- * Fails the tasks whose current attempt's message was dead-lettered. The dead letters
- * stay for operators; a repeated pass changes nothing (terminal states are absorbing).
+ * Fails the tasks whose current attempt's message was dead-lettered, reading each queue's
+ * unprocessed dead letters page by page and marking each page processed once handled, so
+ * a letter is read once however many the queue keeps (they stay listed for operators).
+ * Stops when the budget is spent; the next pass goes on from the first unprocessed letter.
+ * A repeated letter changes nothing (terminal states are absorbing).
  */
-export async function failDeadLettered(deps: ReconcileDeps): Promise<number> {
+export async function failDeadLettered(deps: ReconcileDeps, budget: PassBudget): Promise<number> {
   let applied = 0;
   for (const queue of deps.runtime.queues) {
-    const letters = await deps.workQueue.deadLetters(queue, 1000);
-    for (const letter of letters) {
-      const m = letter.message;
-      if (!m) continue;
-      const snapshot = await deps.jobStore.getSnapshot(m.tenantId, m.jobId);
-      const task = snapshot?.tasks.find((t) => t.id === m.taskId);
-      if (!task || task.attempt !== m.attempt) continue;
-      const outcome = await deps.transitions.apply(m.jobId, {
-        kind: 'deadLettered',
-        taskId: m.taskId,
-        reason: letter.reason,
-      });
-      if (outcome.applied) applied++;
+    for (;;) {
+      const letters = await deps.workQueue.unprocessedDeadLetters(queue, PAGE);
+      if (letters.length === 0) break;
+      const outcomes = await mapLimited(letters, LETTER_WIDTH, (letter) => failLetter(deps, letter));
+      applied += outcomes.filter(Boolean).length;
+      await deps.workQueue.markDeadLettersProcessed(
+        queue,
+        letters.map((l) => l.id),
+      );
+      if (letters.length < PAGE || budget.spent) break;
     }
+    if (budget.spent) break;
   }
   return applied;
+}
+
+/** Fails the letter's task when the letter is for its current attempt. True when applied. */
+async function failLetter(deps: ReconcileDeps, letter: DeadLetter): Promise<boolean> {
+  const m = letter.message;
+  if (!m) return false;
+  const snapshot = await deps.jobStore.getSnapshot(m.tenantId, m.jobId);
+  const task = snapshot?.tasks.find((t) => t.id === m.taskId);
+  if (!task || task.attempt !== m.attempt) return false;
+  const outcome = await deps.transitions.apply(m.jobId, {
+    kind: 'deadLettered',
+    taskId: m.taskId,
+    reason: letter.reason,
+  });
+  return outcome.applied;
 }
 
 /**

@@ -1,0 +1,11 @@
+-- queue-dead-unprocessed.lua: the oldest dead letters not yet marked processed (read only).
+-- KEYS: see queue-common.lua (ready, delayed, leased, body, meta, seq, dead, deadids, signal, deadnew)
+-- ARGV[1] limit
+-- Returns a flat list {id1, entry1, id2, entry2, ...} (entry JSON, or false when missing).
+local ids = redis.call('LRANGE', K_DEADNEW, 0, tonumber(ARGV[1]) - 1)
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', K_DEAD, id)
+end
+return out
