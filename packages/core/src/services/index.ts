@@ -17,8 +17,8 @@ export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
 export { type EndSessionInput, SessionsService } from './sessions/sessions-service.js';
 export type { TaskContext, TaskHandler } from './workers/context.js';
-export { TaskFailure } from './workers/task-failure.js';
 export type { ModuleRef, ThreadIsolationOptions } from './workers/isolation/isolation-options.js';
 export type { ThreadTaskContext, ThreadTaskHandler } from './workers/isolation/thread-context.js';
+export { TaskFailure } from './workers/task-failure.js';
 export type { Worker, WorkerStats } from './workers/worker.js';
 export { type CreateWorkerOptions, WorkersService } from './workers/workers-service.js';
