@@ -113,7 +113,7 @@ export function engineLoggingContract(name: string, factory: EngineFactory): voi
         const expected = [
           /publish failed/,
           /enqueue failed/,
-          /not recorded/,
+          /store unavailable; retrying/,
           /heartbeat failed/,
           /slot release failed/,
           /will be retried/,

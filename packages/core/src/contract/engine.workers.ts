@@ -146,6 +146,8 @@ export function engineWorkersContract(name: string, factory: EngineFactory): voi
         await run.waitFor(b.id, 'completed');
         expect(gauge.max).toBe(1);
         expect((await run.tasks(a.id)).stubborn).toMatchObject({ attempt: 2, output: 'retried' });
+        // The loop frees its slot just after the outcome is committed.
+        await eventually(run.time, () => worker.stats().running === 0);
         expect(worker.stats()).toMatchObject({ running: 0, overdueHandlers: 0, overdueTotal: 1 });
       });
     });
