@@ -14,7 +14,12 @@ import { type EngineFactory, type EngineRun, eventually, randomName, withEngine 
 const ctx = (now: number): DecideContext => ({ now, random: () => 0.5, maxLostLeases: 5 });
 
 /** A worker that takes the task and dies: leases the message, starts the task, then nothing. */
-async function crashedWorker(run: EngineRun, queue: string, leaseMs: number): Promise<Lease> {
+async function crashedWorker(
+  run: EngineRun,
+  queue: string,
+  leaseMs: number,
+  taskLeaseMs = leaseMs,
+): Promise<Lease> {
   let lease: Lease | null = null;
   await eventually(run.time, async () => {
     lease = await run.adapters.workQueue.lease([queue], { leaseMs, waitMs: 0 });
@@ -30,7 +35,7 @@ async function crashedWorker(run: EngineRun, queue: string, leaseMs: number): Pr
           kind: 'start',
           taskId: l.message.taskId,
           leaseToken: l.token,
-          leaseExpiresAt: run.time.now() + leaseMs,
+          leaseExpiresAt: run.time.now() + taskLeaseMs,
         },
         ctx(run.time.now()),
       ).change,
@@ -56,6 +61,26 @@ export function engineRecoveryContract(name: string, factory: EngineFactory): vo
           lostLeases: 1,
           attempt: 2,
           output: 1,
+        });
+      });
+    });
+
+    it("a message redelivered while its dead worker's task lease still runs takes the task over at expiry", async () => {
+      const q = randomName('q');
+      const pipeline = { build: () => [{ stage: 'work', queue: q }] };
+      await withEngine(factory, { pipeline, config: { leaseMs: 300 } }, async (run) => {
+        const job = (await run.dalston.jobs.submit({ tenantId: run.tenantId }))._unsafeUnwrap();
+        // The task's lease outlives the queue lease by 400 ms (a worker's start comes after
+        // its lease): the redelivery finds the task still leased. No reconcile runs here.
+        await crashedWorker(run, q, 300, 700);
+        let runs = 0;
+        run.dalston.createWorker({ queues: [q], waitMs: 50, handler: () => ++runs });
+        await run.waitFor(job.id, 'completed', 5000);
+        expect(runs).toBe(1);
+        expect((await run.tasks(job.id)).work).toMatchObject({
+          status: 'completed',
+          lostLeases: 1,
+          attempt: 2,
         });
       });
     });

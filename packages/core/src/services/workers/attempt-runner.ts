@@ -126,16 +126,36 @@ export class AttemptRunner {
       await this.release(lease, 10);
       return null;
     }
-    if (reason === 'not_ready') {
+    if (reason === 'not_ready' || reason === 'stale') {
       const snapshot = await this.deps.jobStore.getSnapshot(null, message.jobId);
       const task = snapshot?.tasks.find((t) => t.id === message.taskId);
-      if (task?.status === 'ready' && task.notBefore !== null) {
-        await this.release(lease, Math.max(1, task.notBefore - this.deps.clock.now()));
+      const waitMs = task ? this.retryLaterMs(lease, task) : null;
+      if (waitMs !== null) {
+        await this.release(lease, waitMs);
         return null;
       }
     }
     // Obsolete (terminal, stale, unknown, or a pending task the reconciler will enqueue when ready).
     return this.done(lease);
+  }
+
+  /**
+   * When to offer a message that cannot start yet again, or null to drop it. A ready task
+   * not yet due waits for `notBefore`. A running task of this message's attempt whose task
+   * lease still runs (its worker died: the queue lease, taken before the task's, lapsed a
+   * moment earlier) waits for that expiry, so the next delivery takes the task over
+   * without waiting for the reconciler; not on the message's last delivery, so a task whose
+   * worker is alive (its queue lease lost in a store hiccup) is never dead-lettered this way.
+   */
+  private retryLaterMs(lease: Lease, task: Task): number | null {
+    const now = this.deps.clock.now();
+    if (task.status === 'ready' && task.notBefore !== null) return Math.max(1, task.notBefore - now);
+    const { message } = lease;
+    if (task.status !== 'running' || task.attempt !== message.attempt || task.leaseExpiresAt === null)
+      return null;
+    if (lease.deliveries >= message.maxDeliveries - 1) return null;
+    // Already expired by now (the start was decided a moment before): offer it again at once.
+    return Math.max(1, task.leaseExpiresAt - now + 10);
   }
 
   private async execute(
