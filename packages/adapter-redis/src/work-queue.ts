@@ -150,30 +150,25 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalid('workQueue', 'deadLetters', 'limit', 'must be an integer from 1 to 1000');
-    }
-    return guard('workQueue', 'deadLetters', async () => {
-      const flat = (await scripts.deadLetters.run(this.client, this.keys.queue(queue), [limit])) as (
-        | string
-        | null
-      )[];
-      const out: DeadLetter[] = [];
-      for (let i = 0; i < flat.length; i += 2)
-        out.push(parseDeadLetter(queue, String(flat[i]), flat[i + 1] ?? null));
-      return out;
-    });
+    return this.readLetters('deadLetters', scripts.deadLetters, queue, limit);
   }
 
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    return this.readLetters('unprocessedDeadLetters', scripts.deadUnprocessed, queue, limit);
+  }
+
+  /** Reads up to `limit` dead letters with `script` (pairs of id and stored entry). */
+  private async readLetters(
+    operation: string,
+    script: typeof scripts.deadLetters,
+    queue: string,
+    limit: number,
+  ): Promise<DeadLetter[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalid('workQueue', 'unprocessedDeadLetters', 'limit', 'must be an integer from 1 to 1000');
+      throw invalid('workQueue', operation, 'limit', 'must be an integer from 1 to 1000');
     }
-    return guard('workQueue', 'unprocessedDeadLetters', async () => {
-      const flat = (await scripts.deadUnprocessed.run(this.client, this.keys.queue(queue), [limit])) as (
-        | string
-        | null
-      )[];
+    return guard('workQueue', operation, async () => {
+      const flat = (await script.run(this.client, this.keys.queue(queue), [limit])) as (string | null)[];
       const out: DeadLetter[] = [];
       for (let i = 0; i < flat.length; i += 2)
         out.push(parseDeadLetter(queue, String(flat[i]), flat[i + 1] ?? null));

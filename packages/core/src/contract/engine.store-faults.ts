@@ -7,7 +7,7 @@
  * from wrappers around the fixture's real adapters (the stores themselves are untouched).
  */
 import { describe, expect, it } from 'vitest';
-import { DalstonError, storeUnavailable } from '../domain/errors.js';
+import { DalstonError, type StoreName, storeUnavailable } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import { TaskFailure } from '../services/workers/task-failure.js';
@@ -24,41 +24,34 @@ function withMethod<T extends object>(target: T, method: keyof T, replacement: u
   });
 }
 
-/** Fails `put` with STORE_UNAVAILABLE while `failing.puts` > 0 (counting down). */
-function flakyArtifacts(inner: ArtifactStore, failing: { puts: number }): ArtifactStore {
-  const put: ArtifactStore['put'] = async (...args) => {
-    if (failing.puts > 0) {
-      failing.puts--;
-      throw storeUnavailable('artifactStore', 'put', new Error('connection refused'));
+/**
+ * `inner` whose `method` fails with STORE_UNAVAILABLE (naming `store`) while
+ * `failing[counter]` > 0, counting down; then calls through.
+ */
+function failingWhile<T extends object, K extends keyof T & string, C extends string>(
+  inner: T,
+  store: StoreName,
+  method: K,
+  failing: Record<C, number>,
+  counter: C,
+): T {
+  const call = (inner[method] as (...a: unknown[]) => Promise<unknown>).bind(inner);
+  const replacement = (async (...args: unknown[]) => {
+    if (failing[counter] > 0) {
+      failing[counter]--;
+      throw storeUnavailable(store, method, new Error('connection refused'));
     }
-    return inner.put(...args);
-  };
-  return withMethod(inner, 'put', put);
+    return call(...args);
+  }) as T[K];
+  return withMethod(inner, method, replacement);
 }
 
-/** Fails `updateJob` with STORE_UNAVAILABLE while `failing.updates` > 0 (counting down). */
-function flakyJobStore(inner: JobStore, failing: { updates: number }): JobStore {
-  const updateJob: JobStore['updateJob'] = async (...args) => {
-    if (failing.updates > 0) {
-      failing.updates--;
-      throw storeUnavailable('jobStore', 'updateJob', new Error('connection refused'));
-    }
-    return inner.updateJob(...args);
-  };
-  return withMethod(inner, 'updateJob', updateJob);
-}
-
-/** Fails `extendLease` with STORE_UNAVAILABLE while `failing.extends` > 0 (counting down). */
-function flakyLeases(inner: JobStore, failing: { extends: number }): JobStore {
-  const extendLease: JobStore['extendLease'] = async (...args) => {
-    if (failing.extends > 0) {
-      failing.extends--;
-      throw storeUnavailable('jobStore', 'extendLease', new Error('connection refused'));
-    }
-    return inner.extendLease(...args);
-  };
-  return withMethod(inner, 'extendLease', extendLease);
-}
+const flakyArtifacts = (inner: ArtifactStore, failing: { puts: number }): ArtifactStore =>
+  failingWhile(inner, 'artifactStore', 'put', failing, 'puts');
+const flakyJobStore = (inner: JobStore, failing: { updates: number }): JobStore =>
+  failingWhile(inner, 'jobStore', 'updateJob', failing, 'updates');
+const flakyLeases = (inner: JobStore, failing: { extends: number }): JobStore =>
+  failingWhile(inner, 'jobStore', 'extendLease', failing, 'extends');
 
 /** Refuses (VALIDATION_FAILED, as PostgreSQL does for text it cannot hold) every write that completes a task. */
 function refusingCompletions(inner: JobStore): JobStore {
