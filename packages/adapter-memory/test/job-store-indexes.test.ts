@@ -87,7 +87,7 @@ async function apply(store: MemoryJobStore, ref: Reference, op: Op): Promise<voi
     for (const event of r.events) ref.events.push({ event, published: false });
   } else if (op.kind === 'finish') {
     const job = pickJob(op.pick);
-    if (!job || job.status !== 'pending') return;
+    if (job?.status !== 'pending') return;
     const r = await store.updateJob(job.id, (s) => ({
       job: jobWrite(s.job, { status: op.status }),
       tasks: [],
