@@ -10,6 +10,7 @@ import { artifactsSuite } from './suites/artifacts.js';
 import { flowSuite } from './suites/flow.js';
 import { maintenanceSuite } from './suites/maintenance.js';
 import { memorySuite } from './suites/memory.js';
+import { memoryScaleSuite } from './suites/memory-scale.js';
 import { queueSuite } from './suites/queue.js';
 import { rateSuite } from './suites/rate.js';
 
@@ -21,6 +22,7 @@ const suites: Record<SuiteName, (o: BenchOptions) => Promise<void>> = {
   artifacts: artifactsSuite,
   flow: flowSuite,
   memory: memorySuite,
+  'memory-scale': memoryScaleSuite,
   maintenance: maintenanceSuite,
 };
 

@@ -2,7 +2,15 @@
  * Command-line options of the benchmark runner: which suites, quick or full counts, how
  * many repetitions, and the servers to use (the same ones the tests use).
  */
-export const SUITES = ['queue', 'rate', 'artifacts', 'flow', 'memory', 'maintenance'] as const;
+export const SUITES = [
+  'queue',
+  'rate',
+  'artifacts',
+  'flow',
+  'memory',
+  'memory-scale',
+  'maintenance',
+] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -30,6 +38,8 @@ export interface Counts {
   artifactBytes: number;
   /** Ready tasks in the backlog one reconcile pass is measured over. */
   maintenanceReadyTasks: number;
+  /** Jobs stored before the large measurement of the memory-scale suite. */
+  memoryStoredJobs: number;
 }
 
 const FULL: Counts = {
@@ -43,6 +53,7 @@ const FULL: Counts = {
   commitLoopMs: 3_000,
   artifactBytes: 1024 * 1024 * 1024,
   maintenanceReadyTasks: 100_000,
+  memoryStoredJobs: 50_000,
 };
 
 const QUICK: Counts = {
@@ -56,6 +67,7 @@ const QUICK: Counts = {
   commitLoopMs: 1_000,
   artifactBytes: 128 * 1024 * 1024,
   maintenanceReadyTasks: 10_000,
+  memoryStoredJobs: 10_000,
 };
 
 const USAGE = `usage: npm run bench [-- options]
@@ -64,6 +76,7 @@ const USAGE = `usage: npm run bench [-- options]
   --repeat <n>             repetitions per throughput figure, best reported (default 3, quick 1)
   --flow-jobs <n>          jobs per whole-flow run (default 2000, quick 200)
   --maintenance-tasks <n>  ready backlog of the maintenance suite (default 100000, quick 10000)
+  --memory-stored <n>      jobs stored before the memory-scale suite's large run (default 50000, quick 10000)
   --json <file>            also write the results as JSON
 environment: DALSTON_BENCH_REDIS_URL (default redis://127.0.0.1:6379),
              DALSTON_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)`;
@@ -75,6 +88,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   let jsonOut: string | null = null;
   let flowJobs: number | null = null;
   let maintenanceTasks: number | null = null;
+  let memoryStored: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -98,6 +112,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       maintenanceTasks = Number(value());
       if (!Number.isInteger(maintenanceTasks) || maintenanceTasks < 1)
         fail('--maintenance-tasks must be an integer >= 1');
+    } else if (arg === '--memory-stored') {
+      memoryStored = Number(value());
+      if (!Number.isInteger(memoryStored) || memoryStored < 3_000)
+        fail('--memory-stored must be an integer >= 3000');
     } else if (arg === '--json') jsonOut = value();
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -114,6 +132,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       ...(quick ? QUICK : FULL),
       ...(flowJobs ? { flowJobs } : {}),
       ...(maintenanceTasks ? { maintenanceReadyTasks: maintenanceTasks } : {}),
+      ...(memoryStored ? { memoryStoredJobs: memoryStored } : {}),
     },
     jsonOut,
   };

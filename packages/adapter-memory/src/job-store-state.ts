@@ -5,12 +5,9 @@
  */
 import type { DalstonEvent, Job, JobSnapshot, NewEvent, PurgeCursor, Task } from '@dalston/core';
 import { isTerminalJobStatus } from '@dalston/core';
+import { EventLog } from './event-log.js';
 import { compareText, copy } from './store-guards.js';
-
-interface LoggedEvent {
-  event: DalstonEvent;
-  published: boolean;
-}
+import { type JobKey, TenantJobIndex } from './tenant-job-index.js';
 
 const idempotencyIndexKey = (tenantId: string, key: string) => `${tenantId}\u0000${key}`;
 
@@ -20,9 +17,10 @@ export class JobStoreState {
   /** Task ids of each job, in creation order. */
   readonly jobTasks = new Map<string, string[]>();
   private readonly idempotency = new Map<string, string>();
-  /** Append-only (except deleteJob), ordered by id. */
-  private log: LoggedEvent[] = [];
-  private nextEventId = 1;
+  /** Append-only (except deleteJob), indexed by job, tenant and publication. */
+  private readonly log = new EventLog();
+  /** Each tenant's jobs in listJobs order; kept in step with `jobs` by insertJob/replaceJob/removeJob. */
+  private readonly tenantJobs = new TenantJobIndex();
   /** Per task: the change counter when it was last written with status ready. */
   private readonly readySeq = new Map<string, number>();
   private nextReadySeq = 1;
@@ -53,6 +51,7 @@ export class JobStoreState {
 
   insertJob(job: Job, tasks: Task[]): void {
     this.jobs.set(job.id, job);
+    this.tenantJobs.add(job.tenantId, job);
     if (job.idempotencyKey != null) {
       this.idempotency.set(idempotencyIndexKey(job.tenantId, job.idempotencyKey), job.id);
     }
@@ -63,7 +62,28 @@ export class JobStoreState {
     );
   }
 
+  /** Writes a new version of a stored job, keeping the tenant index in step. */
+  replaceJob(job: Job): void {
+    const before = this.jobs.get(job.id);
+    if (before && (before.tenantId !== job.tenantId || before.createdAt !== job.createdAt)) {
+      this.tenantJobs.remove(before.tenantId, before);
+      this.tenantJobs.add(job.tenantId, job);
+    }
+    this.jobs.set(job.id, job);
+  }
+
+  /** Ids of the tenant's jobs newest first, strictly after `below` in that order, while createdAt >= `from`. */
+  tenantJobsNewestFirst(
+    tenantId: string,
+    below: JobKey | null,
+    from: number | undefined,
+    visit: (job: Job) => boolean,
+  ): void {
+    this.tenantJobs.newestFirst(tenantId, below, from, (id) => visit(this.jobs.get(id)!));
+  }
+
   removeJob(job: Job): void {
+    this.tenantJobs.remove(job.tenantId, job);
     for (const id of this.jobTasks.get(job.id) ?? []) {
       this.tasks.delete(id);
       this.readySeq.delete(id);
@@ -74,35 +94,25 @@ export class JobStoreState {
       const key = idempotencyIndexKey(job.tenantId, job.idempotencyKey);
       if (this.idempotency.get(key) === job.id) this.idempotency.delete(key);
     }
-    this.log = this.log.filter((e) => e.event.jobId !== job.id);
+    this.log.removeJob(job.id);
   }
 
   /** Records events with fresh ids; returns copies. */
   appendEvents(events: NewEvent[]): DalstonEvent[] {
-    return events.map((e) => {
-      const event: DalstonEvent = { ...copy(e), id: this.nextEventId++ };
-      this.log.push({ event, published: false });
-      return copy(event);
-    });
+    return events.map((e) => copy(this.log.append((id) => ({ ...copy(e), id }))));
   }
 
-  /** Events with id > after, in id order, that pass the filter, at most `limit`. */
-  eventsAfter(after: number, limit: number, keep: (e: LoggedEvent) => boolean): DalstonEvent[] {
-    const out: DalstonEvent[] = [];
-    for (let i = this.firstIndexAfter(after); i < this.log.length && out.length < limit; i++) {
-      const entry = this.log[i]!;
-      if (keep(entry)) out.push(copy(entry.event));
-    }
-    return out;
+  /** The tenant's events with id > after in id order (only the job's with `jobId`), at most `limit`. */
+  readEvents(tenantId: string, jobId: string | undefined, after: number, limit: number): DalstonEvent[] {
+    return this.log.read(tenantId, jobId, after, limit);
   }
 
-  /** O(k log n): the log is ordered by id, so each id is found by binary search. */
+  unpublishedEvents(before: number, limit: number): DalstonEvent[] {
+    return this.log.unpublishedUpTo(before, limit);
+  }
+
   markPublished(ids: number[]): void {
-    for (const id of ids) {
-      const i = this.firstIndexAfter(id - 1);
-      const entry = this.log[i];
-      if (entry && entry.event.id === id) entry.published = true;
-    }
+    this.log.markPublished(ids);
   }
 
   /** Ready tasks in id order after `afterTaskId`; with `changedSince`, only those written ready since that mark. */
@@ -159,16 +169,5 @@ export class JobStoreState {
       .sort((a, b) => a.purgeAfter! - b.purgeAfter! || compareText(a.id, b.id))
       .slice(0, limit)
       .map(copy);
-  }
-
-  private firstIndexAfter(after: number): number {
-    let lo = 0;
-    let hi = this.log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.log[mid]!.event.id <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }

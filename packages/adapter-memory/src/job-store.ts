@@ -126,7 +126,7 @@ export class MemoryJobStore implements JobStore {
       const change = copy(decided);
       const staged = this.stageWrites(jobId, change);
       if (!staged) return { applied: false, reason: 'conflict' };
-      if (staged.job) this.state.jobs.set(jobId, staged.job);
+      if (staged.job) this.state.replaceJob(staged.job);
       for (const task of staged.tasks.values()) this.state.putTask(task);
       const events = this.state.appendEvents(change.events);
       return { applied: true, snapshot: this.state.snapshot(jobId)!, events, change: copy(change) };
@@ -168,15 +168,16 @@ export class MemoryJobStore implements JobStore {
     checkLimit('jobStore', 'listJobs', query.limit);
     const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
     const statuses = query.status && query.status.length > 0 ? new Set(query.status) : null;
-    const matches = [...this.state.jobs.values()].filter(
-      (j) =>
-        j.tenantId === query.tenantId &&
-        (statuses === null || statuses.has(j.status)) &&
-        (query.createdFrom === undefined || j.createdAt >= query.createdFrom) &&
-        (query.createdTo === undefined || j.createdAt < query.createdTo) &&
-        (after === null || newestFirst(j, after) > 0),
-    );
-    matches.sort(newestFirst);
+    const to = query.createdTo;
+    // Jobs created at or after createdTo sort above every key (to, id): start below the smallest.
+    const upper = to === undefined ? null : { createdAt: to, id: '' };
+    const below = after === null ? upper : upper === null || newestFirst(after, upper) > 0 ? after : upper;
+    const matches: Job[] = [];
+    this.state.tenantJobsNewestFirst(query.tenantId, below, query.createdFrom, (j) => {
+      if ((statuses === null || statuses.has(j.status)) && (to === undefined || j.createdAt < to))
+        matches.push(j);
+      return matches.length <= query.limit;
+    });
     const page = matches.slice(0, query.limit);
     const last = page[page.length - 1];
     const nextCursor = matches.length > query.limit && last ? encodeJobCursor(last.createdAt, last.id) : null;
@@ -186,18 +187,13 @@ export class MemoryJobStore implements JobStore {
   async readEvents(query: ReadEventsQuery): Promise<DalstonEvent[]> {
     this.guard('readEvents');
     checkLimit('jobStore', 'readEvents', query.limit);
-    return this.state.eventsAfter(
-      query.after ?? 0,
-      query.limit,
-      ({ event }) =>
-        event.tenantId === query.tenantId && (query.jobId === undefined || event.jobId === query.jobId),
-    );
+    return this.state.readEvents(query.tenantId, query.jobId, query.after ?? 0, query.limit);
   }
 
   async unpublishedEvents(before: number, limit: number): Promise<DalstonEvent[]> {
     this.guard('unpublishedEvents');
     checkLimit('jobStore', 'unpublishedEvents', limit);
-    return this.state.eventsAfter(0, limit, (e) => !e.published && e.event.at <= before);
+    return this.state.unpublishedEvents(before, limit);
   }
 
   async markPublished(ids: number[]): Promise<void> {
@@ -247,7 +243,7 @@ export class MemoryJobStore implements JobStore {
     return this.mutex.run(jobId, async () => {
       const job = this.state.jobs.get(jobId);
       if (!job || !isTerminalJobStatus(job.status) || job.purgedAt !== null) return false;
-      this.state.jobs.set(jobId, { ...job, purgedAt, version: job.version + 1 });
+      this.state.replaceJob({ ...job, purgedAt, version: job.version + 1 });
       this.state.appendEvents(events);
       return true;
     });
