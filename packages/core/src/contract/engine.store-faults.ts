@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DalstonError, type StoreName, storeUnavailable } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { JobStore } from '../ports/job-store.js';
+import type { DalstonAdapters } from '../services/engine/adapters.js';
 import { TaskFailure } from '../services/workers/task-failure.js';
 import { type EngineFactory, eventually, gate, randomName, withEngine } from './engine.harness.js';
 
@@ -66,6 +67,21 @@ function refusingCompletions(inner: JobStore): JobStore {
   return withMethod(inner, 'updateJob', updateJob);
 }
 
+/** `factory` with one of its adapters wrapped (the fault wrappers above). */
+function wrapping<K extends keyof DalstonAdapters>(
+  factory: EngineFactory,
+  key: K,
+  wrap: (inner: NonNullable<DalstonAdapters[K]>) => DalstonAdapters[K],
+): EngineFactory {
+  return async () => {
+    const f = await factory();
+    return {
+      ...f,
+      adapters: { ...f.adapters, [key]: wrap(f.adapters[key] as NonNullable<DalstonAdapters[K]>) },
+    };
+  };
+}
+
 const fast = { storeRetryBackoff: { kind: 'fixed' as const, delayMs: 50 } };
 
 export function engineStoreFaultsContract(name: string, factory: EngineFactory): void {
@@ -74,13 +90,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
       const failing = { puts: 3 };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return {
-          ...f,
-          adapters: { ...f.adapters, artifactStore: flakyArtifacts(f.adapters.artifactStore, failing) },
-        };
-      };
+      const flaky = wrapping(factory, 'artifactStore', (inner) => flakyArtifacts(inner, failing));
       await withEngine(flaky, { pipeline, config: fast }, async (run) => {
         let runs = 0;
         run.dalston.createWorker({
@@ -122,13 +132,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 3 }] };
       const failing = { puts: Number.POSITIVE_INFINITY };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return {
-          ...f,
-          adapters: { ...f.adapters, artifactStore: flakyArtifacts(f.adapters.artifactStore, failing) },
-        };
-      };
+      const flaky = wrapping(factory, 'artifactStore', (inner) => flakyArtifacts(inner, failing));
       await withEngine(flaky, { pipeline, config: { ...fast, maxStoreInterruptions: 2 } }, async (run) => {
         let runs = 0;
         run.dalston.createWorker({
@@ -155,13 +159,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 3 }] };
       const failing = { puts: 1 };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return {
-          ...f,
-          adapters: { ...f.adapters, artifactStore: flakyArtifacts(f.adapters.artifactStore, failing) },
-        };
-      };
+      const flaky = wrapping(factory, 'artifactStore', (inner) => flakyArtifacts(inner, failing));
       await withEngine(flaky, { pipeline, config: fast }, async (run) => {
         run.dalston.createWorker({
           queues: [q],
@@ -183,10 +181,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
       const failing = { updates: 0 };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return { ...f, adapters: { ...f.adapters, jobStore: flakyJobStore(f.adapters.jobStore, failing) } };
-      };
+      const flaky = wrapping(factory, 'jobStore', (inner) => flakyJobStore(inner, failing));
       await withEngine(flaky, { pipeline }, async (run) => {
         let runs = 0;
         run.dalston.createWorker({
@@ -213,10 +208,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
       const failing = { updates: 0 };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return { ...f, adapters: { ...f.adapters, jobStore: flakyJobStore(f.adapters.jobStore, failing) } };
-      };
+      const flaky = wrapping(factory, 'jobStore', (inner) => flakyJobStore(inner, failing));
       await withEngine(flaky, { pipeline }, async (run) => {
         run.dalston.createWorker({
           queues: [q],
@@ -242,10 +234,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
       const failing = { updates: 0 };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return { ...f, adapters: { ...f.adapters, jobStore: flakyJobStore(f.adapters.jobStore, failing) } };
-      };
+      const flaky = wrapping(factory, 'jobStore', (inner) => flakyJobStore(inner, failing));
       await withEngine(flaky, { pipeline, config: { storeRetryBudgetMs: 600_000 } }, async (run) => {
         let ran = false;
         const worker = run.dalston.createWorker({
@@ -270,10 +259,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
     it('an outcome the store refuses fails the task once with INVALID_OUTPUT, without a re-run', async () => {
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 3 }] };
-      const refusing: EngineFactory = async () => {
-        const f = await factory();
-        return { ...f, adapters: { ...f.adapters, jobStore: refusingCompletions(f.adapters.jobStore) } };
-      };
+      const refusing = wrapping(factory, 'jobStore', (inner) => refusingCompletions(inner));
       await withEngine(refusing, { pipeline }, async (run) => {
         let runs = 0;
         run.dalston.createWorker({
@@ -297,10 +283,7 @@ export function engineStoreFaultsContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       const pipeline = { build: () => [{ stage: 'work', queue: q, maxAttempts: 1 }] };
       const failing = { extends: 0 };
-      const flaky: EngineFactory = async () => {
-        const f = await factory();
-        return { ...f, adapters: { ...f.adapters, jobStore: flakyLeases(f.adapters.jobStore, failing) } };
-      };
+      const flaky = wrapping(factory, 'jobStore', (inner) => flakyLeases(inner, failing));
       // Beats every 1333 ms (leaseMs / 3). The beat at 1333 ms and its two retries fail; the
       // next try (~2033 ms) extends the 4000 ms lease. Retrying only at the next beats
       // (2666, 3999, then 5332 ms) would let it lapse: the reconcile at 4600 ms would take it.
