@@ -3,7 +3,7 @@
  * carries the DalstonError `code`; nothing from a stack, a cause or a store's
  * internals reaches the client.
  */
-import { DalstonError, type ErrorCode, isDalstonError, safeMessage } from '@dalston/core';
+import { type DalstonError, type ErrorCode, isDalstonError, safeMessage } from '@dalston/core';
 import type { Request, Response } from 'express';
 
 export interface Problem {
@@ -142,7 +142,7 @@ export function sendProblem(req: Request, res: Response, err: unknown): void {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof DalstonError) return `${err.code}: ${err.message}`;
+  if (isDalstonError(err)) return `${err.code}: ${err.message}`;
   return err instanceof Error ? `${err.name}: ${err.message}` : safeMessage(err);
 }
 

@@ -5,7 +5,7 @@
  * the caller makes the object visible only once this resolves.
  */
 import type { Readable } from 'node:stream';
-import { type ArtifactBody, DalstonError } from '@dalston/core';
+import { type ArtifactBody, DalstonError, isDalstonError } from '@dalston/core';
 
 interface Source {
   next(): Promise<{ done?: boolean; value?: unknown }>;
@@ -86,7 +86,7 @@ export async function readBody(body: ArtifactBody, signal?: AbortSignal): Promis
     }
   } catch (e) {
     source.cancel(e);
-    if (e instanceof DalstonError) throw e;
+    if (isDalstonError(e)) throw e;
     throw badBody('the source stream failed before the end', e);
   } finally {
     signal?.removeEventListener('abort', onAbort);

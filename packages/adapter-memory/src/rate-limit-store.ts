@@ -10,6 +10,7 @@ import {
   applyValidatedRateLimit,
   type Clock,
   DalstonError,
+  isDalstonError,
   type RateLimitDecision,
   type RateLimitPolicy,
   RateLimitPolicyCheck,
@@ -184,7 +185,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       this.policies.validate(policy);
       validateCost(cost);
     } catch (e) {
-      if (e instanceof DalstonError) {
+      if (isDalstonError(e)) {
         throw new DalstonError(e.code, e.message, {
           store: 'rateLimitStore',
           operation: 'hit',

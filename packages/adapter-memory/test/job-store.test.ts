@@ -1,5 +1,5 @@
 /** Memory-only JobStore behaviour the contract cannot express (clock control, close semantics, cursor format). */
-import { DalstonError, ManualClock } from '@dalston/core';
+import { DalstonError, isDalstonError, ManualClock } from '@dalston/core';
 import { jobWrite, makeEvent, makeJob, makeTask } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../src/job-store.js';
@@ -7,7 +7,7 @@ import { MemoryJobStore } from '../src/job-store.js';
 const codeOf = async (p: Promise<unknown>) =>
   p.then(
     () => 'resolved',
-    (e: unknown) => (e instanceof DalstonError ? e.code : `not a DalstonError: ${String(e)}`),
+    (e: unknown) => (isDalstonError(e) ? e.code : `not a DalstonError: ${String(e)}`),
   );
 
 describe('MemoryJobStore (memory-specific)', () => {

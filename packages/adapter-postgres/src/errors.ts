@@ -6,7 +6,7 @@
  * Messages are written here, never copied from the driver, so no SQL text or
  * connection string can leak; the original error stays in `cause`.
  */
-import { DalstonError, type StoreName, storeUnavailable } from '@dalston/core';
+import { DalstonError, isDalstonError, type StoreName, storeUnavailable } from '@dalston/core';
 
 interface PgLikeError {
   code?: unknown;
@@ -26,7 +26,7 @@ const safeName = (v: unknown): string | null =>
 const VALIDATION_STATES = new Set(['23502', '23503', '23514', '54000']);
 
 export function toStoreError(store: StoreName, operation: string, error: unknown): DalstonError {
-  if (error instanceof DalstonError) return error;
+  if (isDalstonError(error)) return error;
   const state = sqlState(error);
   if (state === null) return storeUnavailable(store, operation, error);
   const err = error as PgLikeError;

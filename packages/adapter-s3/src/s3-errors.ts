@@ -2,7 +2,7 @@
  * The one place where S3 SDK failures become DalstonErrors. Messages are built here from
  * the operation and key only: never from the SDK's message, which may echo request details.
  */
-import { DalstonError, storeUnavailable } from '@dalston/core';
+import { DalstonError, isDalstonError, storeUnavailable } from '@dalston/core';
 
 interface SdkErrorShape {
   name?: string;
@@ -41,7 +41,7 @@ export function isNotImplemented(e: unknown): boolean {
 
 export function isAbortError(e: unknown): boolean {
   const name = shape(e).name;
-  return name === 'AbortError' || (e instanceof DalstonError && e.code === 'CANCELLED');
+  return name === 'AbortError' || (isDalstonError(e) && e.code === 'CANCELLED');
 }
 
 /**
@@ -50,7 +50,7 @@ export function isAbortError(e: unknown): boolean {
  * VALIDATION_FAILED, an abort is CANCELLED, everything else STORE_UNAVAILABLE.
  */
 export function toArtifactError(operation: string, e: unknown, key?: string): DalstonError {
-  if (e instanceof DalstonError) return e;
+  if (isDalstonError(e)) return e;
   if (key !== undefined && isNotFound(e)) {
     return new DalstonError('NOT_FOUND', `artifact ${key} not found`, {
       store: 'artifactStore',

@@ -16,7 +16,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ArtifactBody } from '@dalston/core';
-import { DalstonError, validationFailed } from '@dalston/core';
+import { DalstonError, isDalstonError, validationFailed } from '@dalston/core';
 import { cancelled } from './s3-errors.js';
 
 export interface UploadRequest {
@@ -203,7 +203,7 @@ export function unquote(etag: string | undefined): string {
 
 /** A failure of the caller's body stream (not of the store). */
 function sourceFailed(cause: unknown): DalstonError {
-  if (cause instanceof DalstonError) return cause;
+  if (isDalstonError(cause)) return cause;
   return new DalstonError('VALIDATION_FAILED', 'body: the source stream failed before the end', {
     field: 'body',
     store: 'artifactStore',

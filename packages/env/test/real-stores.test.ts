@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createDalston, DalstonError, silentLogger } from '@dalston/core';
+import { createDalston, isDalstonError, silentLogger } from '@dalston/core';
 import { adaptersFromEnv, type EnvAdapters } from '@dalston/env';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -188,7 +188,7 @@ describe('adaptersFromEnv: PostgreSQL + Redis + S3', () => {
     );
     expect(err).toBeInstanceOf(Error);
     expect(String((err as Error).message)).not.toContain('pg-secret');
-    if (err instanceof DalstonError) expect(JSON.stringify(err.toJSON())).not.toContain('pg-secret');
+    if (isDalstonError(err)) expect(JSON.stringify(err.toJSON())).not.toContain('pg-secret');
     expect(await eventually(() => redisClients(name), 0)).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { inspect } from 'node:util';
 import { postgresAdapters } from '@dalston/adapter-postgres';
 import { redisAdapters } from '@dalston/adapter-redis';
-import { DalstonError, type Logger } from '@dalston/core';
+import { DalstonError, isDalstonError, type Logger } from '@dalston/core';
 import { adaptersFromEnv } from '@dalston/env';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -67,7 +67,7 @@ const logger: Logger = {
 function shown(e: unknown): string {
   const parts = [inspect(e, { depth: null, showHidden: true })];
   if (e instanceof Error) parts.push(e.message, String(e.stack));
-  if (e instanceof DalstonError) parts.push(JSON.stringify(e.toJSON()), JSON.stringify(e));
+  if (isDalstonError(e)) parts.push(JSON.stringify(e.toJSON()), JSON.stringify(e));
   return parts.join('\n');
 }
 

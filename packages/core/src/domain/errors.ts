@@ -46,7 +46,25 @@ export interface DalstonErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * The brand every DalstonError carries (`Symbol.for`, so it is the same symbol in every
+ * copy of `@dalston/core` loaded in a process). Errors are recognised by it, never by
+ * the class identity: a host whose tree holds two copies of core (an adapter resolved
+ * its own, or ESM and CJS builds side by side) still sees adapter errors as DalstonErrors.
+ */
+const DALSTON_ERROR_BRAND = Symbol.for('dalston.error');
+
 export class DalstonError extends Error {
+  /**
+   * `instanceof DalstonError` checks the brand, so it is true for a DalstonError from any
+   * copy of core (subclasses keep the ordinary prototype check).
+   */
+  static override [Symbol.hasInstance](value: unknown): value is DalstonError {
+    // biome-ignore lint/complexity/noThisInStatic: a subclass keeps the ordinary prototype check
+    if (this !== DalstonError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isDalstonError(value);
+  }
+
   override readonly name = 'DalstonError';
   readonly code: ErrorCode;
   readonly store?: StoreName;
@@ -77,7 +95,24 @@ export class DalstonError extends Error {
   }
 }
 
-export const isDalstonError = (e: unknown): e is DalstonError => e instanceof DalstonError;
+Object.defineProperty(DalstonError.prototype, DALSTON_ERROR_BRAND, { value: true });
+
+/**
+ * True when `e` carries the DalstonError brand and a string `code`, whichever copy of
+ * `@dalston/core` created it. Never throws (false for a hostile Proxy).
+ */
+export function isDalstonError(e: unknown): e is DalstonError {
+  try {
+    return (
+      typeof e === 'object' &&
+      e !== null &&
+      (e as Record<symbol, unknown>)[DALSTON_ERROR_BRAND] === true &&
+      typeof (e as { code?: unknown }).code === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
 
 export const validationFailed = (field: string, message: string, details?: Record<string, unknown>) =>
   new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { field, ...(details ? { details } : {}) });
@@ -91,7 +126,7 @@ export const notFound = (what: string, id: string) =>
  * The message never includes the cause's text (it may hold SQL or a connection string).
  */
 export function storeUnavailable(store: StoreName, operation: string, cause: unknown): DalstonError {
-  if (cause instanceof DalstonError) return cause;
+  if (isDalstonError(cause)) return cause;
   return new DalstonError(
     'STORE_UNAVAILABLE',
     `${store}.${operation} failed: the store is unreachable or errored`,
@@ -127,17 +162,8 @@ export function safeMessage(e: unknown): string {
   }
 }
 
-/** True when `e` is a DalstonError; false (never a throw) for a hostile Proxy. */
-function isOwnError(e: unknown): e is DalstonError {
-  try {
-    return e instanceof DalstonError;
-  } catch {
-    return false;
-  }
-}
-
 /** Coerces anything thrown into a DalstonError (INTERNAL unless it already is one). Never throws. */
 export function toDalstonError(e: unknown, fallback: ErrorCode = 'INTERNAL'): DalstonError {
-  if (isOwnError(e)) return e;
+  if (isDalstonError(e)) return e;
   return new DalstonError(fallback, safeMessage(e), { cause: e });
 }

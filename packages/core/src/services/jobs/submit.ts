@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { DalstonConfig } from '../../config.js';
 import { jobInputKey, jobPrefix } from '../../domain/artifact-key.js';
 import { type NormalisedTaskSpec, validatePipeline } from '../../domain/dag.js';
-import { DalstonError, toDalstonError, validationFailed } from '../../domain/errors.js';
+import { DalstonError, isDalstonError, toDalstonError, validationFailed } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 import type { JsonObject } from '../../domain/json.js';
 import {
@@ -123,9 +123,9 @@ export class SubmitJob {
   private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
     return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
       const parsed = this.parameters(req.parameters);
-      if (parsed instanceof DalstonError) return errAsync(parsed);
+      if (isDalstonError(parsed)) return errAsync(parsed);
       const specs = this.specs(parsed);
-      if (specs instanceof DalstonError) return errAsync(specs);
+      if (isDalstonError(specs)) return errAsync(specs);
       return okAsync({ req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') });
     });
   }
