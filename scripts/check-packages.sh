@@ -2,10 +2,17 @@
 # Checks every @dalston/* package the way a user receives it:
 #   1. publint --strict and attw (@arethetypeswrong/cli) on the packed package;
 #   2. npm pack of each package into a temp dir;
-#   3. a scratch project OUTSIDE the workspace (mktemp -d) that installs the tarballs of
-#      @dalston/core and @dalston/adapter-memory (their registry dependencies come from
-#      npm as for any user) and runs an ESM and a CJS script: an engine in memory mode, a
-#      2-task job run to completion by a worker, the result printed.
+#   3. scratch projects OUTSIDE the workspace (mktemp -d) that install the tarballs with a
+#      plain `npm install` (registry dependencies come from npm as for any user; no
+#      --force, no --legacy-peer-deps) and fail on any npm warning (peer, ERESOLVE, ...):
+#      - app6: every package plus `ioredis` unversioned (today's latest, ioredis 6), as the
+#        getting-started command does;
+#      - app5: core, the memory and the Redis adapter plus `ioredis@5`.
+#      Each runs: an engine in memory mode (ESM and CJS, a 2-task job to completion); the
+#      same job with the Redis ports opened from a URL (DALSTON_TEST_REDIS_URL, default
+#      redis://127.0.0.1:6379, own key prefix, deleted afterwards); a DalstonError from the
+#      CJS copy of core recognised by the ESM copy (two copies in one process); and a
+#      TypeScript file type-checked against the installed .d.ts and that ioredis' types.
 # Builds the packages first when a dist/ is missing. Usage: bash scripts/check-packages.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,15 +45,37 @@ for p in "${packages[@]}"; do
 done
 ls -1 "$work/tarballs"
 
-echo "== scratch project in $work/app (outside the workspace)"
 case "$work" in "$root"/*) echo "scratch dir is inside the workspace" >&2; exit 1 ;; esac
-cd "$work/app"
-printf '{ "name": "dalston-pack-check", "private": true, "version": "0.0.0" }\n' > package.json
-npm install --no-audit --no-fund --prefer-offline --loglevel=error \
-  "$work"/tarballs/dalston-core-*.tgz "$work"/tarballs/dalston-adapter-memory-*.tgz
-node -e "for (const p of ['@dalston/core','@dalston/adapter-memory']) { const r = require.resolve(p); if (r.includes('$root')) throw new Error(p + ' resolved inside the workspace: ' + r); console.log(p, '->', r); }"
+export DALSTON_CHECK_REDIS_URL="${DALSTON_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+tarball() { ls "$work"/tarballs/dalston-"$1"-*.tgz; }
 
-cat > check.mjs <<'JS'
+# Plain `npm install` in $1 of the rest of the arguments; fails on any npm warning.
+install_scratch() {
+  local dir=$1
+  shift
+  mkdir -p "$dir"
+  printf '{ "name": "dalston-pack-check", "private": true, "version": "0.0.0" }\n' >"$dir/package.json"
+  echo "-- (cd $dir && npm install --no-audit --no-fund $(printf '%s ' "$@" | sed "s|$work/tarballs/||g"))"
+  if ! (cd "$dir" && npm install --no-audit --no-fund "$@") >"$dir/npm-install.log" 2>&1; then
+    cat "$dir/npm-install.log"
+    echo "npm install failed in $dir" >&2
+    exit 1
+  fi
+  cat "$dir/npm-install.log"
+  if grep -Ei '^npm (warn|error)|ERESOLVE|peer dep' "$dir/npm-install.log"; then
+    echo "npm install in $dir printed warnings (above): the packages do not install cleanly" >&2
+    exit 1
+  fi
+  (cd "$dir" && npm ls --all >/dev/null) || {
+    (cd "$dir" && npm ls --all)
+    echo "npm ls reports problems in $dir" >&2
+    exit 1
+  }
+}
+
+write_checks() {
+  local dir=$1
+  cat >"$dir/check.mjs" <<'JS'
 import { createDalston } from '@dalston/core';
 import { memoryAdapters } from '@dalston/adapter-memory';
 
@@ -67,7 +96,7 @@ console.log(JSON.stringify({ module: 'esm', status: done._unsafeUnwrap().status,
 if (done._unsafeUnwrap().status !== 'completed') process.exit(1);
 JS
 
-cat > check.cjs <<'JS'
+  cat >"$dir/check.cjs" <<'JS'
 const { createDalston } = require('@dalston/core');
 const { memoryAdapters } = require('@dalston/adapter-memory');
 
@@ -91,8 +120,128 @@ const { memoryAdapters } = require('@dalston/adapter-memory');
 });
 JS
 
-echo "== ESM"
-timeout 60 node check.mjs
-echo "== CJS"
-timeout 60 node check.cjs
-echo "packages OK: publint, attw, packed install (ESM and CJS)"
+  # The Redis ports opened from a URL by the installed adapter (so on the installed
+  # ioredis), a 2-task job through them; then the CJS copy of core and of the adapter
+  # throw DalstonErrors that the ESM copy recognises.
+  cat >"$dir/check-redis.mjs" <<'JS'
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { memoryAdapters } from '@dalston/adapter-memory';
+import { redisAdapters } from '@dalston/adapter-redis';
+import { createDalston, DalstonError, isDalstonError } from '@dalston/core';
+
+const require = createRequire(import.meta.url);
+const ioredis = require('ioredis/package.json').version;
+const prefix = `dalston-pack-${randomBytes(4).toString('hex')}`;
+const redis = redisAdapters({ url: process.env.DALSTON_CHECK_REDIS_URL, prefix });
+const { workQueue, sessionStore, rateLimitStore, eventBus } = redis;
+const dalston = createDalston({
+  adapters: { ...memoryAdapters(), workQueue, sessionStore, rateLimitStore, eventBus },
+  pipeline: { build: () => [{ stage: 'first', queue: 'work' }, { stage: 'second', queue: 'work', dependsOn: ['first'] }] },
+});
+let status;
+try {
+  (await dalston.tenants.create({ id: 'acme', name: 'Acme' }))._unsafeUnwrap();
+  dalston.createWorker({ queues: ['work'], handler: (ctx) => ({ stage: ctx.task.stage }) });
+  const job = (await dalston.jobs.submit({ tenantId: 'acme', parameters: {} }))._unsafeUnwrap();
+  for await (const _ of dalston.jobs.events('acme', job.id));
+  status = (await dalston.jobs.get('acme', job.id))._unsafeUnwrap().status;
+} finally {
+  await dalston.close();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.client.scan(cursor, 'MATCH', `{${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.client.del(...keys);
+  } while (cursor !== '0');
+  await redis.close();
+}
+
+// Two copies of core in one process: the CJS build (required) and the ESM build (imported).
+const cjsCore = require('@dalston/core');
+const cjsRedis = require('@dalston/adapter-redis');
+if (cjsCore.DalstonError === DalstonError) throw new Error('expected two copies of core (ESM and CJS)');
+let fromAdapter;
+try {
+  cjsRedis.redisAdapters({ url: 'http://not-redis' });
+} catch (e) {
+  fromAdapter = e;
+}
+const brand = {
+  adapterErrorRecognised: isDalstonError(fromAdapter) && fromAdapter instanceof DalstonError,
+  code: fromAdapter?.code,
+  crossCopy: new cjsCore.DalstonError('NOT_FOUND', 'x') instanceof DalstonError && cjsCore.isDalstonError(new DalstonError('CONFLICT', 'y')),
+};
+console.log(JSON.stringify({ module: 'esm', ioredis, redis: status, brand }));
+if (status !== 'completed' || !brand.adapterErrorRecognised || brand.code !== 'VALIDATION_FAILED' || !brand.crossCopy) process.exit(1);
+JS
+
+  # Types as a host compiles them: the host's own ioredis client handed to the adapter.
+  cat >"$dir/check-types.ts" <<'TS'
+import { memoryAdapters } from '@dalston/adapter-memory';
+import { redisAdapters, type RedisClient } from '@dalston/adapter-redis';
+import { createDalston, isDalstonError } from '@dalston/core';
+import { Cluster, Redis } from 'ioredis';
+
+const client = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
+const clients: RedisClient[] = [client, cluster];
+const redis = redisAdapters({ client, prefix: 'typed' });
+const dalston = createDalston({
+  adapters: { ...memoryAdapters(), workQueue: redis.workQueue, eventBus: redis.eventBus },
+  pipeline: { build: () => [{ stage: 'only', queue: 'work' }] },
+});
+export async function run(): Promise<string> {
+  try {
+    await dalston.close();
+  } catch (e) {
+    if (isDalstonError(e)) return e.code;
+  }
+  return String(clients.length);
+}
+TS
+  cat >"$dir/tsconfig.json" <<JSON
+{
+  "compilerOptions": {
+    "target": "ES2022",
+    "module": "NodeNext",
+    "moduleResolution": "NodeNext",
+    "strict": true,
+    "noEmit": true,
+    "skipLibCheck": true,
+    "types": ["node"],
+    "typeRoots": ["$root/node_modules/@types"]
+  },
+  "files": ["check-types.ts"]
+}
+JSON
+}
+
+run_checks() {
+  local dir=$1 major=$2
+  local got
+  got=$(cd "$dir" && node -p "require('ioredis/package.json').version")
+  case "$got" in "$major".*) echo "-- ioredis $got installed" ;; *) echo "expected ioredis $major.x in $dir, got $got" >&2; exit 1 ;; esac
+  (cd "$dir" && node -e "for (const p of ['@dalston/core','@dalston/adapter-memory','@dalston/adapter-redis']) { const r = require.resolve(p); if (r.includes('$root')) throw new Error(p + ' resolved inside the workspace: ' + r); console.log(p, '->', r); }")
+  write_checks "$dir"
+  echo "== ESM ($dir)"
+  (cd "$dir" && timeout 60 node check.mjs)
+  echo "== CJS ($dir)"
+  (cd "$dir" && timeout 60 node check.cjs)
+  echo "== Redis from a URL, two copies of core ($dir)"
+  (cd "$dir" && timeout 60 node check-redis.mjs)
+  echo "== types against the installed .d.ts and ioredis $got ($dir)"
+  (cd "$dir" && node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json)
+}
+
+echo "== scratch project $work/app6: every package + ioredis (latest)"
+install_scratch "$work/app6" \
+  "$(tarball core)" "$(tarball adapter-memory)" "$(tarball adapter-postgres)" \
+  "$(tarball adapter-redis)" "$(tarball adapter-s3)" "$(tarball env)" ioredis
+run_checks "$work/app6" 6
+
+echo "== scratch project $work/app5: core, memory, redis + ioredis@5"
+install_scratch "$work/app5" "$(tarball core)" "$(tarball adapter-memory)" "$(tarball adapter-redis)" ioredis@5
+run_checks "$work/app5" 5
+
+echo "packages OK: publint, attw, plain npm install with ioredis 6 and 5 (no warnings), ESM and CJS, Redis from a URL, brand across copies, types"
