@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // Imports every built @dalston/* entry point with both `import` and `require`, the way a user would.
+// Then runs an engine from a fresh ESM and a fresh CJS process that never import
+// `reflect-metadata` themselves: hosts need no `import 'reflect-metadata'` (core loads it
+// before tsyringe), so user-facing snippets must not show one.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -39,6 +43,51 @@ for (const entry of entries) {
   } catch (e) {
     failed = true;
     console.error(`${entry}: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+const engineRun = (load) => `
+if (typeof Reflect.getMetadata === 'function') throw new Error('reflect-metadata was loaded before @dalston/core');
+${load}
+const dalston = createDalston({
+  adapters: memoryAdapters(),
+  pipeline: { build: () => [{ stage: 'a', queue: 'q' }, { stage: 'b', queue: 'q', dependsOn: ['a'] }] },
+});
+(async () => {
+  (await dalston.tenants.create({ id: 'acme', name: 'Acme' }))._unsafeUnwrap();
+  dalston.createWorker({ queues: ['q'], handler: (ctx) => ({ stage: ctx.task.stage }) });
+  const job = (await dalston.jobs.submit({ tenantId: 'acme', parameters: {} }))._unsafeUnwrap();
+  for await (const _ of dalston.jobs.events('acme', job.id));
+  const status = (await dalston.jobs.get('acme', job.id))._unsafeUnwrap().status;
+  await dalston.close();
+  if (status !== 'completed') throw new Error('job ended ' + status);
+  console.log(status);
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+const runs = {
+  esm: [
+    '--input-type=module',
+    engineRun(
+      "const { createDalston } = await import('@dalston/core');\nconst { memoryAdapters } = await import('@dalston/adapter-memory');",
+    ),
+  ],
+  cjs: [
+    '--input-type=commonjs',
+    engineRun(
+      "const { createDalston } = require('@dalston/core');\nconst { memoryAdapters } = require('@dalston/adapter-memory');",
+    ),
+  ],
+};
+for (const [kind, [inputType, code]] of Object.entries(runs)) {
+  try {
+    const out = execFileSync(process.execPath, [inputType, '-e', code], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    console.log(`engine without reflect-metadata (${kind}): job ${out.trim()}`);
+  } catch (e) {
+    failed = true;
+    console.error(`engine without reflect-metadata (${kind}): ${e instanceof Error ? e.message : e}`);
   }
 }
 if (failed) process.exit(1);
