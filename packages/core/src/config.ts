@@ -31,65 +31,155 @@ const failureSchema = z
 
 export const configSchema = z
   .strictObject({
-    leaseMs: positiveMs.default(30_000),
-    /** Default: leaseMs / 3. */
-    heartbeatMs: positiveMs.optional(),
-    maxLostLeases: z.int().min(1).default(5),
-    maxDeliveries: z.int().min(1).default(10),
-    /**
-     * Attempts a task may have cut short by an unavailable store (STORE_UNAVAILABLE through
-     * `ctx.artifacts`) before it fails for good with STORE_UNAVAILABLE. Such attempts do not
-     * spend `maxAttempts`; they share the `lostLeases` count with lost leases.
-     */
-    maxStoreInterruptions: z.int().min(1).default(DEFAULT_MAX_STORE_INTERRUPTIONS),
-    /** Delay before re-running an attempt a store cut short (by interruption count). */
-    storeRetryBackoff: backoffPolicySchema.default(DEFAULT_STORE_RETRY_BACKOFF),
-    /**
-     * How long the engine's own store calls around an attempt (recording its outcome,
-     * progress) retry STORE_UNAVAILABLE, backing off from 50 ms to 2 s, before giving up
-     * (an outcome not recorded leaves the message to be redelivered after its lease).
-     */
-    storeRetryBudgetMs: positiveMs.default(30_000),
-    defaultRetentionDays: z.int().min(-1).default(30),
+    leaseMs: positiveMs
+      .default(30_000)
+      .describe(
+        'How long a worker holds a task it leased, in ms. A worker that dies holding one loses it after this long, and another worker takes the task over.',
+      ),
+    heartbeatMs: positiveMs
+      .optional()
+      .describe('How often a running attempt renews its lease, in ms. Default: leaseMs / 3.'),
+    maxLostLeases: z
+      .int()
+      .min(1)
+      .default(5)
+      .describe(
+        'Leases a task may lose (its worker died or stalled past leaseMs) before it fails for good; lost leases do not spend maxAttempts.',
+      ),
+    maxDeliveries: z
+      .int()
+      .min(1)
+      .default(10)
+      .describe(
+        'Deliveries of one queue message before the queue dead-letters it (a poison message); reconcile then fails its task.',
+      ),
+    maxStoreInterruptions: z
+      .int()
+      .min(1)
+      .default(DEFAULT_MAX_STORE_INTERRUPTIONS)
+      .describe(
+        'Attempts a task may have cut short by an unavailable store (STORE_UNAVAILABLE through ctx.artifacts) before it fails for good with STORE_UNAVAILABLE. Such attempts do not spend maxAttempts; they share the lost-lease count.',
+      ),
+    storeRetryBackoff: backoffPolicySchema
+      .default(DEFAULT_STORE_RETRY_BACKOFF)
+      .describe(
+        'Delay before re-running an attempt a store cut short, by interruption count (a backoff policy).',
+      ),
+    storeRetryBudgetMs: positiveMs
+      .default(30_000)
+      .describe(
+        "How long the engine's own store calls around an attempt (recording its outcome, progress) retry STORE_UNAVAILABLE, backing off from 50 ms to 2 s, in ms. An outcome not recorded leaves the message to be redelivered after its lease.",
+      ),
+    defaultRetentionDays: z
+      .int()
+      .min(-1)
+      .default(30)
+      .describe(
+        'Days a finished job is kept before purgeExpired removes it, for tenants without their own retentionDays (0: at once, -1: keep).',
+      ),
     limits: z
       .strictObject({
-        concurrentJobs: z.int().min(0).default(100),
-        concurrentSessions: z.int().min(0).default(100),
-        requests: rateLimitPolicySchema.optional(),
+        concurrentJobs: z
+          .int()
+          .min(0)
+          .default(100)
+          .describe(
+            'Unfinished jobs a tenant may have at once, for tenants without their own limit; a submit past it is refused with RATE_LIMITED.',
+          ),
+        concurrentSessions: z
+          .int()
+          .min(0)
+          .default(100)
+          .describe(
+            'Live sessions a tenant may have at once, for tenants without their own limit; past it a session start is refused with RATE_LIMITED.',
+          ),
+        requests: rateLimitPolicySchema
+          .optional()
+          .describe(
+            'Request rate limit (a rate-limit policy) for tenants without their own; none by default.',
+          ),
       })
-      .default({ concurrentJobs: 100, concurrentSessions: 100 }),
-    /** What to do when the rate-limit store is unreachable: one policy, or a default with per-limit overrides. */
-    rateLimitFailure: failureSchema,
-    /** Queues the maintenance scans for dead letters (workers add theirs). */
-    queues: z.array(z.string().regex(NAME_PATTERN)).default([]),
-    sessionTtlMs: positiveMs.default(30_000),
-    eventRelayDelayMs: z.int().min(0).default(1000),
-    /** How long an engine keeps a tenant it read for admission (0: read it on every submit). */
-    tenantCacheMs: z.int().min(0).default(1000),
-    lastUsedThrottleMs: z.int().min(0).default(60_000),
-    orphanGraceMs: z.int().min(0).default(3_600_000),
-    /** How often `maintenance.start()` runs the orphan sweep (its own, slower timer). */
-    orphanSweepIntervalMs: positiveMs.default(3_600_000),
-    /** Longest a maintenance pass keeps paging; an unfinished pass resumes where it stopped. */
-    maintenancePassBudgetMs: positiveMs.default(10_000),
-    /** How often reconcile re-enqueues every ready task, not only those changed since its last pass. */
-    requeueFullSweepMs: positiveMs.default(3_600_000),
-    /** How long a concurrency slot lives without refresh (jobs refresh at heartbeats; resync fixes drift). */
-    slotTtlMs: positiveMs.default(86_400_000),
+      .default({ concurrentJobs: 100, concurrentSessions: 100 })
+      .describe("Default per-tenant limits; a tenant's own limits override them field by field."),
+    rateLimitFailure: failureSchema.describe(
+      "What to do when the rate-limit store is unreachable: 'fail-open' (admit) or 'fail-closed' (refuse with STORE_UNAVAILABLE), one policy or { default, requests, concurrentJobs, concurrentSessions }.",
+    ),
+    queues: z
+      .array(z.string().regex(NAME_PATTERN))
+      .default([])
+      .describe(
+        'Queues maintenance scans for dead letters, besides those of the workers this engine created (list them on an engine that runs maintenance without workers).',
+      ),
+    sessionTtlMs: positiveMs
+      .default(30_000)
+      .describe(
+        'How long a live session lives without a keepalive or update, in ms, when it was started without its own ttlMs; an expired session is swept as interrupted.',
+      ),
+    eventRelayDelayMs: z
+      .int()
+      .min(0)
+      .default(1000)
+      .describe(
+        'Age in ms after which maintenance republishes an event whose bus publish was not confirmed (at-least-once delivery); 0 makes every publish wait for its confirmation.',
+      ),
+    tenantCacheMs: z
+      .int()
+      .min(0)
+      .default(1000)
+      .describe(
+        'How long an engine keeps a tenant it read for admission, in ms (0: read it on every submit).',
+      ),
+    lastUsedThrottleMs: z
+      .int()
+      .min(0)
+      .default(60_000)
+      .describe(
+        "Least time between two writes of an API key's lastUsedAt, in ms (0: every verification writes).",
+      ),
+    orphanGraceMs: z
+      .int()
+      .min(0)
+      .default(3_600_000)
+      .describe(
+        'Age in ms an artifact without a job row (an upload whose submit never committed) must reach before the orphan sweep deletes it.',
+      ),
+    orphanSweepIntervalMs: positiveMs
+      .default(3_600_000)
+      .describe('How often maintenance.start() runs the orphan sweep (its own, slower timer), in ms.'),
+    maintenancePassBudgetMs: positiveMs
+      .default(10_000)
+      .describe(
+        'Longest a maintenance pass keeps paging, in ms; an unfinished pass resumes where it stopped.',
+      ),
+    requeueFullSweepMs: positiveMs
+      .default(3_600_000)
+      .describe(
+        'How often reconcile re-enqueues every ready task, not only those changed since its last pass, in ms.',
+      ),
+    slotTtlMs: positiveMs
+      .default(86_400_000)
+      .describe(
+        'How long a concurrency slot lives without refresh, in ms (jobs refresh theirs at heartbeats; the slot resync fixes drift).',
+      ),
     /**
-     * How long the slot resync spares a holder PostgreSQL does not show unfinished: a job or
-     * session slot is removed only when its holder is terminal or absent in PostgreSQL *and*
-     * the slot was last acquired or refreshed at least this long before the pass read
-     * PostgreSQL. It must exceed the longest time from a slot's last confirmation to the
-     * commit of the row that backs it: one PostgreSQL write (a submit's job insert, a
+     * A job or session slot is removed only when its holder is terminal or absent in
+     * PostgreSQL *and* the slot was last acquired or refreshed at least this long before the
+     * pass read PostgreSQL. It must exceed the longest time from a slot's last confirmation to
+     * the commit of the row that backs it: one PostgreSQL write (a submit's job insert, a
      * retry's transition, a session's archive open), pool wait included. An upload does not
      * count: a submit refreshes its slot every third of this while its input uploads, and
-     * confirms it again just before the insert. 15 s leaves ample room for a pool wait or a
-     * slow commit; it is also how long a leaked slot (its release failed) may outlive its job.
+     * confirms it again just before the insert.
      */
-    slotResyncGraceMs: z.int().min(0).default(15_000),
-    /** How often `events()` re-reads the log as a fallback for missed bus messages. */
-    eventPollMs: positiveMs.default(1000),
+    slotResyncGraceMs: z
+      .int()
+      .min(0)
+      .default(15_000)
+      .describe(
+        'How long the slot resync spares a holder the job store does not show unfinished, in ms: longer than one store write (pool wait included). Also how long a leaked slot may outlive its job.',
+      ),
+    eventPollMs: positiveMs
+      .default(1000)
+      .describe('How often events() re-reads the event log as a fallback for missed bus messages, in ms.'),
   })
   .transform((c) => ({ ...c, heartbeatMs: c.heartbeatMs ?? Math.max(1, Math.floor(c.leaseMs / 3)) }));
 

@@ -34,21 +34,55 @@ function connectionUrl(schemes: RegExp, expected: string, dbPath?: RegExp) {
 
 /** The zod schema of the real-store variables, with their defaults. */
 export const dalstonEnvSchema = z.object({
-  DALSTON_DATABASE_URL: connectionUrl(/^postgres(ql)?:\/\//, 'postgres://user:password@host:5432/db'),
-  DALSTON_DATABASE_SCHEMA: z.string().default('dalston'),
-  DALSTON_REDIS_URL: connectionUrl(/^rediss?:\/\//, 'redis://host:6379', /^(\/\d{0,5})?$/),
-  DALSTON_REDIS_PREFIX: z.string().default('dalston'),
-  DALSTON_S3_BUCKET: z.string().min(3),
-  DALSTON_S3_ENDPOINT: z.url().optional(),
-  DALSTON_S3_REGION: z.string().default('us-east-1'),
-  DALSTON_S3_PREFIX: z.string().default(''),
-  DALSTON_S3_ACCESS_KEY_ID: z.string().optional(),
-  DALSTON_S3_SECRET_ACCESS_KEY: z.string().optional(),
-  DALSTON_S3_FORCE_PATH_STYLE: z.enum(['0', '1']).default('0'),
-  /** `when-required` for servers that mishandle streamed checksums (s3rver). */
-  DALSTON_S3_CHECKSUMS: z.enum(['when-required', 'when-supported']).default('when-supported'),
-  /** `0` for servers without ListMultipartUploads/AbortMultipartUpload (s3rver): the orphan sweep skips that step. */
-  DALSTON_S3_ABORT_STALE_UPLOADS: z.enum(['0', '1']).default('1'),
+  DALSTON_DATABASE_URL: connectionUrl(
+    /^postgres(ql)?:\/\//,
+    'postgres://user:password@host:5432/db',
+  ).describe(
+    'PostgreSQL connection URL (postgres://user:password@host:5432/db). With DALSTON_REDIS_URL and DALSTON_S3_BUCKET it selects the real stores; none of the three: memory.',
+  ),
+  DALSTON_DATABASE_SCHEMA: z
+    .string()
+    .default('dalston')
+    .describe('PostgreSQL schema of the Dalston tables (created by the migration).'),
+  DALSTON_REDIS_URL: connectionUrl(/^rediss?:\/\//, 'redis://host:6379', /^(\/\d{0,5})?$/).describe(
+    'Redis URL (redis:// or rediss://, optional numeric database path). Required with the other two.',
+  ),
+  DALSTON_REDIS_PREFIX: z
+    .string()
+    .default('dalston')
+    .describe('Prefix of every Redis key the adapter writes.'),
+  DALSTON_S3_BUCKET: z.string().min(3).describe('S3 bucket of the artifacts. Required with the other two.'),
+  DALSTON_S3_ENDPOINT: z
+    .url()
+    .optional()
+    .describe('S3-compatible endpoint URL (MinIO, s3rver); unset: AWS S3 of DALSTON_S3_REGION.'),
+  DALSTON_S3_REGION: z.string().default('us-east-1').describe('S3 region.'),
+  DALSTON_S3_PREFIX: z
+    .string()
+    .default('')
+    .describe('Key prefix of every object in the bucket (empty: none).'),
+  DALSTON_S3_ACCESS_KEY_ID: z
+    .string()
+    .optional()
+    .describe("S3 access key id; unset: the AWS SDK's default credential chain."),
+  DALSTON_S3_SECRET_ACCESS_KEY: z
+    .string()
+    .optional()
+    .describe('S3 secret access key, with DALSTON_S3_ACCESS_KEY_ID.'),
+  DALSTON_S3_FORCE_PATH_STYLE: z
+    .enum(['0', '1'])
+    .default('0')
+    .describe('1: path-style bucket URLs (MinIO, s3rver); 0: virtual-hosted style.'),
+  DALSTON_S3_CHECKSUMS: z
+    .enum(['when-required', 'when-supported'])
+    .default('when-supported')
+    .describe('S3 request checksums; when-required for servers that mishandle streamed checksums (s3rver).'),
+  DALSTON_S3_ABORT_STALE_UPLOADS: z
+    .enum(['0', '1'])
+    .default('1')
+    .describe(
+      '0 for servers without ListMultipartUploads/AbortMultipartUpload (s3rver): the orphan sweep skips aborting stale multipart uploads.',
+    ),
 });
 
 /** The real-store configuration after parsing: defaults applied. */
