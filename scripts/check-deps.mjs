@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Dependency rule: @dalston/core imports no adapter and no driver library.
+// Dependency rule: @dalston/core imports no adapter and no driver library, and every other
+// package takes @dalston/core as a peer dependency (never a dependency).
 // Checks every import/require/export-from specifier in packages/core/src and the
 // dependencies declared in packages/core/package.json.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -38,8 +39,21 @@ for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']
     if (FORBIDDEN.some((f) => f.test(dep))) problems.push(`packages/core/package.json ${field}: ${dep}`);
   }
 }
+// Adapters and env take @dalston/core as a peer dependency (one copy of core per project).
+const packagesDir = new URL('../packages/', import.meta.url).pathname;
+for (const name of readdirSync(packagesDir)) {
+  if (name === 'core') continue;
+  const file = join(packagesDir, name, 'package.json');
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  if (p.dependencies?.['@dalston/core'])
+    problems.push(`packages/${name}/package.json: @dalston/core must be a peerDependency, not a dependency`);
+  if (!p.peerDependencies?.['@dalston/core'])
+    problems.push(`packages/${name}/package.json: peerDependencies lacks @dalston/core`);
+}
 if (problems.length) {
-  console.error(`Dependency rule broken: @dalston/core must depend on ports only.\n${problems.join('\n')}`);
+  console.error(`Dependency rule broken:\n${problems.join('\n')}`);
   process.exit(1);
 }
-console.log('dependency rule: @dalston/core imports no adapter and no driver');
+console.log(
+  'dependency rule: @dalston/core imports no adapter and no driver; the other packages take it as a peer',
+);
