@@ -107,6 +107,7 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
           }
           outage.submitResumeMs = Date.now() - upAt;
           await tasksBack;
+          expect((await sc.host.dalston.health.check())._unsafeUnwrap().ready).toBe(true);
         },
         {
           database: async () => ({ url: server!.url, stop: async () => {} }),
@@ -126,7 +127,7 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
         `[pg-restart] downMs=${DOWN_MS} refusedWhileDown=${refused.length} acceptedAfter=${accepted.length} ` +
           `submitResumeMs=${outage.submitResumeMs} taskResumeMs=${outage.taskResumeMs}`,
       );
-      expect(refused.length, 'submits refused while PostgreSQL was down').toBeGreaterThan(10);
+      expect(refused.length, 'submits refused while PostgreSQL was down').toBeGreaterThanOrEqual(3);
       expect(new Set(refused.map((p) => p.code))).toEqual(new Set(['STORE_UNAVAILABLE']));
 
       // Nothing half-written: exactly the accepted probes have a job row, with their tasks.
@@ -150,6 +151,14 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
       // No process restarted: the same four worker processes, none respawned.
       expect(s.pool.respawned).toBe(0);
       expect(s.pool.live.map((w) => w.pid).sort()).toEqual(outage.pids);
+
+      // The outage is the engine's to absorb: no handler attempt was charged for it.
+      const [charged] = await s.host.inspect.sql<{ failures: string; rerun: string }>(
+        `SELECT coalesce(sum(failures), 0) AS failures, count(*) FILTER (WHERE attempt > 1) AS rerun
+           FROM ${s.host.inspect.t('tasks')}`,
+      );
+      console.log(`[pg-restart] taskFailures=${charged!.failures} tasksRunMoreThanOnce=${charged!.rerun}`);
+      expect(charged!.failures).toBe('0');
 
       s.jobIds.push(...accepted.map((p) => p.id!));
       await verify(s, drainMs);
