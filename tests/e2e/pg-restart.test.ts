@@ -71,7 +71,13 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
     { timeout: TIMEOUT },
     async () => {
       const probes: Probe[] = [];
-      const outage = { holders: [] as string[], submitResumeMs: -1, taskResumeMs: -1, pids: [] as number[] };
+      const outage = {
+        holders: [] as string[],
+        submitResumeMs: -1,
+        taskResumeMs: -1,
+        startMs: -1,
+        pids: [] as number[],
+      };
       let next = 0;
       server = await startPrivatePostgres();
       const { s, drainMs } = await runFault(
@@ -91,8 +97,10 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
             await sleep(100);
           }
           outage.holders = await sc.host.inspect.slotHolders(sc.host.tenantId);
+          const startAt = Date.now();
           await server!.start();
           const upAt = Date.now();
+          outage.startMs = upAt - startAt;
           // Up: submits and tasks resume by themselves; measure how long each took.
           const tasksBack = (async () => {
             while ((await completedSince(sc, upAt)) === 0) await sleep(50);
@@ -125,7 +133,7 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
       const accepted = probes.filter((p) => p.id);
       console.log(
         `[pg-restart] downMs=${DOWN_MS} refusedWhileDown=${refused.length} acceptedAfter=${accepted.length} ` +
-          `submitResumeMs=${outage.submitResumeMs} taskResumeMs=${outage.taskResumeMs}`,
+          `pgStartMs=${outage.startMs} submitResumeMs=${outage.submitResumeMs} taskResumeMs=${outage.taskResumeMs}`,
       );
       expect(refused.length, 'submits refused while PostgreSQL was down').toBeGreaterThanOrEqual(3);
       expect(new Set(refused.map((p) => p.code))).toEqual(new Set(['STORE_UNAVAILABLE']));
