@@ -11,6 +11,7 @@
  * Slow (about a minute): DALSTON_SKIP_SLOW_FAULTS=1 skips it locally, saying so; CI runs it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isOutcomeUnknown } from '@dalston/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PrivatePostgres, startPrivatePostgres } from '../../test-support/private-postgres.js';
 import { runFault, type Scenario, verify } from './support/scenario.js';
@@ -35,15 +36,20 @@ afterEach(async () => {
 
 interface Probe {
   n: number;
-  at: number;
+  /** Sent while the server was down (before `pg_ctl start`). */
+  down: boolean;
   id?: string;
   code?: string;
+  /** The refusal said the write may have been applied (it must not, here: nothing was sent). */
+  outcomeUnknown?: boolean;
 }
 
 /** One submit tagged `probe: n`; records the job id or the error code. */
-async function probe(s: Scenario, n: number): Promise<Probe> {
+async function probe(s: Scenario, n: number, down: boolean): Promise<Probe> {
   const r = await s.host.dalston.jobs.submit({ tenantId: s.host.tenantId, parameters: { probe: n } });
-  return r.isOk() ? { n, at: Date.now(), id: r.value.id } : { n, at: Date.now(), code: r.error.code };
+  return r.isOk()
+    ? { n, down, id: r.value.id }
+    : { n, down, code: r.error.code, outcomeUnknown: isOutcomeUnknown(r.error) };
 }
 
 /**
@@ -93,7 +99,7 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
           expect(health.ready).toBe(false);
           expect(health.stores.jobStore).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
           while (Date.now() - downAt < DOWN_MS) {
-            probes.push(await probe(sc, next++));
+            probes.push(await probe(sc, next++, true));
             await sleep(100);
           }
           outage.holders = await sc.host.inspect.slotHolders(sc.host.tenantId);
@@ -107,7 +113,7 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
             outage.taskResumeMs = Date.now() - upAt;
           })();
           for (;;) {
-            const p = await probe(sc, next++);
+            const p = await probe(sc, next++, false);
             probes.push(p);
             if (p.id) break;
             if (Date.now() - upAt > 60_000) throw new Error('no submit accepted within 60 s of the restart');
@@ -131,12 +137,20 @@ describe.sequential('fault test (PostgreSQL): 200 jobs × 4-task DAG × 4 worker
 
       const refused = probes.filter((p) => p.code);
       const accepted = probes.filter((p) => p.id);
+      const whileDown = probes.filter((p) => p.down);
       console.log(
-        `[pg-restart] downMs=${DOWN_MS} refusedWhileDown=${refused.length} acceptedAfter=${accepted.length} ` +
+        `[pg-restart] downMs=${DOWN_MS} refusedWhileDown=${whileDown.filter((p) => p.code).length} ` +
+          `refusedAfterStart=${refused.length - whileDown.length} acceptedAfterStart=${accepted.length} ` +
           `pgStartMs=${outage.startMs} submitResumeMs=${outage.submitResumeMs} taskResumeMs=${outage.taskResumeMs}`,
       );
-      expect(refused.length, 'submits refused while PostgreSQL was down').toBeGreaterThanOrEqual(3);
+      expect(whileDown.length, 'submits tried while PostgreSQL was down').toBeGreaterThanOrEqual(3);
+      expect(
+        whileDown.filter((p) => p.id),
+        'submits accepted while down',
+      ).toEqual([]);
       expect(new Set(refused.map((p) => p.code))).toEqual(new Set(['STORE_UNAVAILABLE']));
+      // A refused connection sent nothing: no refusal may claim the write could have landed.
+      expect(refused.filter((p) => p.outcomeUnknown)).toEqual([]);
 
       // Nothing half-written: exactly the accepted probes have a job row, with their tasks.
       const rows = await s.host.inspect.sql<{ id: string; probe: string }>(
