@@ -3,7 +3,7 @@
  * the schema, queries and transactions with error mapping, and pool error handling so a
  * backend terminated while idle (or between two statements) never crashes the process.
  */
-import { type Clock, type StoreName, systemClock } from '@dalston/core';
+import { type Clock, DalstonError, type StoreName, systemClock, withOutcomeUnknown } from '@dalston/core';
 import pg from 'pg';
 import { closedError, toStoreError } from './errors.js';
 import { type PostgresAdapterOptions, parseOptions } from './options.js';
@@ -58,6 +58,10 @@ export class Database {
     return `"${this.schemaName}".${name}`;
   }
 
+  /**
+   * One statement through `pool.query`. A connection that could not be opened fails
+   * plainly (nothing was sent); one lost otherwise fails marked `withOutcomeUnknown`.
+   */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     store: StoreName,
     operation: string,
@@ -68,11 +72,18 @@ export class Database {
     try {
       return await this.pool.query<R>(text, values);
     } catch (e) {
-      throw toStoreError(store, operation, e);
+      const mapped = toStoreError(store, operation, e);
+      const sent = isConnectionLoss(e) && !notSent(e) && !(e instanceof DalstonError);
+      throw sent ? withOutcomeUnknown(mapped) : mapped;
     }
   }
 
-  /** Runs `fn` on one pooled client held for its duration; errors mapped for `store.operation`. */
+  /**
+   * Runs `fn` on one pooled client held for its duration; errors mapped for `store.operation`.
+   * Failing to get a connection is a plain STORE_UNAVAILABLE; losing it while `fn` runs is
+   * marked `withOutcomeUnknown` (a statement, or a COMMIT, may have been applied without its
+   * answer arriving).
+   */
   async withClient<T>(store: StoreName, operation: string, fn: (client: Tx) => Promise<T>): Promise<T> {
     if (this.closed) throw closedError(store, operation);
     let client: pg.PoolClient;
@@ -91,7 +102,9 @@ export class Database {
       return await fn(client);
     } catch (e) {
       if (broken === null && isConnectionLoss(e)) broken = e;
-      throw toStoreError(store, operation, e);
+      const mapped = toStoreError(store, operation, e);
+      const sent = broken !== null && !(e instanceof DalstonError) && !notSent(e);
+      throw sent ? withOutcomeUnknown(mapped) : mapped;
     } finally {
       client.removeListener('error', onError);
       // A client whose connection broke is destroyed rather than returned to the pool.
@@ -157,6 +170,27 @@ export class Database {
 }
 
 const LOSS_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03']);
+
+/** Refused or unresolved connections, a server not accepting connections yet. */
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57P03',
+]);
+
+/**
+ * Errors that prove the statement was never sent: the connection could not be opened, or
+ * pg refused a query on a client it already knew broken or closed.
+ */
+function notSent(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECT_CODES.has(code)) return true;
+  const message = e instanceof Error ? e.message : '';
+  return /is not queryable|when trying to connect|due to connection timeout/i.test(message);
+}
 
 /** True for errors after which the connection cannot be reused. */
 export function isConnectionLoss(e: unknown): boolean {

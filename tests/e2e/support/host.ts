@@ -22,6 +22,9 @@ export const E2E_CONFIG = {
   slotResyncGraceMs: 2000,
 };
 
+/** Settings a test changes on top of E2E_CONFIG. */
+export type HostConfig = Partial<NonNullable<Parameters<typeof createDalston>[0]['config']>>;
+
 export interface Host {
   dalston: Dalston;
   adapters: DalstonAdapters;
@@ -34,10 +37,11 @@ export interface Host {
 
 export async function hostEngine(
   target: EngineTarget,
-  options: { inspectRedisUrl?: string; maintenanceMs?: number } = {},
+  options: { inspectRedisUrl?: string; maintenanceMs?: number; config?: HostConfig } = {},
 ): Promise<Host> {
   const real = await realAdapters(target);
-  const dalston = createDalston({ adapters: real.adapters, pipeline: diamondPipeline, config: E2E_CONFIG });
+  const config = { ...E2E_CONFIG, ...options.config };
+  const dalston = createDalston({ adapters: real.adapters, pipeline: diamondPipeline, config });
   const tenantId = `tenant-${target.schema.slice(-10)}`;
   const inspect = inspectTarget(target, options.inspectRedisUrl ?? target.redisUrl);
   (

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '@dalston/core';
 import { expect } from 'vitest';
 import { type EngineTarget, newTarget } from '../../../test-support/engine.js';
-import { testDatabase } from '../../../test-support/postgres.js';
+import { type TestDatabase, testDatabase } from '../../../test-support/postgres.js';
 import { startProxy, type TcpProxy } from '../../../test-support/proxy.js';
 import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';
 import { type S3Server, startS3Server } from '../../../test-support/s3.js';
@@ -18,7 +18,7 @@ import {
   type WorkerPool,
   type WorkerSpec,
 } from '../../../test-support/worker-process.js';
-import { drain, type Host, hostEngine, waitForCompletedTasks } from './host.js';
+import { drain, type Host, type HostConfig, hostEngine, waitForCompletedTasks } from './host.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -40,12 +40,16 @@ export interface ScenarioOptions {
   /** Put a TCP proxy in front of the private Redis (every engine connects through it). */
   redisProxy?: boolean;
   respawn?: boolean;
+  /** Where PostgreSQL is (default `testDatabase()`); e.g. a private cluster a test restarts. */
+  database?: () => Promise<TestDatabase>;
+  /** Settings of the host engine on top of E2E_CONFIG. */
+  hostConfig?: HostConfig;
 }
 
 /** Starts the servers, the host engine (with its tenant) and the worker processes. */
 export async function startScenario(name: string, options: ScenarioOptions = {}): Promise<Scenario> {
   const [db, redis, s3] = await Promise.all([
-    testDatabase(),
+    (options.database ?? testDatabase)(),
     startRedisServer(),
     startS3Server({ own: true }),
   ]);
@@ -57,7 +61,7 @@ export async function startScenario(name: string, options: ScenarioOptions = {})
     s3Endpoint: s3.endpoint,
     s3Bucket: s3.bucket,
   });
-  const host = await hostEngine(target, { inspectRedisUrl: redis.url });
+  const host = await hostEngine(target, { inspectRedisUrl: redis.url, config: options.hostConfig });
   const pool = startWorkerPool(target, options.workers ?? 4, options.spec ?? {}, {
     respawn: options.respawn ?? true,
   });

@@ -138,6 +138,29 @@ export function storeUnavailable(store: StoreName, operation: string, cause: unk
   );
 }
 
+/**
+ * Marks a STORE_UNAVAILABLE whose request reached the store before the connection was
+ * lost (`details.outcomeUnknown: true`): the write may have been applied (say, a commit
+ * whose answer never arrived). Adapters set it; core then leaves what the write refers to
+ * in place (maintenance repairs either way). Other errors are returned unchanged.
+ */
+export function withOutcomeUnknown(error: DalstonError): DalstonError {
+  if (error.code !== 'STORE_UNAVAILABLE' || isOutcomeUnknown(error)) return error;
+  const { store, operation, retryAfterMs } = error;
+  return new DalstonError(error.code, error.message, {
+    ...(store !== undefined ? { store } : {}),
+    ...(operation !== undefined ? { operation } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    details: { ...error.details, outcomeUnknown: true },
+    cause: error.cause,
+  });
+}
+
+/** True for a STORE_UNAVAILABLE whose write may have been applied (see `withOutcomeUnknown`). */
+export function isOutcomeUnknown(e: unknown): boolean {
+  return e instanceof DalstonError && e.code === 'STORE_UNAVAILABLE' && e.details?.outcomeUnknown === true;
+}
+
 /** What a thrown value that cannot be described reads as. */
 export const UNDESCRIBABLE = 'a thrown value that cannot be described';
 

@@ -103,7 +103,10 @@ export interface JobStore {
    * Creates the job, its tasks (edges are `task.dependsOn`) and the events atomically.
    * Idempotent per `(tenantId, idempotencyKey)`: when the key is taken, nothing is written
    * and the existing job is returned with `created: false` (also under concurrent calls).
-   * Rejects with CONFLICT when the job id already exists.
+   * Rejects with CONFLICT when the job id already exists. When the connection is lost
+   * after the write was sent (it may have committed), rejects with STORE_UNAVAILABLE marked
+   * `withOutcomeUnknown` (`details.outcomeUnknown`); a write known not to have been applied
+   * (the store refused the connection) is not marked.
    */
   createJob(input: CreateJobInput): Promise<CreateJobResult>;
 

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { DalstonConfig } from '../../config.js';
 import { jobInputKey, jobPrefix } from '../../domain/artifact-key.js';
 import { type NormalisedTaskSpec, validatePipeline } from '../../domain/dag.js';
-import { DalstonError, isDalstonError, toDalstonError, validationFailed } from '../../domain/errors.js';
+import { DalstonError, isDalstonError, isOutcomeUnknown, toDalstonError, validationFailed } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 import type { JsonObject } from '../../domain/json.js';
 import {
@@ -210,9 +210,17 @@ export class SubmitJob {
       .andThen((job) => (job ? okAsync(job) : errAsync(refused)));
   }
 
-  /** Writes blob then rows; gives the blob and slot back when the row was not created. */
+  /**
+   * Writes blob then rows; gives the blob and slot back when the row was not created. When
+   * createJob's outcome is unknown (the connection was lost after the write was sent), the
+   * job may exist: the blob and slot stay, and the submit is refused all the same. If the
+   * row did commit, reconcile enqueues its tasks and the relay publishes its events; if
+   * not, the slot resync frees the slot after its grace and the orphan sweep deletes the
+   * blob.
+   */
   private async store(v: Admitted): Promise<Job> {
     let created = false;
+    let maybeCreated = false;
     try {
       const input = v.req.input ? await this.whileConfirmingSlot(v, () => this.putInput(v)) : null;
       if (input !== null) await this.reconfirmSlot(v);
@@ -231,7 +239,10 @@ export class SubmitJob {
         v.specs,
         (kind) => this.ids.next(kind),
       );
-      const result = await this.jobStore.createJob(built);
+      const result = await this.jobStore.createJob(built).catch((e: unknown) => {
+        maybeCreated = isOutcomeUnknown(e);
+        throw e;
+      });
       if (!result.created) return result.snapshot.job;
       created = true;
       const { job, tasks } = result.snapshot;
@@ -240,7 +251,16 @@ export class SubmitJob {
       await this.publisher.publish(result.events);
       return result.snapshot.job;
     } finally {
-      if (!created) await this.giveBack(v);
+      if (maybeCreated) {
+        this.logger.warn(
+          'the job write of a refused submit may have committed; its input and slot are kept',
+          {
+            tenantId: v.tenant.id,
+            jobId: v.jobId,
+            correlationId: v.req.correlationId ?? v.jobId,
+          },
+        );
+      } else if (!created) await this.giveBack(v);
     }
   }
 
