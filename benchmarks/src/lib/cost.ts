@@ -97,6 +97,7 @@ export class BackendCpu {
   /** `adminUrl` must point at another database, so the sampler is not one of the sampled. */
   static async start(adminUrl: string, database: string): Promise<BackendCpu> {
     const admin = new pg.Client({ connectionString: adminUrl });
+    admin.on('error', (err) => console.warn(`  cost meter: PostgreSQL connection lost: ${err.message}`));
     await admin.connect();
     const own = await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const meter = new BackendCpu(admin, database, own.rows[0]!.pid);

@@ -68,6 +68,12 @@ async function closeMeter(m: CostMeterOptions): Promise<void> {
   await m.redis?.quit().catch(() => {});
 }
 
+/** An idle client killed by the server (another session's pg_terminate_backend) must not crash the run. */
+function watched(pool: pg.Pool): pg.Pool {
+  pool.on('error', (err) => console.warn(`  flow: idle PostgreSQL client lost: ${err.message}`));
+  return pool;
+}
+
 /** Dalston's adapter set on the run's database (a schema of its own, migrated) and Redis. */
 async function withDalston<T>(
   e: Env,
@@ -76,11 +82,11 @@ async function withDalston<T>(
 ): Promise<T> {
   const tag = runTag();
   const schema = `dalston_${tag}`;
-  const migratePool = new pg.Pool({ connectionString: e.db.url, max: 2 });
+  const migratePool = watched(new pg.Pool({ connectionString: e.db.url, max: 2 }));
   await postgresAdapters({ pool: migratePool, schema }).migrate();
   await migratePool.end(); // a fresh pool for the measured part: migrations are not counted
   await settledTransactions(e.db, 0);
-  const pool = new pg.Pool({ connectionString: e.db.url, max: concurrency });
+  const pool = watched(new pg.Pool({ connectionString: e.db.url, max: concurrency }));
   const pgSet = postgresAdapters({ pool, schema });
   const client = redisClient(e.redisUrl);
   const redisSet = redisAdapters({ client, prefix: `dalston-bench-${tag}` });
