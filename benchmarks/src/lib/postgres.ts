@@ -61,6 +61,7 @@ export async function commitRate(url: string, connections: number, ms: number): 
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const c = new pg.Client({ connectionString: url });
+      c.on('error', (err) => console.warn(`  commit rate: PostgreSQL connection lost: ${err.message}`));
       await c.connect();
       return c;
     }),

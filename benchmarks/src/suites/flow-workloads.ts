@@ -7,7 +7,9 @@
 import type { Dalston, DalstonAdapters, Pipeline } from '@dalston/core';
 import { createDalston } from '@dalston/core';
 import PgBoss from 'pg-boss';
+import { type CostMeterOptions, startCost } from '../lib/cost.js';
 import { now, perSecond, runPool, sleep, waitFor } from '../lib/stats.js';
+import type { FlowRun } from './flow-peers.js';
 
 const QUEUE = 'steps';
 const TENANT = 'bench';
@@ -20,12 +22,13 @@ export const threeStep: Pipeline = {
   ],
 };
 
-/** Jobs per second through Dalston on `adapters`. The caller closes the adapters afterwards. */
+/** Jobs per second (and cost) through Dalston on `adapters`. The caller closes the adapters afterwards. */
 export async function dalstonFlow(
   adapters: DalstonAdapters,
   jobs: number,
   concurrency: number,
-): Promise<number> {
+  meter: CostMeterOptions = {},
+): Promise<FlowRun> {
   const dalston: Dalston = createDalston({
     adapters,
     pipeline: threeStep,
@@ -53,6 +56,7 @@ export async function dalstonFlow(
       handler: async () => ({ ok: true }),
     });
     await sleep(100);
+    const cost = await startCost(meter);
     const t0 = now();
     await runPool(jobs, concurrency, async () => {
       const r = await dalston.jobs.submit({ tenantId: TENANT, parameters: {} });
@@ -60,10 +64,11 @@ export async function dalstonFlow(
     });
     await waitFor(() => finished >= jobs, 'Dalston jobs to complete', 600_000, 2);
     const rate = perSecond(jobs, now() - t0);
+    const c = await cost.stop();
     await worker.close();
     await sub.unsubscribe();
     if (failed > 0) throw new Error(`${failed} Dalston jobs failed`);
-    return rate;
+    return { rate, cost: c, ownQueries: 0 };
   } finally {
     await dalston.close();
   }
@@ -77,15 +82,16 @@ interface StepData {
 /**
  * Jobs per second through pg-boss 10.4.2: `concurrency` work() loops (batchSize 1,
  * polling every 0.5 s when idle, the minimum) on one queue; a's handler sends b and c.
- * A job counts as done when b and c completed. Returns the rate and the number of
- * getQueueSize polls made (each one a transaction, to subtract from the count).
+ * A job counts as done when b and c completed. Returns the rate, the cost and the number
+ * of getQueueSize polls made (each one a transaction and a query, to subtract).
  */
 export async function pgBossFlow(
   url: string,
   schema: string,
   jobs: number,
   concurrency: number,
-): Promise<{ rate: number; polls: number }> {
+  meter: CostMeterOptions = {},
+): Promise<FlowRun & { polls: number }> {
   const boss = new PgBoss({ connectionString: url, schema, max: concurrency, schedule: false });
   boss.on('error', (e) => console.error('pg-boss error:', e));
   await boss.start();
@@ -110,6 +116,7 @@ export async function pgBossFlow(
       await boss.work<StepData>(QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, handler);
     }
     await sleep(100);
+    const cost = await startCost(meter);
     const t0 = now();
     await runPool(jobs, concurrency, async (i) => {
       await boss.send(QUEUE, { job: i, step: 'a' });
@@ -125,7 +132,8 @@ export async function pgBossFlow(
       60_000,
       5,
     );
-    return { rate: perSecond(jobs, now() - t0), polls };
+    const rate = perSecond(jobs, now() - t0);
+    return { rate, polls, ownQueries: polls, cost: await cost.stop() };
   } finally {
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }

@@ -74,7 +74,7 @@ export async function memorySuite(o: BenchOptions): Promise<void> {
       measurement: `flow: ${o.counts.flowJobs} jobs a->(b,c), concurrency ${c}`,
       baseline: 'Dalston on PostgreSQL + Redis',
       dalston: best.memory,
-      base: x.dalston,
+      base: x.dalston.rate,
       unit: 'jobs/s',
       higherIsBetter: true,
       target: TARGET,
