@@ -3,7 +3,7 @@
  * the schema, queries and transactions with error mapping, and pool error handling so a
  * backend terminated while idle (or between two statements) never crashes the process.
  */
-import { type Clock, DalstonError, type StoreName, systemClock, withOutcomeUnknown } from '@dalston/core';
+import { type Clock, isDalstonError, type StoreName, systemClock, withOutcomeUnknown } from '@dalston/core';
 import pg from 'pg';
 import { closedError, toStoreError } from './errors.js';
 import { type PostgresAdapterOptions, parseOptions } from './options.js';
@@ -73,7 +73,7 @@ export class Database {
       return await this.pool.query<R>(text, values);
     } catch (e) {
       const mapped = toStoreError(store, operation, e);
-      const sent = isConnectionLoss(e) && !notSent(e) && !(e instanceof DalstonError);
+      const sent = isConnectionLoss(e) && !notSent(e) && !isDalstonError(e);
       throw sent ? withOutcomeUnknown(mapped) : mapped;
     }
   }
@@ -103,7 +103,7 @@ export class Database {
     } catch (e) {
       if (broken === null && isConnectionLoss(e)) broken = e;
       const mapped = toStoreError(store, operation, e);
-      const sent = broken !== null && !(e instanceof DalstonError) && !notSent(e);
+      const sent = broken !== null && !isDalstonError(e) && !notSent(e);
       throw sent ? withOutcomeUnknown(mapped) : mapped;
     } finally {
       client.removeListener('error', onError);

@@ -158,7 +158,7 @@ export function withOutcomeUnknown(error: DalstonError): DalstonError {
 
 /** True for a STORE_UNAVAILABLE whose write may have been applied (see `withOutcomeUnknown`). */
 export function isOutcomeUnknown(e: unknown): boolean {
-  return e instanceof DalstonError && e.code === 'STORE_UNAVAILABLE' && e.details?.outcomeUnknown === true;
+  return isDalstonError(e) && e.code === 'STORE_UNAVAILABLE' && e.details?.outcomeUnknown === true;
 }
 
 /** What a thrown value that cannot be described reads as. */
