@@ -11,8 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeyLayout } from '@dalston/adapter-redis';
 import { afterEach, describe, expect } from 'vitest';
+import { rawRedisOf } from '../../test-support/engine.js';
 import { type RestartableCluster, startRestartableCluster } from '../../test-support/redis-cluster.js';
-import { QUEUE_A } from '../../test-support/worker-process.js';
+import { QUEUE_A, QUEUE_B } from '../../test-support/worker-process.js';
 import { verify } from './support/scenario.js';
 import { slowFault } from './support/slow-faults.js';
 import {
@@ -42,14 +43,28 @@ describe.sequential('fault tests (Redis Cluster): 200 jobs × 4-task DAG × 4 wo
       const c = cluster;
       scenario = await startTopologyScenario('cluster-restart', { clusterNodes: c.nodes });
       const s = scenario;
-      const victim = await c.masterOf(new KeyLayout(s.target.redisPrefix).queueSignal(QUEUE_A));
+      const keys = new KeyLayout(s.target.redisPrefix);
+      // A master serving a queue but not the single `{prefix:epoch}` key, so only a
+      // per-master epoch can tell the reconciler that this queue's data is gone.
+      const epochNode = await c.masterOf(keys.epoch());
+      const a = await c.masterOf(keys.queueSignal(QUEUE_A));
+      const b = await c.masterOf(keys.queueSignal(QUEUE_B));
+      const victim = a !== epochNode ? a : b !== epochNode ? b : a;
+      const victimQueue = victim === a ? QUEUE_A : QUEUE_B;
+      const raw = rawRedisOf(s.target);
+      let lostReady = 0;
       const { drainMs } = await runTopologyFault(s, async () => {
+        lostReady = await raw.zcard(keys.queue(victimQueue)[0]!);
+        raw.disconnect();
         await c.kill(victim);
         await sleep(3000);
         await c.start(victim);
         await c.waitOk();
       });
-      expect(c.ports).toContain(victim);
+      console.log(
+        `[cluster-restart] victim serves ${victimQueue} (epoch key there too: ${victim === epochNode}); ready messages lost=${lostReady}`,
+      );
+      expect(lostReady, 'the killed master held ready messages').toBeGreaterThan(0);
       await verify(s, drainMs);
     },
   );
