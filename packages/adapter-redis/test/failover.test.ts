@@ -15,7 +15,7 @@
 import type { DalstonEvent } from '@dalston/core';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';
+import { startRedisServer } from '../../../test-support/redis.js';
 import { type RestartableCluster, startRestartableCluster } from '../../../test-support/redis-cluster.js';
 import { startSentinelSet, type TestSentinelSet } from '../../../test-support/redis-sentinel.js';
 import { slotOfTag } from '../src/cluster-epoch.js';
@@ -216,4 +216,3 @@ describe('Redis Cluster through the cluster option: each master restarted empty 
   });
 });
 
-export type { PrivateRedis };
