@@ -215,4 +215,3 @@ describe('Redis Cluster through the cluster option: each master restarted empty 
     }
   });
 });
-
