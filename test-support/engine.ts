@@ -15,7 +15,7 @@ import { postgresAdapters } from '@dalston/adapter-postgres';
 import { KeyLayout, redisAdapters } from '@dalston/adapter-redis';
 import { s3Adapters } from '@dalston/adapter-s3';
 import { type DalstonAdapters, systemClock } from '@dalston/core';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { s3ClientFor } from './s3.js';
 
@@ -29,6 +29,13 @@ export interface EngineTarget {
   s3Endpoint: string;
   s3Bucket: string;
   s3Prefix: string;
+  /**
+   * Optional Redis topology instead of `redisUrl` (which then only names a server for
+   * logs): a Sentinel set (`host:port,…` and the master group name) or Cluster seed nodes.
+   */
+  redisSentinels?: string;
+  redisSentinelName?: string;
+  redisClusterNodes?: string;
 }
 
 const rand = () => randomBytes(5).toString('hex');
@@ -63,16 +70,61 @@ const ENV = {
   s3Endpoint: 'DALSTON_E2E_S3_ENDPOINT',
   s3Bucket: 'DALSTON_E2E_S3_BUCKET',
   s3Prefix: 'DALSTON_E2E_S3_PREFIX',
+  redisSentinels: 'DALSTON_E2E_REDIS_SENTINELS',
+  redisSentinelName: 'DALSTON_E2E_REDIS_SENTINEL_NAME',
+  redisClusterNodes: 'DALSTON_E2E_REDIS_CLUSTER_NODES',
 } as const satisfies Record<keyof EngineTarget, string>;
 
+const OPTIONAL = new Set<string>(['redisSentinels', 'redisSentinelName', 'redisClusterNodes']);
+
 export function targetToEnv(t: EngineTarget): Record<string, string> {
-  return Object.fromEntries(Object.entries(ENV).map(([k, v]) => [v, t[k as keyof EngineTarget]]));
+  return Object.fromEntries(
+    Object.entries(ENV)
+      .filter(([k]) => t[k as keyof EngineTarget] !== undefined)
+      .map(([k, v]) => [v, t[k as keyof EngineTarget]!]),
+  );
+}
+
+const nodeList = (s: string) =>
+  s.split(',').map((hp) => {
+    const [host, port] = hp.split(':');
+    return { host: host!, port: Number(port) };
+  });
+
+/** The adapter's connection options for the target's Redis (URL, Sentinel set or Cluster). */
+export function redisConnectionOf(target: EngineTarget):
+  | { url: string }
+  | { sentinel: { sentinels: { host: string; port: number }[]; name: string } }
+  | {
+      cluster: { nodes: { host: string; port: number }[] };
+    } {
+  if (target.redisSentinels) {
+    return { sentinel: { sentinels: nodeList(target.redisSentinels), name: target.redisSentinelName ?? '' } };
+  }
+  if (target.redisClusterNodes) return { cluster: { nodes: nodeList(target.redisClusterNodes) } };
+  return { url: target.redisUrl };
+}
+
+/** A raw client on the target's Redis (the current primary of a Sentinel set; a Cluster client). */
+export function rawRedisOf(target: EngineTarget, url = target.redisUrl): Redis | Cluster {
+  const options = { maxRetriesPerRequest: 1 };
+  if (target.redisSentinels) {
+    return new Redis({
+      ...options,
+      sentinels: nodeList(target.redisSentinels),
+      name: target.redisSentinelName,
+    });
+  }
+  if (target.redisClusterNodes)
+    return new Cluster(nodeList(target.redisClusterNodes), { redisOptions: options });
+  return new Redis(url, { ...options, lazyConnect: false });
 }
 
 export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): EngineTarget {
   const out: Partial<EngineTarget> = {};
   for (const [k, v] of Object.entries(ENV)) {
     const value = env[v];
+    if (!value && OPTIONAL.has(k)) continue;
     if (!value) throw new Error(`missing ${v}`);
     out[k as keyof EngineTarget] = value;
   }
@@ -100,7 +152,7 @@ export async function realAdapters(
     connectionTimeoutMillis: 3_000,
   });
   const redis = redisAdapters({
-    url: target.redisUrl,
+    ...redisConnectionOf(target),
     prefix: target.redisPrefix,
     commandTimeoutMs: options.commandTimeoutMs ?? 1_000,
   });
@@ -181,10 +233,10 @@ export function inspectTarget(target: EngineTarget, redisUrl = target.redisUrl):
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
   });
-  let redis: Redis | null = null;
+  let redis: Redis | Cluster | null = null;
   const raw = () => {
     if (!redis) {
-      redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+      redis = rawRedisOf(target, redisUrl);
       redis.on('error', () => {}); // once per connection, not per call
     }
     return redis;

@@ -144,7 +144,8 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   }
 }
 
-function spawnRedis(args: string[]): ChildProcess {
+/** Spawns `redis-server` on loopback, without persistence, with `args` appended. */
+export function spawnRedis(args: string[]): ChildProcess {
   const child = spawn(
     'redis-server',
     ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...args],
@@ -154,7 +155,8 @@ function spawnRedis(args: string[]): ChildProcess {
   return child;
 }
 
-async function killChild(c: ChildProcess | undefined): Promise<void> {
+/** SIGKILLs a child and waits for its exit (no-op when it already exited). */
+export async function killChild(c: ChildProcess | undefined): Promise<void> {
   if (!c || c.exitCode !== null || c.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     c.once('exit', () => resolve());
@@ -162,7 +164,8 @@ async function killChild(c: ChildProcess | undefined): Promise<void> {
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+/** Waits until the server on `port` answers PING (rejects if `child` exits first). */
+export async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${child.exitCode})`);
@@ -206,7 +209,7 @@ export function freePort(port = 0): Promise<number> {
 }
 
 /** Ports p whose cluster bus port p + 10000 is free too. */
-async function clusterPorts(n: number): Promise<number[]> {
+export async function clusterPorts(n: number): Promise<number[]> {
   const out: number[] = [];
   for (let tries = 0; out.length < n && tries < 200; tries++) {
     const p = 20_000 + Math.floor(Math.random() * 20_000);

@@ -1,14 +1,20 @@
 /**
- * Options of the Redis adapter, validated with zod. Either a ready client (the host's
- * `Redis` or `Cluster`, which the adapter never closes) or a `url` (the adapter opens and
- * closes the connection). Connections the adapter opens fail fast: a command while Redis
- * is down rejects within about `commandTimeoutMs` instead of waiting in the offline
- * queue, and the client reconnects by itself with a capped backoff.
+ * Options of the Redis adapter, validated with zod. Exactly one of: a ready `client` (the
+ * host's `Redis` or `Cluster`, which the adapter never closes), a `url` (one server), a
+ * `sentinel` set or a `cluster` (the adapter opens and closes the connection; see
+ * connection.ts for how those connections fail fast and follow failovers). Validation
+ * messages name the option, never its value (passwords).
  */
 import type { Logger } from '@dalston/core';
 import { DalstonError, silentLogger } from '@dalston/core';
-import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
+import {
+  openCluster,
+  openSentinel,
+  openUrl,
+  type RedisClusterOptions,
+  type RedisSentinelOptions,
+} from './connection.js';
 import type { RedisClient } from './scripts.js';
 
 export interface RedisAdapterCommonOptions {
@@ -20,7 +26,15 @@ export interface RedisAdapterCommonOptions {
   commandTimeoutMs?: number;
 }
 
-export type RedisAdapterOptions = RedisAdapterCommonOptions & ({ client: RedisClient } | { url: string });
+export type RedisAdapterOptions = RedisAdapterCommonOptions &
+  (
+    | { client: RedisClient }
+    | { url: string }
+    | { sentinel: RedisSentinelOptions }
+    | { cluster: RedisClusterOptions }
+  );
+
+const TOPOLOGIES = ['client', 'url', 'sentinel', 'cluster'] as const;
 
 export interface ResolvedOptions {
   client: RedisClient;
@@ -28,17 +42,6 @@ export interface ResolvedOptions {
   ownsClient: boolean;
   prefix: string;
   logger: Logger;
-}
-
-/** Settings that make ioredis fail fast and reconnect with a capped backoff. */
-export function fastFailOptions(commandTimeoutMs = 1000): RedisOptions {
-  return {
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
-  };
 }
 
 const isClient = (v: unknown): v is RedisClient =>
@@ -58,34 +61,70 @@ const common = {
   commandTimeoutMs: z.int().min(10).max(60_000).optional(),
 };
 
-const schema = z.union([
-  z.object({
+const address = z.object({
+  host: z.string().min(1, 'must be a non-empty host name'),
+  port: z.int().min(1).max(65_535),
+});
+const nodes = (what: string) => z.array(address).min(1, `must list at least one ${what} { host, port }`);
+const secret = z.string().min(1, 'must be a non-empty string').optional();
+
+const sentinelSchema = z.strictObject({
+  sentinels: nodes('sentinel'),
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'must be the master group name the sentinels monitor (letters, digits, _ - .)',
+    ),
+  sentinelPassword: secret,
+  sentinelUsername: secret,
+  password: secret,
+  username: secret,
+  db: z.int().min(0).max(65_535).optional(),
+  tls: z.boolean().optional(),
+});
+
+const clusterSchema = z.strictObject({
+  nodes: nodes('cluster node'),
+  password: secret,
+  username: secret,
+  tls: z.boolean().optional(),
+});
+
+const schemas = {
+  client: z.object({
     ...common,
     client: z.custom<RedisClient>(isClient, {
       message: 'must be an ioredis Redis or Cluster instance',
     }),
   }),
-  z.object({
+  url: z.object({
     ...common,
     url: z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .refine(isConnectableUrl, 'must be a valid redis:// URL with an optional numeric database path'),
   }),
-]);
+  sentinel: z.object({ ...common, sentinel: sentinelSchema }),
+  cluster: z.object({ ...common, cluster: clusterSchema }),
+} as const;
 
 /** Parses options, throwing VALIDATION_FAILED with the option's name and how to fix it. */
 export function resolveOptions(input: unknown): ResolvedOptions {
-  if (typeof input !== 'object' || input === null || !('client' in input || 'url' in input)) {
+  const given = typeof input === 'object' && input !== null ? TOPOLOGIES.filter((t) => t in input) : [];
+  if (given.length !== 1) {
+    const how =
+      'pass one of { client } (an ioredis Redis or Cluster), { url } (redis://…), ' +
+      '{ sentinel: { sentinels, name } } or { cluster: { nodes } }';
     throw new DalstonError(
       'VALIDATION_FAILED',
-      '@dalston/adapter-redis: options: pass { client } (an ioredis Redis or Cluster) or { url } (redis://…)',
-      { field: 'options' },
+      `@dalston/adapter-redis: options: ${how}${given.length > 1 ? `; got ${given.join(' and ')}` : ''}`,
+      { field: given.length > 1 ? given[1]! : 'options' },
     );
   }
-  const parsed = schema.safeParse(input);
+  const parsed = schemas[given[0]!].safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues.flatMap((i) => (i.code === 'invalid_union' ? i.errors.flat() : [i]))[0];
+    const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || 'options';
     throw new DalstonError(
       'VALIDATION_FAILED',
@@ -96,7 +135,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const o = parsed.data;
   const logger = o.logger ?? silentLogger;
   if ('client' in o) return { client: o.client, ownsClient: false, prefix: o.prefix, logger };
-  const client = openClient(o.url, o.commandTimeoutMs);
+  const client =
+    'url' in o
+      ? openUrl(o.url, o.commandTimeoutMs)
+      : 'sentinel' in o
+        ? openSentinel(o.sentinel, o.commandTimeoutMs)
+        : openCluster(o.cluster, o.commandTimeoutMs);
   client.on('error', (err) => logger.warn('redis connection error', { error: String(err?.message ?? err) }));
   return { client, ownsClient: true, prefix: o.prefix, logger };
 }
@@ -108,23 +152,5 @@ function isConnectableUrl(url: string): boolean {
     return /^(\/\d{0,5})?$/.test(u.pathname);
   } catch {
     return false;
-  }
-}
-
-/**
- * Opens the client. ioredis quotes a URL it cannot parse in its error (password included),
- * so such an error is replaced by one that names the option only, without `cause`.
- */
-function openClient(url: string, commandTimeoutMs: number | undefined): Redis {
-  try {
-    return new Redis(url, fastFailOptions(commandTimeoutMs));
-  } catch {
-    throw new DalstonError(
-      'VALIDATION_FAILED',
-      '@dalston/adapter-redis: option url is not a valid redis:// URL',
-      {
-        field: 'url',
-      },
-    );
   }
 }

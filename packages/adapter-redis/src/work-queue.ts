@@ -19,7 +19,8 @@ import {
   type WorkQueue,
   type WorkQueueCapabilities,
 } from '@dalston/core';
-import { BlockingWaits } from './blocking-wait.js';
+import { BlockingWaits, isCluster } from './blocking-wait.js';
+import { clusterEpoch } from './cluster-epoch.js';
 import { KeyLayout } from './keys.js';
 import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
 import { type RedisClient, scripts } from './scripts.js';
@@ -188,6 +189,7 @@ export class RedisWorkQueue implements WorkQueue {
 
   async epoch(): Promise<string> {
     return guard('workQueue', 'epoch', async () => {
+      if (isCluster(this.client)) return clusterEpoch(this.client, this.keys.prefix, randomUUID);
       return String(await scripts.epoch.run(this.client, [this.keys.epoch()], [randomUUID()]));
     });
   }

@@ -164,7 +164,7 @@ describe('RedisRateLimitStore writes', () => {
 
 describe('options', () => {
   it('rejects bad options with VALIDATION_FAILED naming the option', () => {
-    expect(() => redisAdapters({} as never)).toThrow(/pass \{ client \}/);
+    expect(() => redisAdapters({} as never)).toThrow(/pass one of \{ client \}/);
     expect(() => redisAdapters({ url: 'http://x' })).toThrowError(/option url must be a redis:\/\//);
     expect(() => redisAdapters({ url: 'redis://127.0.0.1:1', prefix: 'a{b}' })).toThrowError(/option prefix/);
     expect(() => redisAdapters({ client: {} as never })).toThrowError(/option client must be an ioredis/);

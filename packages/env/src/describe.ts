@@ -26,7 +26,17 @@ export function describeReal(env: DalstonEnv): string {
   const s3Prefix = env.DALSTON_S3_PREFIX ? `, prefix ${env.DALSTON_S3_PREFIX}` : '';
   return [
     `postgres ${redactUrl(env.DALSTON_DATABASE_URL)} (schema ${env.DALSTON_DATABASE_SCHEMA})`,
-    `redis ${redactUrl(env.DALSTON_REDIS_URL)} (prefix ${env.DALSTON_REDIS_PREFIX})`,
+    `redis ${describeRedis(env)} (prefix ${env.DALSTON_REDIS_PREFIX})`,
     `s3 bucket ${env.DALSTON_S3_BUCKET}${s3Prefix} (region ${env.DALSTON_S3_REGION})${s3Where}`,
   ].join('; ');
+}
+
+/** The Redis topology: the redacted URL, the sentinels and group name, or the cluster seeds. */
+function describeRedis(env: DalstonEnv): string {
+  const list = (nodes: { host: string; port: number }[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  if (env.DALSTON_REDIS_SENTINELS) {
+    return `sentinel ${env.DALSTON_REDIS_SENTINEL_NAME} via ${list(env.DALSTON_REDIS_SENTINELS)}`;
+  }
+  if (env.DALSTON_REDIS_CLUSTER_NODES) return `cluster ${list(env.DALSTON_REDIS_CLUSTER_NODES)}`;
+  return redactUrl(env.DALSTON_REDIS_URL ?? '');
 }

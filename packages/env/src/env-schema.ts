@@ -32,6 +32,31 @@ function connectionUrl(schemes: RegExp, expected: string, dbPath?: RegExp) {
   });
 }
 
+/** `host:port,host:port` (at least one; IPv6 hosts in brackets: `[::1]:26379`). */
+const hostPortList = (what: string) =>
+  z.string().transform((value, ctx) => {
+    const out: { host: string; port: number }[] = [];
+    for (const item of value.split(',').map((s) => s.trim())) {
+      const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(item);
+      const port = m ? Number(m[2]) : 0;
+      if (!m || port < 1 || port > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of ${what} host:port` });
+        return z.NEVER;
+      }
+      out.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+    }
+    return out;
+  });
+
+/** Where Redis is: exactly one of these selects it (see `REDIS_VARIABLES`). */
+export const REDIS_VARIABLES = [
+  'DALSTON_REDIS_URL',
+  'DALSTON_REDIS_SENTINELS',
+  'DALSTON_REDIS_CLUSTER_NODES',
+] as const;
+
+const nonEmpty = z.string().min(1).optional();
+
 /** The zod schema of the real-store variables, with their defaults. */
 export const dalstonEnvSchema = z.object({
   DALSTON_DATABASE_URL: connectionUrl(
@@ -44,9 +69,32 @@ export const dalstonEnvSchema = z.object({
     .string()
     .default('dalston')
     .describe('PostgreSQL schema of the Dalston tables (created by the migration).'),
-  DALSTON_REDIS_URL: connectionUrl(/^rediss?:\/\//, 'redis://host:6379', /^(\/\d{0,5})?$/).describe(
-    'Redis URL (redis:// or rediss://, optional numeric database path). Required with the other two.',
+  DALSTON_REDIS_URL: connectionUrl(/^rediss?:\/\//, 'redis://host:6379', /^(\/\d{0,5})?$/)
+    .optional()
+    .describe(
+      'Redis URL (redis:// or rediss://, optional numeric database path). With the other two selecting variables; or DALSTON_REDIS_SENTINELS / DALSTON_REDIS_CLUSTER_NODES instead (exactly one of the three).',
+    ),
+  DALSTON_REDIS_SENTINELS: hostPortList('sentinel')
+    .optional()
+    .describe(
+      'Sentinels of a Sentinel-managed primary, host:port,host:port (IPv6 in brackets); needs DALSTON_REDIS_SENTINEL_NAME. Instead of DALSTON_REDIS_URL.',
+    ),
+  DALSTON_REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected the master group name (letters, digits, _ - .)')
+    .optional()
+    .describe('The master group name the sentinels monitor (with DALSTON_REDIS_SENTINELS).'),
+  DALSTON_REDIS_SENTINEL_PASSWORD: nonEmpty.describe('Password of the sentinels, when they require one.'),
+  DALSTON_REDIS_PASSWORD: nonEmpty.describe(
+    'Password of the Redis servers, for a Sentinel set or a Cluster (a URL carries its own).',
   ),
+  DALSTON_REDIS_CLUSTER_NODES: hostPortList('cluster node')
+    .optional()
+    .describe('Seed nodes of a Redis Cluster, host:port,host:port. Instead of DALSTON_REDIS_URL.'),
+  DALSTON_REDIS_TLS: z
+    .enum(['0', '1'])
+    .default('0')
+    .describe('1: TLS to the servers (and sentinels) of a Sentinel set or a Cluster.'),
   DALSTON_REDIS_PREFIX: z
     .string()
     .default('dalston')
@@ -85,13 +133,38 @@ export const dalstonEnvSchema = z.object({
     ),
 });
 
+/** Exactly one place for Redis; the Sentinel set has its name. Issues name the variable only. */
+const checkRedisChoice = (env: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  const given = REDIS_VARIABLES.filter((v) => env[v] !== undefined);
+  if (given.length > 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [given[1]!],
+      message: `set only one of ${REDIS_VARIABLES.join(', ')} (got ${given.join(' and ')})`,
+    });
+  }
+  if (env.DALSTON_REDIS_SENTINELS !== undefined && env.DALSTON_REDIS_SENTINEL_NAME === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DALSTON_REDIS_SENTINEL_NAME'],
+      message: 'required with DALSTON_REDIS_SENTINELS (the master group name the sentinels monitor)',
+    });
+  }
+};
+
 /** The real-store configuration after parsing: defaults applied. */
 export type DalstonEnv = z.output<typeof dalstonEnvSchema>;
+
+/** `dalstonEnvSchema` with the cross-variable checks of the Redis choice. */
+const checkedEnvSchema = dalstonEnvSchema.superRefine(checkRedisChoice);
 
 /** An environment to read: `process.env` or any plain record of strings. */
 export type EnvSource = NodeJS.ProcessEnv | Record<string, string | undefined>;
 
-/** The three variables that select the real stores: all set, or none. */
+/**
+ * The three variables that select the real stores: all set, or none. Redis may be selected
+ * by `DALSTON_REDIS_SENTINELS` or `DALSTON_REDIS_CLUSTER_NODES` instead of the URL.
+ */
 export const REAL_STORE_VARIABLES = [
   'DALSTON_DATABASE_URL',
   'DALSTON_REDIS_URL',
@@ -110,17 +183,24 @@ export type ParsedDalstonEnv = { mode: 'memory' } | { mode: 'real'; env: Dalston
  *   variable; the value itself is never echoed, since URLs carry credentials).
  */
 export function parseDalstonEnv(env: EnvSource): ParsedDalstonEnv {
-  const set = REAL_STORE_VARIABLES.filter((v) => env[v]);
+  const isSet = (v: (typeof REAL_STORE_VARIABLES)[number]) =>
+    v === 'DALSTON_REDIS_URL' ? REDIS_VARIABLES.some((r) => env[r]) : Boolean(env[v]);
+  const set = REAL_STORE_VARIABLES.filter(isSet);
   if (set.length === 0) return { mode: 'memory' };
   if (set.length < REAL_STORE_VARIABLES.length) {
-    const missing = REAL_STORE_VARIABLES.filter((v) => !env[v]);
+    const missing = REAL_STORE_VARIABLES.filter((v) => !isSet(v));
     throw new DalstonError(
       'VALIDATION_FAILED',
-      `@dalston/env: real stores need all of ${REAL_STORE_VARIABLES.join(', ')}; missing ${missing.join(', ')}`,
+      `@dalston/env: real stores need all of ${REAL_STORE_VARIABLES.join(', ')} ` +
+        `(Redis: or ${REDIS_VARIABLES.slice(1).join(' or ')}); missing ${missing.join(', ')}`,
       { field: missing[0]!, details: { missing } },
     );
   }
-  const parsed = dalstonEnvSchema.safeParse(env);
+  // An empty Redis variable counts as unset (so only the others need be cleared to switch).
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => !(k.startsWith('DALSTON_REDIS_') && v === '')),
+  );
+  const parsed = checkedEnvSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = issue.path.join('.');

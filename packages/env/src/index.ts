@@ -7,4 +7,5 @@ export {
   type ParsedDalstonEnv,
   parseDalstonEnv,
   REAL_STORE_VARIABLES,
+  REDIS_VARIABLES,
 } from './env-schema.js';

@@ -17,7 +17,12 @@ export interface RealAdapters {
 /** Adapter option → environment variable, per store, for errors raised by the adapters. */
 const VARIABLE_OF_OPTION: Record<'postgres' | 'redis' | 's3', Record<string, string>> = {
   postgres: { connectionString: 'DALSTON_DATABASE_URL', schema: 'DALSTON_DATABASE_SCHEMA' },
-  redis: { url: 'DALSTON_REDIS_URL', prefix: 'DALSTON_REDIS_PREFIX' },
+  redis: {
+    url: 'DALSTON_REDIS_URL',
+    sentinel: 'DALSTON_REDIS_SENTINELS',
+    cluster: 'DALSTON_REDIS_CLUSTER_NODES',
+    prefix: 'DALSTON_REDIS_PREFIX',
+  },
   s3: {
     bucket: 'DALSTON_S3_BUCKET',
     prefix: 'DALSTON_S3_PREFIX',
@@ -65,7 +70,7 @@ export async function openRealAdapters(
     // so an option refused above leaves nothing opened.
     const redis = asVariableError('redis', () =>
       redisModule.redisAdapters({
-        url: env.DALSTON_REDIS_URL,
+        ...redisConnection(env),
         prefix: env.DALSTON_REDIS_PREFIX,
         ...(logger ? { logger } : {}),
       }),
@@ -89,6 +94,29 @@ export async function openRealAdapters(
     await close();
     throw err;
   }
+}
+
+/** Where Redis is: the URL, the Sentinel set or the Cluster the environment names (exactly one). */
+export function redisConnection(env: DalstonEnv) {
+  const password = env.DALSTON_REDIS_PASSWORD ? { password: env.DALSTON_REDIS_PASSWORD } : {};
+  const tls = env.DALSTON_REDIS_TLS === '1' ? { tls: true } : {};
+  if (env.DALSTON_REDIS_SENTINELS) {
+    return {
+      sentinel: {
+        sentinels: env.DALSTON_REDIS_SENTINELS,
+        name: env.DALSTON_REDIS_SENTINEL_NAME ?? '',
+        ...(env.DALSTON_REDIS_SENTINEL_PASSWORD
+          ? { sentinelPassword: env.DALSTON_REDIS_SENTINEL_PASSWORD }
+          : {}),
+        ...password,
+        ...tls,
+      },
+    };
+  }
+  if (env.DALSTON_REDIS_CLUSTER_NODES) {
+    return { cluster: { nodes: env.DALSTON_REDIS_CLUSTER_NODES, ...password, ...tls } };
+  }
+  return { url: env.DALSTON_REDIS_URL ?? '' };
 }
 
 function s3Options(env: DalstonEnv) {

@@ -135,7 +135,11 @@ export const summaryLine = (name: string, x: Summary) =>
  * terminal; completed unless listed in `expectFailed`; every task of a completed job
  * completed exactly once with its output object in S3; no concurrency slot held.
  */
-export async function verify(s: Scenario, drainMs: number, expectFailed: ReadonlySet<string> = new Set()) {
+export async function verify(
+  s: Pick<Scenario, 'name' | 'jobIds' | 'host'>,
+  drainMs: number,
+  expectFailed: ReadonlySet<string> = new Set(),
+) {
   const jobs = new Map((await s.host.inspect.jobs()).map((j) => [j.id, j]));
   const tasks = await s.host.inspect.tasks();
   const completions = await s.host.inspect.completionsPerTask();
@@ -176,7 +180,7 @@ export async function verify(s: Scenario, drainMs: number, expectFailed: Readonl
 }
 
 /** Raw Redis: the tenant's job-slot holders are a subset of its non-terminal jobs (none, at the end). */
-export async function expectNoSlotLeak(s: Scenario, timeoutMs = 10_000): Promise<void> {
+export async function expectNoSlotLeak(s: Pick<Scenario, 'host'>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const holders = await s.host.inspect.slotHolders(s.host.tenantId);
