@@ -24,6 +24,9 @@ import { Heartbeat, type StopReason } from './heartbeat.js';
 import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
 
+/** Lets the worker stop an attempt (at shutdown); `counted: false` keeps it out of `running`. */
+export type Register = (stop: (r: StopReason) => void, options?: { counted?: boolean }) => () => void;
+
 export interface RunnerDeps {
   jobStore: JobStore;
   workQueue: WorkQueue;
@@ -67,7 +70,7 @@ export class AttemptRunner {
    */
   async run(
     lease: Lease,
-    register: (stop: (r: StopReason) => void) => () => void,
+    register: Register,
     overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
     try {
@@ -162,7 +165,7 @@ export class AttemptRunner {
     lease: Lease,
     snapshot: JobSnapshot,
     task: Task,
-    register: (stop: (r: StopReason) => void) => () => void,
+    register: Register,
     overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
     const { correlationId } = snapshot.job;
@@ -189,10 +192,12 @@ export class AttemptRunner {
       untrack();
       unregister();
     }
-    if (settled.kind === 'stopped' && handler.run) overdue?.(overdueOf(snapshot, task, hb, handler.run));
-    // A worker shutting down past its deadline stops the outcome's store retries too.
+    const held = settled.kind === 'stopped' && handler.run !== undefined;
+    if (held) overdue?.(overdueOf(snapshot, task, hb, handler.run!));
+    // A worker shutting down past its deadline stops the outcome's store retries too. A
+    // handler still running is counted once, as overdue, not again for its recording.
     const recording = new AbortController();
-    const unregisterRecording = register(() => recording.abort());
+    const unregisterRecording = register(() => recording.abort(), { counted: !held });
     try {
       return await this.finish(lease, task, settled, hb.reason, faults, recording.signal, correlationId);
     } finally {
