@@ -34,6 +34,13 @@ export const configSchema = z
     leaseMs: positiveMs.default(30_000),
     /** Default: leaseMs / 3. */
     heartbeatMs: positiveMs.optional(),
+    /**
+     * Folded starts: a handler that settles within this many ms has its start written in the
+     * same transaction as its outcome (one store write per attempt instead of two); a handler
+     * still running then (or reporting progress) has its start written at that moment. Capped
+     * at `heartbeatMs`. 0 writes every start before its handler runs. See docs/architecture.md.
+     */
+    startWriteDelayMs: z.int().min(0).default(50),
     maxLostLeases: z.int().min(1).default(5),
     maxDeliveries: z.int().min(1).default(10),
     /**

@@ -5,6 +5,11 @@
  * so a crash at any point leaves the message to be redelivered after its lease. When the
  * queue declares `ackAndLease`, the ack is left to the worker loop, which sends it with
  * the request for the next lease (one round trip instead of two).
+ *
+ * With `startWriteDelayMs` > 0 the start is folded: the job is read (no write), and when
+ * the task is ready at the message's attempt the handler runs at once; its start is written
+ * with its outcome in one transaction, or on its own if the handler outlives the delay
+ * (`FoldedStart`). Anything else goes through the ordinary start, whose write decides.
  */
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
@@ -16,10 +21,11 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Lease, WorkQueue } from '../../ports/work-queue.js';
-import type { JobTransitions } from '../engine/job-transitions.js';
+import type { JobTransitions, StartOccurrence, TransitionOutcome } from '../engine/job-transitions.js';
 import type { EngineRuntime } from '../engine/runtime.js';
 import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.js';
 import { buildContext, type TaskHandler } from './context.js';
+import { FoldedStart } from './folded-start.js';
 import { Heartbeat, type StopReason } from './heartbeat.js';
 import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
@@ -74,6 +80,9 @@ export class AttemptRunner {
     overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
     try {
+      const folded = await this.preview(lease);
+      if (folded)
+        return await this.execute(lease, folded.snapshot, folded.task, register, overdue, folded.fold);
       const started = await this.start(lease);
       if (!started) return null;
       if ('done' in started) return started.done;
@@ -104,6 +113,37 @@ export class AttemptRunner {
     return null;
   }
 
+  /**
+   * A folded start when it applies: the job read back, the task ready at the message's
+   * attempt, and the start it would get (not written). Null: start the ordinary way.
+   */
+  private async preview(lease: Lease): Promise<{
+    snapshot: JobSnapshot;
+    task: Task;
+    fold: { start: StartOccurrence; startedAt: number };
+  } | null> {
+    if (this.foldDelayMs() <= 0) return null;
+    const { message } = lease;
+    const startedAt = this.deps.clock.now();
+    const start: StartOccurrence = {
+      kind: 'start',
+      taskId: message.taskId,
+      leaseToken: lease.token,
+      leaseExpiresAt: startedAt + this.deps.leaseMs,
+    };
+    const preview = await this.deps.transitions.previewStart(
+      message.jobId,
+      message.attempt,
+      start,
+      startedAt,
+    );
+    return preview ? { ...preview, fold: { start, startedAt } } : null;
+  }
+
+  private foldDelayMs(): number {
+    return Math.min(this.deps.config.startWriteDelayMs, this.deps.config.heartbeatMs);
+  }
+
   /** `ready → running`, or what is left to ack after dealing with a message that cannot start now. */
   private async start(
     lease: Lease,
@@ -125,7 +165,7 @@ export class AttemptRunner {
 
   private async notStarted(lease: Lease, reason: string | undefined): Promise<Lease | null> {
     const { message } = lease;
-    if (reason === 'conflict') {
+    if (reason === 'conflict' || reason === 'store_unavailable') {
       await this.release(lease, 10);
       return null;
     }
@@ -167,10 +207,26 @@ export class AttemptRunner {
     task: Task,
     register: Register,
     overdue?: (handler: OverdueHandler) => void,
+    fold?: { start: StartOccurrence; startedAt: number },
   ): Promise<Lease | null> {
     const { correlationId } = snapshot.job;
     const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
     const hb = new Heartbeat({ ...this.deps, lease, task, logger });
+    const folded = fold
+      ? new FoldedStart(
+          {
+            ...this.deps,
+            logger,
+            delayMs: this.foldDelayMs(),
+            retry: (call) =>
+              this.retryStartWrite(call, lease, hb.signal, { jobId: task.jobId, correlationId }),
+          },
+          fold.start,
+          fold.startedAt,
+          task,
+          { written: () => hb.beginBeats(), refused: () => hb.stop('lease_lost') },
+        )
+      : null;
     const unregister = register(hb.stop);
     const untrack = this.deps.runtime.track({
       jobId: task.jobId,
@@ -179,14 +235,16 @@ export class AttemptRunner {
       leaseToken: lease.token,
       abort: (r) => hb.stop(r === 'cancelled' ? 'cancelled' : 'job_failed'),
     });
-    hb.begin();
+    hb.begin({ beats: !folded });
+    folded?.arm();
     const faults = new StoreFaults();
     let settled: Settled;
     const handler: { run?: Promise<Settled> } = {};
     try {
-      settled = await this.invoke(snapshot, task, hb, faults, (run) => {
+      settled = await this.invoke(snapshot, task, hb, faults, folded, (run) => {
         handler.run = run;
       });
+      await folded?.settle();
     } finally {
       hb.end();
       untrack();
@@ -199,7 +257,16 @@ export class AttemptRunner {
     const recording = new AbortController();
     const unregisterRecording = register(() => recording.abort(), { counted: !held });
     try {
-      return await this.finish(lease, task, settled, hb.reason, faults, recording.signal, correlationId);
+      return await this.finish(
+        lease,
+        task,
+        settled,
+        hb.reason,
+        faults,
+        recording.signal,
+        correlationId,
+        folded,
+      );
     } finally {
       unregisterRecording();
     }
@@ -214,6 +281,7 @@ export class AttemptRunner {
     task: Task,
     hb: Heartbeat,
     faults: StoreFaults,
+    folded: FoldedStart | null,
     started?: (run: Promise<Settled>) => void,
   ): Promise<Settled> {
     const handler = this.deps.handlerFor(task);
@@ -227,7 +295,7 @@ export class AttemptRunner {
     const ctx = buildContext(snapshot, task, hb.signal, {
       artifacts: this.deps.artifacts,
       logger: this.deps.logger,
-      progress: (progress) => this.progress(task, snapshot.job.correlationId, hb.signal, progress),
+      progress: (progress) => this.progress(task, snapshot.job.correlationId, hb.signal, progress, folded),
       faults,
     });
     const run = (async () => handler(ctx))().then(
@@ -248,8 +316,15 @@ export class AttemptRunner {
     correlationId: string,
     signal: AbortSignal,
     data: JsonObject,
+    folded: FoldedStart | null,
   ): Promise<void> {
     const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
+    // Progress is recorded against a written start: write a folded one now.
+    if (folded && folded.state !== 'written') await folded.write();
+    if (folded && folded.state !== 'written') {
+      logger.warn('progress not recorded: the attempt was not started', { taskId: task.id });
+      return;
+    }
     const progress = toStorableJson(data, 'progress');
     if (
       progress.isErr() ||
@@ -269,6 +344,27 @@ export class AttemptRunner {
     await this.retryStore(() => this.deps.transitions.apply(task.jobId, occurrence), signal, fields).catch(
       (e) => logger.warn('progress not recorded', { taskId: task.id, error: describeThrown(e) }),
     );
+  }
+
+  /** A folded start's own write: retried like the attempt's other writes, the queue lease extended at each retry. */
+  private retryStartWrite<T>(
+    call: () => Promise<T>,
+    lease: Lease,
+    signal: AbortSignal,
+    fields: Record<string, unknown>,
+  ): Promise<T> {
+    const { message } = lease;
+    return retryStoreCall(call, {
+      clock: this.deps.clock,
+      budgetMs: this.deps.config.storeRetryBudgetMs,
+      signal,
+      onRetry: (e, n) => {
+        this.deps.logger.warn('store unavailable; retrying', { ...fields, try: n, error: e.message });
+        void this.deps.workQueue
+          .extend(message.queue, message.id, lease.token, this.deps.leaseMs)
+          .catch(() => undefined);
+      },
+    });
   }
 
   private retryStore<T>(
@@ -293,36 +389,52 @@ export class AttemptRunner {
     faults: StoreFaults,
     signal: AbortSignal,
     correlationId: string,
+    folded: FoldedStart | null,
   ): Promise<Lease | null> {
+    const unwritten = folded !== null && folded.state !== 'written';
     if (reason === 'shutdown') {
-      await this.handBack(lease, task);
+      // A start never written holds no task lease: only the message goes back.
+      if (unwritten) await this.release(lease, 0);
+      else await this.handBack(lease, task);
       return null;
     }
+    if (folded?.state === 'refused') return this.notStarted(lease, folded.refusedReason);
     const occurrence = occurrenceOf(task, lease, settled, reason, faults);
-    const recorded = await this.record(task.jobId, correlationId, occurrence, signal);
-    return recorded ? this.done(lease) : null;
+    const fold = unwritten ? folded : null;
+    const recorded = await this.record(task.jobId, correlationId, occurrence, signal, fold);
+    if (!recorded) return null;
+    // A folded write the store refused: the start no longer applies (the message is obsolete or early).
+    if (fold && recorded !== true && !recorded.applied) return this.notStarted(lease, recorded.reason);
+    return this.done(lease);
   }
 
   /**
-   * Records the outcome, retrying STORE_UNAVAILABLE within the store retry budget (or
-   * until `signal` aborts). When the store refuses the outcome itself (any other error),
-   * records its storable fallback once, so the attempt still ends. False when nothing
-   * could be recorded (the message is then redelivered after its lease).
+   * Records the outcome (with the folded start when `fold` is given), retrying
+   * STORE_UNAVAILABLE within the store retry budget (or until `signal` aborts). When the
+   * store refuses the outcome itself (any other error), records its storable fallback once,
+   * so the attempt still ends. True when there was nothing to record; the write's outcome
+   * when written; false when nothing could be recorded (the message is then redelivered
+   * after its lease).
    */
   private async record(
     jobId: string,
     correlationId: string,
     occurrence: Occurrence | null,
     signal: AbortSignal,
+    fold: FoldedStart | null,
     fallBack = true,
-  ): Promise<boolean> {
+  ): Promise<TransitionOutcome | boolean> {
     if (!occurrence) return true;
+    const { transitions } = this.deps;
     try {
-      await this.retryStore(() => this.deps.transitions.apply(jobId, occurrence), signal, {
-        jobId,
-        correlationId,
-      });
-      return true;
+      return await this.retryStore(
+        () =>
+          fold
+            ? transitions.applyFolded(jobId, fold.start, fold.startedAt, occurrence)
+            : transitions.apply(jobId, occurrence),
+        signal,
+        { jobId, correlationId },
+      );
     } catch (e) {
       const fallback = isStoreUnavailable(e) || !fallBack ? null : storableFallback(occurrence, e);
       this.deps.logger.warn(
@@ -335,7 +447,7 @@ export class AttemptRunner {
         },
       );
       if (!fallback) return false;
-      return this.record(jobId, correlationId, fallback, signal, false);
+      return this.record(jobId, correlationId, fallback, signal, fold, false);
     }
   }
 
