@@ -25,7 +25,7 @@ import type { JobTransitions, StartOccurrence, TransitionOutcome } from '../engi
 import type { EngineRuntime } from '../engine/runtime.js';
 import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.js';
 import { buildContext, type TaskHandler } from './context.js';
-import { FoldedStart } from './folded-start.js';
+import { FoldedStart, foldDelayMs, previewFolded, startWriteRetry } from './folded-start.js';
 import { Heartbeat, type StopReason } from './heartbeat.js';
 import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
@@ -80,7 +80,7 @@ export class AttemptRunner {
     overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
     try {
-      const folded = await this.preview(lease);
+      const folded = await previewFolded(this.deps, lease);
       if (folded)
         return await this.execute(lease, folded.snapshot, folded.task, register, overdue, folded.fold);
       const started = await this.start(lease);
@@ -111,37 +111,6 @@ export class AttemptRunner {
     if (this.deps.deferAck) return lease;
     await this.ack(lease);
     return null;
-  }
-
-  /**
-   * A folded start when it applies: the job read back, the task ready at the message's
-   * attempt, and the start it would get (not written). Null: start the ordinary way.
-   */
-  private async preview(lease: Lease): Promise<{
-    snapshot: JobSnapshot;
-    task: Task;
-    fold: { start: StartOccurrence; startedAt: number };
-  } | null> {
-    if (this.foldDelayMs() <= 0) return null;
-    const { message } = lease;
-    const startedAt = this.deps.clock.now();
-    const start: StartOccurrence = {
-      kind: 'start',
-      taskId: message.taskId,
-      leaseToken: lease.token,
-      leaseExpiresAt: startedAt + this.deps.leaseMs,
-    };
-    const preview = await this.deps.transitions.previewStart(
-      message.jobId,
-      message.attempt,
-      start,
-      startedAt,
-    );
-    return preview ? { ...preview, fold: { start, startedAt } } : null;
-  }
-
-  private foldDelayMs(): number {
-    return Math.min(this.deps.config.startWriteDelayMs, this.deps.config.heartbeatMs);
   }
 
   /** `ready → running`, or what is left to ack after dealing with a message that cannot start now. */
@@ -217,9 +186,8 @@ export class AttemptRunner {
           {
             ...this.deps,
             logger,
-            delayMs: this.foldDelayMs(),
-            retry: (call) =>
-              this.retryStartWrite(call, lease, hb.signal, { jobId: task.jobId, correlationId }),
+            delayMs: foldDelayMs(this.deps.config),
+            retry: startWriteRetry(this.deps, lease, hb.signal, { jobId: task.jobId, correlationId }),
           },
           fold.start,
           fold.startedAt,
@@ -344,27 +312,6 @@ export class AttemptRunner {
     await this.retryStore(() => this.deps.transitions.apply(task.jobId, occurrence), signal, fields).catch(
       (e) => logger.warn('progress not recorded', { taskId: task.id, error: describeThrown(e) }),
     );
-  }
-
-  /** A folded start's own write: retried like the attempt's other writes, the queue lease extended at each retry. */
-  private retryStartWrite<T>(
-    call: () => Promise<T>,
-    lease: Lease,
-    signal: AbortSignal,
-    fields: Record<string, unknown>,
-  ): Promise<T> {
-    const { message } = lease;
-    return retryStoreCall(call, {
-      clock: this.deps.clock,
-      budgetMs: this.deps.config.storeRetryBudgetMs,
-      signal,
-      onRetry: (e, n) => {
-        this.deps.logger.warn('store unavailable; retrying', { ...fields, try: n, error: e.message });
-        void this.deps.workQueue
-          .extend(message.queue, message.id, lease.token, this.deps.leaseMs)
-          .catch(() => undefined);
-      },
-    });
   }
 
   private retryStore<T>(

@@ -6,12 +6,77 @@
  * start, and the attempt goes on with heartbeats. A start the store refuses (the task was
  * cancelled, ended or taken meanwhile) stops the handler: the attempt is not this worker's.
  */
-
+import type { DalstonConfig } from '../../config.js';
+import type { JobSnapshot } from '../../domain/change.js';
 import { describeThrown } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { Lease, WorkQueue } from '../../ports/work-queue.js';
 import type { JobTransitions, StartOccurrence } from '../engine/job-transitions.js';
+import { retryStoreCall } from './store-retry.js';
+
+/** How long a start waits for its outcome: `startWriteDelayMs`, at most `heartbeatMs`. */
+export const foldDelayMs = (config: DalstonConfig): number =>
+  Math.min(config.startWriteDelayMs, config.heartbeatMs);
+
+interface PreviewDeps {
+  transitions: JobTransitions;
+  clock: Clock;
+  config: DalstonConfig;
+  leaseMs: number;
+}
+
+/**
+ * A folded start when it applies: the job read back (no write), the task ready at the
+ * message's attempt, and the start it would get. Null: start the ordinary way.
+ */
+export async function previewFolded(
+  deps: PreviewDeps,
+  lease: Lease,
+): Promise<{
+  snapshot: JobSnapshot;
+  task: Task;
+  fold: { start: StartOccurrence; startedAt: number };
+} | null> {
+  if (foldDelayMs(deps.config) <= 0) return null;
+  const { message } = lease;
+  const startedAt = deps.clock.now();
+  const start: StartOccurrence = {
+    kind: 'start',
+    taskId: message.taskId,
+    leaseToken: lease.token,
+    leaseExpiresAt: startedAt + deps.leaseMs,
+  };
+  const preview = await deps.transitions.previewStart(message.jobId, message.attempt, start, startedAt);
+  return preview ? { ...preview, fold: { start, startedAt } } : null;
+}
+
+/**
+ * How a folded start's own write is retried: STORE_UNAVAILABLE within the store retry
+ * budget (until `signal` aborts), as the attempt's other writes; the queue lease is
+ * extended at each retry, since no heartbeat runs before the start is written.
+ */
+export function startWriteRetry(
+  deps: { clock: Clock; config: DalstonConfig; logger: Logger; workQueue: WorkQueue; leaseMs: number },
+  lease: Lease,
+  signal: AbortSignal,
+  fields: Record<string, unknown>,
+): <T>(call: () => Promise<T>) => Promise<T> {
+  const { message } = lease;
+  return (call) =>
+    retryStoreCall(call, {
+      clock: deps.clock,
+      budgetMs: deps.config.storeRetryBudgetMs,
+      signal,
+      onRetry: (e, n) => {
+        deps.logger.warn('store unavailable; retrying', { ...fields, try: n, error: e.message });
+        void deps.workQueue
+          .extend(message.queue, message.id, lease.token, deps.leaseMs)
+          .catch(() => undefined);
+      },
+    });
+}
 
 export type FoldState = 'deferred' | 'writing' | 'written' | 'refused';
 
