@@ -160,6 +160,7 @@ describe('folded starts', () => {
     expect(signal!.aborted).toBe(false);
     await h.advance(50); // the start is written, and refused
     await until(() => signal!.aborted);
+    expect((signal!.reason as { code?: string }).code).toBe('CANCELLED');
     await until(() => worker.stats().running === 0);
     expect(await statusOf(h, job.id)).toBe('cancelled');
     expect(await types(h, job.id)).toEqual(['job.created', 'task.ready', 'task.cancelled', 'job.cancelled']);

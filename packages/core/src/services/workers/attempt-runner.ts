@@ -192,7 +192,7 @@ export class AttemptRunner {
           fold.start,
           fold.startedAt,
           task,
-          { written: () => hb.beginBeats(), refused: () => hb.stop('lease_lost') },
+          { written: () => hb.beginBeats(), refused: (reason) => hb.stop(reason) },
         )
       : null;
     const unregister = register(hb.stop);

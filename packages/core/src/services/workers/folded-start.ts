@@ -11,9 +11,11 @@ import type { JobSnapshot } from '../../domain/change.js';
 import { describeThrown } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { Clock } from '../../ports/clock.js';
+import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Lease, WorkQueue } from '../../ports/work-queue.js';
 import type { JobTransitions, StartOccurrence } from '../engine/job-transitions.js';
+import type { StopReason } from './heartbeat.js';
 import { retryStoreCall } from './store-retry.js';
 
 /** How long a start waits for its outcome: `startWriteDelayMs`, at most `heartbeatMs`. */
@@ -82,6 +84,7 @@ export type FoldState = 'deferred' | 'writing' | 'written' | 'refused';
 
 export interface FoldedStartDeps {
   transitions: JobTransitions;
+  jobStore: JobStore;
   clock: Clock;
   logger: Logger;
   leaseMs: number;
@@ -106,7 +109,7 @@ export class FoldedStart {
     readonly start: StartOccurrence,
     readonly startedAt: number,
     private readonly task: Task,
-    private readonly on: { written: () => void; refused: () => void },
+    private readonly on: { written: () => void; refused: (reason: StopReason) => void },
   ) {}
 
   /** True while the start is still to be written with the outcome. */
@@ -153,7 +156,7 @@ export class FoldedStart {
         this.on.written();
         return;
       }
-      this.refuse(outcome.applied ? 'stale' : (outcome.reason ?? 'stale'));
+      await this.refuse(outcome.applied ? 'stale' : (outcome.reason ?? 'stale'));
     } catch (e) {
       // As when an ordinary start cannot be written: the attempt stops, its message goes back.
       this.deps.logger.warn('start not written; stopping the attempt, its message goes back', {
@@ -161,13 +164,20 @@ export class FoldedStart {
         taskId: this.task.id,
         error: describeThrown(e),
       });
-      this.refuse('store_unavailable');
+      this.state = 'refused';
+      this.refusedReason = 'store_unavailable';
+      this.on.refused('lease_lost');
     }
   }
 
-  private refuse(reason: string): void {
+  /** The start was refused: tell the handler why, as a heartbeat would have (cancel, failed job, or not ours). */
+  private async refuse(reason: string): Promise<void> {
     this.state = 'refused';
     this.refusedReason = reason;
-    this.on.refused();
+    const snapshot = await this.deps.jobStore.getSnapshot(null, this.task.jobId).catch(() => null);
+    const task = snapshot?.tasks.find((t) => t.id === this.task.id);
+    const job = snapshot?.job.status;
+    const cancelled = job === 'cancelling' || job === 'cancelled' || task?.status === 'cancelled';
+    this.on.refused(job === 'failed' ? 'job_failed' : cancelled ? 'cancelled' : 'lease_lost');
   }
 }
