@@ -98,8 +98,10 @@ describe('rate limits with Redis stopped, then restarted', () => {
     expect(submits.map((r) => (r.isOk() ? 'ok' : r.error.code))).toEqual(['ok', 'ok', 'RATE_LIMITED']);
     expect(await jobs(failOpen)).toHaveLength(2);
     // Jobs the fallback admitted give their slot back to it when they end (Redis still down).
-    failOpen.createWorker({ queues: ['rl-outage'], waitMs: 100, handler: async () => 'done' });
+    const worker = failOpen.createWorker({ queues: ['rl-outage'], waitMs: 100, handler: async () => 'done' });
     await waitUntil(async () => (await jobs(failOpen)).every((j) => j.status === 'completed'), 20_000);
+    // Stopped, so the job submitted after the restart still holds its slot when it is read below.
+    await worker.close();
     const third = await failOpen.jobs.submit({ tenantId: TENANT });
     expect(third.isOk() ? 'ok' : third.error.code).toBe('ok');
     const first = await failOpen.sessions.start({ tenantId: TENANT });

@@ -97,6 +97,11 @@ export class JobStoreState {
     this.log.removeJob(job.id);
   }
 
+  /** Records events the store already owns (private copies) with fresh ids; returns the ids. */
+  appendOwnedEvents(events: NewEvent[]): number[] {
+    return events.map((e) => this.log.append((id) => ({ ...e, id })).id);
+  }
+
   /** Records events with fresh ids; returns copies. */
   appendEvents(events: NewEvent[]): DalstonEvent[] {
     return events.map((e) => copy(this.log.append((id) => ({ ...copy(e), id }))));

@@ -123,13 +123,17 @@ export class MemoryJobStore implements JobStore {
       // A round trip's worth of yielding: only the mutex keeps other updates out.
       await Promise.resolve();
       if (decided === null || isEmptyChange(decided)) return { applied: false, reason: 'no_change' };
+      // Copies at the boundary, once each way: `change` is what the store keeps, `out` what
+      // the caller gets back (the after-snapshot is `before`, itself a copy, with out's writes).
       const change = copy(decided);
       const staged = this.stageWrites(jobId, change);
       if (!staged) return { applied: false, reason: 'conflict' };
       if (staged.job) this.state.replaceJob(staged.job);
       for (const task of staged.tasks.values()) this.state.putTask(task);
-      const events = this.state.appendEvents(change.events);
-      return { applied: true, snapshot: this.state.snapshot(jobId)!, events, change: copy(change) };
+      const ids = this.state.appendOwnedEvents(change.events);
+      const out = copy(change);
+      const events = out.events.map((e, i) => ({ ...e, id: ids[i]! }));
+      return { applied: true, snapshot: afterSnapshot(before, out), events, change: out };
     });
   }
 
@@ -337,6 +341,15 @@ export class MemoryJobStore implements JobStore {
   private guard(operation: string): void {
     if (this.closed) throw closedError('jobStore', operation);
   }
+}
+
+/** The snapshot after `change` applied to `before` (both the caller's own copies). */
+function afterSnapshot(before: JobSnapshot, change: JobChange): JobSnapshot {
+  const written = new Map(change.tasks.map((w) => [w.next.id, w.next]));
+  return {
+    job: change.job ? change.job.next : before.job,
+    tasks: before.tasks.map((t) => written.get(t.id) ?? t),
+  };
 }
 
 /** Sort order of listJobs: createdAt desc, then id desc. Positive when `a` comes after `b`. */

@@ -2,10 +2,15 @@
  * RedisEventBus: PUBLISH on `<prefix>:ev:<tenant>` and `<prefix>:ev:<tenant>:<job>`;
  * subscriptions share one dedicated subscriber connection (a `duplicate()` of the client,
  * opened on first subscribe, closed by `close()`), which ioredis resubscribes after a
- * reconnect. Incoming messages are parsed with zod; a malformed one is dropped with a
- * logged warning.
+ * reconnect. Incoming messages are parsed with zod (the trust boundary: anything on the
+ * channel may have been written by anyone); a malformed event is dropped with a logged
+ * warning. `publish` checks only what it needs to route (an object with a tenant id and a
+ * job id or null): the events come from the engine's own event log.
  *
- * The PUBLISH commands of one `publish` call go out as one pipeline (one write).
+ * One `publish` call sends one PUBLISH per channel it touches: the call's events for that
+ * channel as one JSON array, in order (a single event travels as one object, as before
+ * arrays were sent; subscribers read both). The PUBLISH commands of one call go out as one
+ * pipeline (one write).
  * On a Cluster, classic pub/sub is broadcast to every node; publishes go through one
  * chosen master so one publisher's events keep their order.
  */
@@ -49,24 +54,31 @@ export class RedisEventBus implements EventBus {
   async publish(events: DalstonEvent[]): Promise<void> {
     this.assertOpen('publish');
     if (!Array.isArray(events)) throw invalid('eventBus', 'publish', 'events', 'must be an array of events');
-    const valid = events.map((e, i) => {
-      const parsed = dalstonEventSchema.safeParse(e);
-      if (parsed.success) return parsed.data;
-      const issue = parsed.error.issues[0];
-      const field = [`events[${i}]`, ...(issue?.path ?? []).map(String)].join('.');
-      throw invalid('eventBus', 'publish', field, issue?.message ?? 'is invalid');
-    });
-    if (valid.length === 0) return;
+    if (events.length === 0) return;
+    // Channel -> its events in publish order (a Map keeps first-insertion order of channels).
+    const byChannel = new Map<string, DalstonEvent[]>();
+    const add = (channel: string, e: DalstonEvent) => {
+      const list = byChannel.get(channel);
+      if (list) list.push(e);
+      else byChannel.set(channel, [e]);
+    };
+    for (const [i, e] of events.entries()) {
+      checkRoutable(e, i);
+      add(this.keys.tenantChannel(e.tenantId), e);
+      if (e.jobId !== null) add(this.keys.jobChannel(e.tenantId, e.jobId), e);
+    }
     await guard('eventBus', 'publish', async () => {
       const target = this.publisher();
       const messages: [channel: string, payload: string][] = [];
-      for (const e of valid) {
-        const payload = JSON.stringify(e);
-        messages.push([this.keys.tenantChannel(e.tenantId), payload]);
-        if (e.jobId !== null) messages.push([this.keys.jobChannel(e.tenantId, e.jobId), payload]);
+      for (const [channel, list] of byChannel) {
+        messages.push([channel, JSON.stringify(list.length === 1 ? list[0] : list)]);
       }
       if (isCluster(target)) {
         await Promise.all(messages.map(([channel, payload]) => target.publish(channel, payload)));
+        return;
+      }
+      if (messages.length === 1) {
+        await target.publish(messages[0]![0], messages[0]![1]);
         return;
       }
       // One pipeline: one socket write for every PUBLISH of the call, sent in order.
@@ -158,18 +170,28 @@ export class RedisEventBus implements EventBus {
   private deliver(channel: string, message: string): void {
     const set = this.handlers.get(channel);
     if (!set || set.size === 0) return;
-    let event: DalstonEvent;
+    let items: unknown[];
     try {
-      const parsed = dalstonEventSchema.safeParse(JSON.parse(message));
-      if (!parsed.success) throw parsed.error;
-      event = parsed.data;
+      const parsed: unknown = JSON.parse(message);
+      items = Array.isArray(parsed) ? parsed : [parsed];
     } catch {
-      this.logger.warn('dropping a malformed event bus message', { channel, bytes: message.length });
-      return;
+      items = [undefined];
     }
+    for (const item of items) {
+      const parsed = dalstonEventSchema.safeParse(item);
+      if (!parsed.success) {
+        this.logger.warn('dropping a malformed event bus message', { channel, bytes: message.length });
+        continue;
+      }
+      this.dispatch(channel, set, parsed.data);
+    }
+  }
+
+  private dispatch(channel: string, set: Set<Handler>, event: DalstonEvent): void {
+    const many = set.size > 1;
     for (const h of [...set]) {
       try {
-        h(structuredClone(event)); // each subscriber gets its own copy
+        h(many ? structuredClone(event) : event); // each subscriber gets its own copy
       } catch (e) {
         this.logger.warn('event handler threw', {
           channel,
@@ -181,6 +203,19 @@ export class RedisEventBus implements EventBus {
 
   private assertOpen(operation: string): void {
     if (this.closed) throw closedError('eventBus', operation);
+  }
+}
+
+/** What `publish` needs to route an event: an object with a tenant id and a job id or null. */
+function checkRoutable(e: unknown, i: number): asserts e is DalstonEvent {
+  if (typeof e !== 'object' || e === null)
+    throw invalid('eventBus', 'publish', `events[${i}]`, 'must be an event');
+  const { tenantId, jobId } = e as { tenantId?: unknown; jobId?: unknown };
+  if (typeof tenantId !== 'string' || tenantId.length === 0) {
+    throw invalid('eventBus', 'publish', `events[${i}].tenantId`, 'must be a non-empty string');
+  }
+  if (jobId !== null && (typeof jobId !== 'string' || jobId.length === 0)) {
+    throw invalid('eventBus', 'publish', `events[${i}].jobId`, 'must be a non-empty string or null');
   }
 }
 

@@ -39,6 +39,13 @@ export const configSchema = z
     heartbeatMs: positiveMs
       .optional()
       .describe('How often a running attempt renews its lease, in ms. Default: leaseMs / 3.'),
+    startWriteDelayMs: z
+      .int()
+      .min(0)
+      .default(50)
+      .describe(
+        'Folded starts, in ms: a handler that settles within this long has its start written in the same transaction as its outcome (one store write per attempt instead of two); one still running then, or reporting progress, has its start written at that moment. Capped at heartbeatMs; 0 writes every start before its handler runs.',
+      ),
     maxLostLeases: z
       .int()
       .min(1)

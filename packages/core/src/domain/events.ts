@@ -2,6 +2,10 @@ import type { JsonObject } from './json.js';
 
 export const EVENT_TYPES = [
   'job.created',
+  /**
+   * No longer emitted: the job's first `task.started` carries `jobStarted: true` instead.
+   * Kept so event logs written by earlier versions still read back.
+   */
   'job.started',
   'job.completed',
   'job.failed',

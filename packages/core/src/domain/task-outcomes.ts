@@ -18,7 +18,6 @@ import {
   type Draft,
   finishJob,
   finishTask,
-  jobEvent,
   nothing,
   promoteDependents,
   refOf,
@@ -77,11 +76,13 @@ export function failForGood(d: Draft, task: Task, error: ErrorInfo): void {
   finishJob(d, 'failed', { ...error, stage: task.stage }, { stage: task.stage, errorCode: error.code });
 }
 
+/**
+ * The task starts. The first start of a job also starts the job; its `task.started` says
+ * so (`jobStarted: true`) instead of a separate `job.started` event in the same commit.
+ */
 function run(d: Draft, task: Task, occ: Of<'start'>): void {
-  if (d.job.status === 'pending') {
-    setJob(d, { status: 'running', startedAt: d.job.startedAt ?? d.now });
-    jobEvent(d, 'job.started');
-  }
+  const jobStarted = d.job.status === 'pending';
+  if (jobStarted) setJob(d, { status: 'running', startedAt: d.job.startedAt ?? d.now });
   const next = setTask(d, {
     ...task,
     status: 'running',
@@ -91,7 +92,7 @@ function run(d: Draft, task: Task, occ: Of<'start'>): void {
     notBefore: null,
     cancelRequested: false,
   });
-  taskEvent(d, 'task.started', next);
+  taskEvent(d, 'task.started', next, jobStarted ? { jobStarted: true } : {});
 }
 
 const leaseLostError = (lost: number): ErrorInfo => ({

@@ -4,7 +4,7 @@
  * events, `parentOutputs` hands a task its parents' outputs. No I/O, no clock: time,
  * randomness and ids come in as arguments.
  */
-import type { DecideContext, Decision, JobSnapshot, Occurrence } from './change.js';
+import type { DecideContext, Decision, JobChange, JobSnapshot, Occurrence, TaskWrite } from './change.js';
 import { normaliseTaskSpec } from './dag.js';
 import type { NewEvent } from './events.js';
 import { isTerminalJobStatus, type Job } from './job.js';
@@ -149,6 +149,75 @@ export function decide(snapshot: JobSnapshot, occurrence: Occurrence, ctx: Decid
     case 'cancel':
       return cancel(d, occurrence.reason);
   }
+}
+
+/** The job as `change` leaves it (writes applied to `snapshot`; nothing is copied). */
+export function applyChange(snapshot: JobSnapshot, change: JobChange): JobSnapshot {
+  const written = new Map(change.tasks.map((w) => [w.next.id, w.next]));
+  return {
+    job: change.job ? change.job.next : snapshot.job,
+    tasks: snapshot.tasks.map((t) => written.get(t.id) ?? t),
+  };
+}
+
+/**
+ * A start and the outcome of the attempt it starts, decided as one change: the start write
+ * folded into the outcome's transaction (see docs/architecture.md, "Folded starts"). The
+ * start is decided at `startedAt` and must move a `ready` task to `running` with its lease
+ * token (anything else, a take-over included, decides nothing: `stale`, or decide's own
+ * reason); the outcome is then decided on the result at `ctx.now`. Each task and the job
+ * get at most one write, expecting the state read and carrying its version + 1; events
+ * are the start's, then the outcome's.
+ */
+export function decideFolded(
+  snapshot: JobSnapshot,
+  start: Extract<Occurrence, { kind: 'start' }>,
+  startedAt: number,
+  occurrence: Occurrence,
+  ctx: DecideContext,
+): Decision {
+  const first = decide(snapshot, start, { ...ctx, now: startedAt });
+  if (!first.change) return first;
+  const before = snapshot.tasks.find((t) => t.id === start.taskId);
+  if (before?.status !== 'ready') return nothing('stale');
+  const mid = applyChange(snapshot, first.change);
+  const ours = mid.tasks.find((t) => t.id === start.taskId);
+  if (ours?.status !== 'running' || ours.leaseToken !== start.leaseToken) return nothing('stale');
+  const second = decide(mid, occurrence, ctx);
+  if (!second.change) return second;
+  return foldDecisions(snapshot, first, second);
+}
+
+/** `second` (decided on the result of `first`) and `first` as one set of writes against `snapshot`. */
+function foldDecisions(snapshot: JobSnapshot, first: Decision, second: Decision): Decision {
+  const a = first.change!;
+  const b = second.change!;
+  const versions = new Map(snapshot.tasks.map((t) => [t.id, t.version]));
+  const tasks = new Map<string, TaskWrite>();
+  for (const w of a.tasks) tasks.set(w.next.id, w);
+  for (const w of b.tasks) {
+    const earlier = tasks.get(w.next.id);
+    tasks.set(w.next.id, { expected: earlier?.expected ?? w.expected, next: w.next });
+  }
+  const taskWrites = [...tasks.values()].map((w) => ({
+    expected: w.expected,
+    next: { ...w.next, version: versions.get(w.next.id)! + 1 },
+  }));
+  const jobExpected = a.job?.expected ?? b.job?.expected;
+  const jobNext = b.job?.next ?? a.job?.next;
+  const job =
+    jobExpected && jobNext
+      ? { expected: jobExpected, next: { ...jobNext, version: snapshot.job.version + 1 } }
+      : null;
+  const written = new Map(taskWrites.map((w) => [w.next.id, w.next]));
+  const enqueue = [...first.enqueue, ...second.enqueue]
+    .map((t) => written.get(t.id))
+    .filter((t, i, all): t is Task => t?.status === 'ready' && all.indexOf(t) === i);
+  return {
+    change: { job, tasks: taskWrites, events: [...a.events, ...b.events] },
+    enqueue,
+    abort: [...first.abort, ...second.abort],
+  };
 }
 
 /**

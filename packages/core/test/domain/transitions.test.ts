@@ -52,7 +52,9 @@ describe('decide: start', () => {
   it('starts a ready task and the job', () => {
     const s = chain();
     const r = startStage(s, 'a');
-    expect(eventTypes(r.decision)).toEqual(['job.started', 'task.started']);
+    // One event says both: the job's first task.started carries jobStarted.
+    expect(eventTypes(r.decision)).toEqual(['task.started']);
+    expect(r.decision.change!.events[0]!.payload).toEqual({ stage: 'a', attempt: 1, jobStarted: true });
     expect(taskOf(r.snapshot, 'a')).toMatchObject({
       status: 'running',
       leaseToken: r.ref.leaseToken,

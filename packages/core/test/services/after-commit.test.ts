@@ -1,7 +1,7 @@
 /**
- * After a transition commits, its enqueue, publish and slot release are issued together, in
- * that order, and awaited together: one round-trip wait instead of three, and a slow step
- * does not delay the others.
+ * After a transition commits, its enqueue, publish and slot release are issued together
+ * (the publish coalesced with those of concurrent transitions) and awaited together: one
+ * round-trip wait instead of three, and a slow step does not delay the others.
  */
 import { describe, expect, it } from 'vitest';
 import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
@@ -69,10 +69,10 @@ describe('after commit: enqueue, publish and slot release together', () => {
     const h = await harness({ pipeline: chain, wrap: observed(hooks) });
     const worker = h.dalston.createWorker({ queues: ['q'], concurrency: 1, handler: () => ({ ok: true }) });
     const job = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
-    await until(() => hooks.log.some((l) => l.startsWith('publish:task.completed')));
+    await until(() => hooks.log.some((l) => l.includes('task.completed')));
     const i = hooks.log.indexOf('enqueue#2');
     expect(i).toBeGreaterThan(-1);
-    expect(hooks.log[i + 1]).toMatch(/^publish:task\.completed/); // issued right after, in order
+    expect(hooks.log[i + 1]).toMatch(/^publish:.*task\.completed/); // issued right after (coalesced), in order
     expect(await status(h, job.id)).toBe('running');
     slow.open();
     await until(async () => (await status(h, job.id)) === 'completed');
@@ -89,10 +89,10 @@ describe('after commit: enqueue, publish and slot release together', () => {
     const h = await harness({ pipeline: chain, wrap: observed(hooks), tenantLimits: { concurrentJobs: 1 } });
     const worker = h.dalston.createWorker({ queues: ['q'], concurrency: 1, handler: () => ({ ok: true }) });
     const job = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
-    await until(() => hooks.log.includes('releaseSlot'));
-    const published = hooks.log.findIndex((l) => l.includes('job.completed'));
-    expect(published).toBeGreaterThan(-1);
-    expect(hooks.log.indexOf('releaseSlot')).toBeGreaterThan(published);
+    // The publish goes out coalesced (after this turn of the event loop); the slot release does not wait for it.
+    await until(
+      () => hooks.log.includes('releaseSlot') && hooks.log.some((l) => l.includes('job.completed')),
+    );
     // The slot is free although the publish has not finished.
     const next = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
     slow.open();

@@ -48,9 +48,10 @@ describe('jobs.submit: idempotent retries at the concurrent-job limit', () => {
 
     const first = (await submit('K'))._unsafeUnwrap();
     expect(calls.lookups).toBe(0); // a submit that gets a slot never looks the key up
-    await until(
-      async () => (await h.dalston.jobs.get(h.tenantId, first.id))._unsafeUnwrap().status === 'running',
-    );
+    await until(async () => {
+      await h.advance(10); // a folded start is written once the handler outlives startWriteDelayMs
+      return (await h.dalston.jobs.get(h.tenantId, first.id))._unsafeUnwrap().status === 'running';
+    });
 
     const retry = (await submit('K'))._unsafeUnwrap();
     expect(retry.id).toBe(first.id);

@@ -127,6 +127,60 @@ describe('event publisher: batched markPublished', () => {
   });
 });
 
+describe('event publisher: coalesced bus publishes', () => {
+  it('sends the events of concurrent transitions in one EventBus.publish, in call order', async () => {
+    const calls: Record<string, number> = {};
+    const batches: string[][] = [];
+    const h = await harness({
+      pipeline: one,
+      wrap: (a) => ({
+        ...a,
+        eventBus: Object.assign(Object.create(a.eventBus), {
+          publish: (events: Parameters<DalstonAdapters['eventBus']['publish']>[0]) => {
+            calls.publish = (calls.publish ?? 0) + 1;
+            batches.push(events.map((e) => `${e.jobId}:${e.type}`));
+            return a.eventBus.publish(events);
+          },
+        }),
+      }),
+    });
+    const jobs = await Promise.all(
+      Array.from({ length: 4 }, async () =>
+        (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap(),
+      ),
+    );
+    expect(calls.publish).toBe(1);
+    expect(batches[0]).toHaveLength(8);
+    for (const job of jobs) {
+      const own = batches[0]!.filter((e) => e.startsWith(`${job.id}:`));
+      expect(own).toEqual([`${job.id}:job.created`, `${job.id}:task.ready`]);
+    }
+  });
+
+  it('a failed coalesced publish leaves every event of the batch to the relay', async () => {
+    let down = true;
+    const h = await harness({
+      pipeline: one,
+      wrap: (a) => ({
+        ...a,
+        eventBus: Object.assign(Object.create(a.eventBus), {
+          publish: (events: Parameters<DalstonAdapters['eventBus']['publish']>[0]) =>
+            down ? Promise.reject(new Error('bus down')) : a.eventBus.publish(events),
+        }),
+      }),
+    });
+    await Promise.all(
+      Array.from({ length: 3 }, async () =>
+        (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap(),
+      ),
+    );
+    await h.advance(1000); // the relay delay
+    expect(await unpublished(h.adapters, h.clock.now())).toBe(6);
+    down = false;
+    expect((await h.dalston.maintenance.relayEvents())._unsafeUnwrap()).toBe(6);
+  });
+});
+
 describe('tenant cache', () => {
   it('reads the tenant once per tenantCacheMs for submits', async () => {
     const calls: Record<string, number> = {};

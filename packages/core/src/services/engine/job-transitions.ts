@@ -7,12 +7,12 @@
  */
 
 import type { DalstonConfig } from '../../config.js';
-import type { Decision, JobSnapshot, Occurrence } from '../../domain/change.js';
+import type { DecideContext, Decision, JobSnapshot, Occurrence } from '../../domain/change.js';
 import { toDalstonError } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import { isTerminalJobStatus } from '../../domain/job.js';
 import type { Task } from '../../domain/task.js';
-import { decide } from '../../domain/transitions.js';
+import { applyChange, decide, decideFolded } from '../../domain/transitions.js';
 import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
@@ -23,6 +23,8 @@ import { jobLogFields, logJobEvents } from './job-log.js';
 import { jobSlotKey, messageFor } from './keys.js';
 import { EventPublisher } from './publisher.js';
 import type { EngineRuntime } from './runtime.js';
+
+export type StartOccurrence = Extract<Occurrence, { kind: 'start' }>;
 
 export interface TransitionOutcome {
   applied: boolean;
@@ -60,16 +62,65 @@ export class JobTransitions {
   ) {}
 
   /** Decides and writes; rejects only when the store does. */
-  async apply(jobId: string, occurrence: Occurrence): Promise<TransitionOutcome> {
+  apply(jobId: string, occurrence: Occurrence): Promise<TransitionOutcome> {
+    return this.write(jobId, (snapshot) => decide(snapshot, occurrence, this.context(this.clock.now())));
+  }
+
+  /**
+   * A start and its attempt's outcome as one write (a folded start): nothing is written
+   * unless `start` still moves the ready task to running with its token (see `decideFolded`).
+   */
+  applyFolded(
+    jobId: string,
+    start: StartOccurrence,
+    startedAt: number,
+    occurrence: Occurrence,
+  ): Promise<TransitionOutcome> {
+    return this.write(jobId, (snapshot) =>
+      decideFolded(snapshot, start, startedAt, occurrence, this.context(this.clock.now())),
+    );
+  }
+
+  /**
+   * Whether `start` would start the message's task now, decided on a read of the job (no
+   * write): the job as the start would leave it and the started task, or null when the
+   * task is not `ready` at this attempt (the ordinary start then decides). Rejects only
+   * when the store does.
+   */
+  async previewStart(
+    jobId: string,
+    attempt: number,
+    start: StartOccurrence,
+    now: number,
+  ): Promise<{ snapshot: JobSnapshot; task: Task } | null> {
+    const snapshot = await this.jobStore.getSnapshot(null, jobId);
+    const current = snapshot?.tasks.find((t) => t.id === start.taskId);
+    if (!snapshot || current?.status !== 'ready' || current.attempt !== attempt) return null;
+    const decision = decide(snapshot, start, this.context(now));
+    if (!decision.change) return null;
+    const after = applyChange(snapshot, decision.change);
+    const task = after.tasks.find((t) => t.id === start.taskId);
+    if (task?.status !== 'running' || task.leaseToken !== start.leaseToken) return null;
+    return { snapshot: after, task };
+  }
+
+  private context(now: number): DecideContext {
+    return {
+      now,
+      random: this.random,
+      maxLostLeases: this.config.maxLostLeases,
+      maxStoreInterruptions: this.config.maxStoreInterruptions,
+      storeRetryBackoff: this.config.storeRetryBackoff,
+    };
+  }
+
+  private async write(
+    jobId: string,
+    decideNow: (snapshot: JobSnapshot) => Decision,
+  ): Promise<TransitionOutcome> {
     let decision: Decision | null = null;
     const result = await this.jobStore.updateJob(jobId, (snapshot) => {
-      decision = decide(snapshot, occurrence, {
-        now: this.clock.now(),
-        random: this.random,
-        maxLostLeases: this.config.maxLostLeases,
-        maxStoreInterruptions: this.config.maxStoreInterruptions,
-        storeRetryBackoff: this.config.storeRetryBackoff,
-      });
+      decision = decideNow(snapshot);
       return decision.change;
     });
     const decided = decision as Decision | null;
@@ -103,9 +154,15 @@ export class JobTransitions {
     ];
     if (isTerminalJobStatus(job.status)) steps.push(this.releaseJobSlot(job.tenantId, job.id, fields));
     await Promise.all(steps);
-    if (decision.abort.length > 0) {
+    // Running attempts to stop, and ready tasks this change ended (cancelled) whose handler
+    // may already run here with its start not yet written (a folded start).
+    const ended = (decision.change?.tasks ?? [])
+      .filter((w) => w.expected.status === 'ready' && w.next.status === 'cancelled')
+      .map((w) => ({ taskId: w.next.id, attempt: w.expected.attempt, leaseToken: '' }));
+    const abort = [...decision.abort, ...ended];
+    if (abort.length > 0) {
       const reason = job.status === 'failed' ? 'job_failed' : 'cancelled';
-      this.runtime.abort(job.id, reason, decision.abort);
+      this.runtime.abort(job.id, reason, abort);
     }
   }
 

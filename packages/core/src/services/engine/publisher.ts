@@ -3,6 +3,13 @@
  * Best effort: a failure is logged and left to the relay (`maintenance.relayEvents`),
  * which republishes whatever stays unpublished.
  *
+ * Publishing is coalesced: the events of every `publish` call made before the next
+ * `setImmediate` (the after-commit steps of concurrent transitions whose results arrived
+ * in the same turn of the event loop) go out as one `EventBus.publish` call, in call order,
+ * so one Redis pipeline carries them all. Each caller still learns whether its own events
+ * went out. The events are the engine's own (built by `decide` and returned by the store):
+ * they are not validated again here.
+ *
  * Marking is batched: published ids are collected and written with one
  * `markPublished(ids)` per flush instead of one per publish. With `eventRelayDelayMs`
  * > 0 a flush runs at most `MARK_FLUSH_MS` (and at most half of `eventRelayDelayMs`)
@@ -38,6 +45,8 @@ export class EventPublisher {
   ] as const;
 
   private pending: number[] = [];
+  /** Events waiting for the next coalesced bus publish, and their callers. */
+  private batch: { events: DalstonEvent[]; done: Promise<boolean> } | null = null;
   private cancelTimer: (() => void) | null = null;
   /** The flush every publish of the current tick waits for (eventRelayDelayMs = 0, or closed). */
   private immediate: Promise<void> | null = null;
@@ -55,19 +64,36 @@ export class EventPublisher {
   /** Never rejects. Returns whether the events were published (marking may follow later). */
   async publish(events: readonly DalstonEvent[]): Promise<boolean> {
     if (events.length === 0) return true;
+    if (!this.batch) {
+      const batch = { events: [] as DalstonEvent[], done: Promise.resolve(false) };
+      batch.done = new Promise<void>((r) => setImmediate(r)).then(() => {
+        this.batch = null;
+        return this.send(batch.events);
+      });
+      this.batch = batch;
+    }
+    for (const e of events) this.batch.events.push(e);
+    const published = await this.batch.done;
+    if (published && (this.closed || this.config.eventRelayDelayMs === 0)) await this.flushSoon();
+    return published;
+  }
+
+  /** One bus publish for a coalesced batch; queues the ids to mark. */
+  private async send(events: DalstonEvent[]): Promise<boolean> {
     try {
-      await this.bus.publish([...events]);
+      await this.bus.publish(events);
     } catch (e) {
       this.logger.warn('event publish failed; the relay will retry', {
         ...eventsJobFields(events),
         error: toDalstonError(e).message,
         firstEventId: events[0]!.id,
+        count: events.length,
       });
       return false;
     }
     for (const e of events) this.pending.push(e.id);
     if (this.closed || this.config.eventRelayDelayMs === 0) {
-      await this.flushSoon();
+      // The callers wait for the flush (publish above); nothing to schedule here.
     } else if (this.pending.length >= MARK_FLUSH_MAX_IDS) {
       void this.flushNow();
     } else if (!this.cancelTimer) {
@@ -85,6 +111,7 @@ export class EventPublisher {
    * a failed mark is logged (the relay republishes those events).
    */
   async flush(): Promise<void> {
+    await this.batch?.done;
     await this.flushNow();
     await Promise.all([...this.inFlight]);
   }

@@ -253,8 +253,11 @@ export class SubmitJob {
       created = true;
       const { job, tasks } = result.snapshot;
       const ready = tasks.filter((t) => t.status === 'ready');
-      await this.transitions.enqueue(ready, { jobId: job.id, correlationId: job.correlationId });
-      await this.publisher.publish(result.events);
+      // Independent after-commit steps (each repaired by the reconciler or the relay): one wait.
+      await Promise.all([
+        this.transitions.enqueue(ready, { jobId: job.id, correlationId: job.correlationId }),
+        this.publisher.publish(result.events),
+      ]);
       return result.snapshot.job;
     } finally {
       if (maybeCreated) {

@@ -5,6 +5,11 @@
  * so a crash at any point leaves the message to be redelivered after its lease. When the
  * queue declares `ackAndLease`, the ack is left to the worker loop, which sends it with
  * the request for the next lease (one round trip instead of two).
+ *
+ * With `startWriteDelayMs` > 0 the start is folded: the job is read (no write), and when
+ * the task is ready at the message's attempt the handler runs at once; its start is written
+ * with its outcome in one transaction, or on its own if the handler outlives the delay
+ * (`FoldedStart`). Anything else goes through the ordinary start, whose write decides.
  */
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
@@ -16,13 +21,17 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Lease, WorkQueue } from '../../ports/work-queue.js';
-import type { JobTransitions } from '../engine/job-transitions.js';
+import type { JobTransitions, StartOccurrence, TransitionOutcome } from '../engine/job-transitions.js';
 import type { EngineRuntime } from '../engine/runtime.js';
 import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.js';
 import { buildContext, type TaskHandler } from './context.js';
+import { FoldedStart, foldDelayMs, previewFolded, startWriteRetry } from './folded-start.js';
 import { Heartbeat, type StopReason } from './heartbeat.js';
 import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
+
+/** Lets the worker stop an attempt (at shutdown); `counted: false` keeps it out of `running`. */
+export type Register = (stop: (r: StopReason) => void, options?: { counted?: boolean }) => () => void;
 
 export interface RunnerDeps {
   jobStore: JobStore;
@@ -67,10 +76,13 @@ export class AttemptRunner {
    */
   async run(
     lease: Lease,
-    register: (stop: (r: StopReason) => void) => () => void,
+    register: Register,
     overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
     try {
+      const folded = await previewFolded(this.deps, lease);
+      if (folded)
+        return await this.execute(lease, folded.snapshot, folded.task, register, overdue, folded.fold);
       const started = await this.start(lease);
       if (!started) return null;
       if ('done' in started) return started.done;
@@ -122,7 +134,7 @@ export class AttemptRunner {
 
   private async notStarted(lease: Lease, reason: string | undefined): Promise<Lease | null> {
     const { message } = lease;
-    if (reason === 'conflict') {
+    if (reason === 'conflict' || reason === 'store_unavailable') {
       await this.release(lease, 10);
       return null;
     }
@@ -162,12 +174,27 @@ export class AttemptRunner {
     lease: Lease,
     snapshot: JobSnapshot,
     task: Task,
-    register: (stop: (r: StopReason) => void) => () => void,
+    register: Register,
     overdue?: (handler: OverdueHandler) => void,
+    fold?: { start: StartOccurrence; startedAt: number },
   ): Promise<Lease | null> {
     const { correlationId } = snapshot.job;
     const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
     const hb = new Heartbeat({ ...this.deps, lease, task, logger });
+    const folded = fold
+      ? new FoldedStart(
+          {
+            ...this.deps,
+            logger,
+            delayMs: foldDelayMs(this.deps.config),
+            retry: startWriteRetry(this.deps, lease, hb.signal, { jobId: task.jobId, correlationId }),
+          },
+          fold.start,
+          fold.startedAt,
+          task,
+          { written: () => hb.beginBeats(), refused: (reason) => hb.stop(reason) },
+        )
+      : null;
     const unregister = register(hb.stop);
     const untrack = this.deps.runtime.track({
       jobId: task.jobId,
@@ -176,25 +203,38 @@ export class AttemptRunner {
       leaseToken: lease.token,
       abort: (r) => hb.stop(r === 'cancelled' ? 'cancelled' : 'job_failed'),
     });
-    hb.begin();
+    hb.begin({ beats: !folded });
+    folded?.arm();
     const faults = new StoreFaults();
     let settled: Settled;
     const handler: { run?: Promise<Settled> } = {};
     try {
-      settled = await this.invoke(snapshot, task, hb, faults, (run) => {
+      settled = await this.invoke(snapshot, task, hb, faults, folded, (run) => {
         handler.run = run;
       });
+      await folded?.settle();
     } finally {
       hb.end();
       untrack();
       unregister();
     }
-    if (settled.kind === 'stopped' && handler.run) overdue?.(overdueOf(snapshot, task, hb, handler.run));
-    // A worker shutting down past its deadline stops the outcome's store retries too.
+    const held = settled.kind === 'stopped' && handler.run !== undefined;
+    if (held) overdue?.(overdueOf(snapshot, task, hb, handler.run!));
+    // A worker shutting down past its deadline stops the outcome's store retries too. A
+    // handler still running is counted once, as overdue, not again for its recording.
     const recording = new AbortController();
-    const unregisterRecording = register(() => recording.abort());
+    const unregisterRecording = register(() => recording.abort(), { counted: !held });
     try {
-      return await this.finish(lease, task, settled, hb.reason, faults, recording.signal, correlationId);
+      return await this.finish(
+        lease,
+        task,
+        settled,
+        hb.reason,
+        faults,
+        recording.signal,
+        correlationId,
+        folded,
+      );
     } finally {
       unregisterRecording();
     }
@@ -209,6 +249,7 @@ export class AttemptRunner {
     task: Task,
     hb: Heartbeat,
     faults: StoreFaults,
+    folded: FoldedStart | null,
     started?: (run: Promise<Settled>) => void,
   ): Promise<Settled> {
     const handler = this.deps.handlerFor(task);
@@ -222,7 +263,7 @@ export class AttemptRunner {
     const ctx = buildContext(snapshot, task, hb.signal, {
       artifacts: this.deps.artifacts,
       logger: this.deps.logger,
-      progress: (progress) => this.progress(task, snapshot.job.correlationId, hb.signal, progress),
+      progress: (progress) => this.progress(task, snapshot.job.correlationId, hb.signal, progress, folded),
       faults,
     });
     const run = (async () => handler(ctx))().then(
@@ -243,8 +284,15 @@ export class AttemptRunner {
     correlationId: string,
     signal: AbortSignal,
     data: JsonObject,
+    folded: FoldedStart | null,
   ): Promise<void> {
     const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
+    // Progress is recorded against a written start: write a folded one now.
+    if (folded && folded.state !== 'written') await folded.write();
+    if (folded && folded.state !== 'written') {
+      logger.warn('progress not recorded: the attempt was not started', { taskId: task.id });
+      return;
+    }
     const progress = toStorableJson(data, 'progress');
     if (
       progress.isErr() ||
@@ -288,36 +336,52 @@ export class AttemptRunner {
     faults: StoreFaults,
     signal: AbortSignal,
     correlationId: string,
+    folded: FoldedStart | null,
   ): Promise<Lease | null> {
+    const unwritten = folded !== null && folded.state !== 'written';
     if (reason === 'shutdown') {
-      await this.handBack(lease, task);
+      // A start never written holds no task lease: only the message goes back.
+      if (unwritten) await this.release(lease, 0);
+      else await this.handBack(lease, task);
       return null;
     }
+    if (folded?.state === 'refused') return this.notStarted(lease, folded.refusedReason);
     const occurrence = occurrenceOf(task, lease, settled, reason, faults);
-    const recorded = await this.record(task.jobId, correlationId, occurrence, signal);
-    return recorded ? this.done(lease) : null;
+    const fold = unwritten ? folded : null;
+    const recorded = await this.record(task.jobId, correlationId, occurrence, signal, fold);
+    if (!recorded) return null;
+    // A folded write the store refused: the start no longer applies (the message is obsolete or early).
+    if (fold && recorded !== true && !recorded.applied) return this.notStarted(lease, recorded.reason);
+    return this.done(lease);
   }
 
   /**
-   * Records the outcome, retrying STORE_UNAVAILABLE within the store retry budget (or
-   * until `signal` aborts). When the store refuses the outcome itself (any other error),
-   * records its storable fallback once, so the attempt still ends. False when nothing
-   * could be recorded (the message is then redelivered after its lease).
+   * Records the outcome (with the folded start when `fold` is given), retrying
+   * STORE_UNAVAILABLE within the store retry budget (or until `signal` aborts). When the
+   * store refuses the outcome itself (any other error), records its storable fallback once,
+   * so the attempt still ends. True when there was nothing to record; the write's outcome
+   * when written; false when nothing could be recorded (the message is then redelivered
+   * after its lease).
    */
   private async record(
     jobId: string,
     correlationId: string,
     occurrence: Occurrence | null,
     signal: AbortSignal,
+    fold: FoldedStart | null,
     fallBack = true,
-  ): Promise<boolean> {
+  ): Promise<TransitionOutcome | boolean> {
     if (!occurrence) return true;
+    const { transitions } = this.deps;
     try {
-      await this.retryStore(() => this.deps.transitions.apply(jobId, occurrence), signal, {
-        jobId,
-        correlationId,
-      });
-      return true;
+      return await this.retryStore(
+        () =>
+          fold
+            ? transitions.applyFolded(jobId, fold.start, fold.startedAt, occurrence)
+            : transitions.apply(jobId, occurrence),
+        signal,
+        { jobId, correlationId },
+      );
     } catch (e) {
       const fallback = isStoreUnavailable(e) || !fallBack ? null : storableFallback(occurrence, e);
       this.deps.logger.warn(
@@ -330,7 +394,7 @@ export class AttemptRunner {
         },
       );
       if (!fallback) return false;
-      return this.record(jobId, correlationId, fallback, signal, false);
+      return this.record(jobId, correlationId, fallback, signal, fold, false);
     }
   }
 

@@ -55,9 +55,18 @@ export class Heartbeat {
     this.controller.abort(new DalstonError(code, `attempt stopped: ${reason}`));
   };
 
-  begin(): void {
+  /**
+   * Starts the timeout timer and, unless `beats` is false (a folded start whose start is not
+   * written yet: there is no task lease to extend), the heartbeats.
+   */
+  begin(options: { beats?: boolean } = {}): void {
     this.cancelTimeout = this.deps.clock.setTimer(() => this.stop('timeout'), this.deps.task.timeoutMs);
-    this.schedule();
+    if (options.beats !== false) this.schedule();
+  }
+
+  /** Starts the heartbeats of an attempt begun without them (its start is now written). */
+  beginBeats(): void {
+    if (this.cancelBeat === null) this.schedule();
   }
 
   end(): void {

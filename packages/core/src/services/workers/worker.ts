@@ -67,6 +67,8 @@ const MAX_ERROR_BACKOFF_MS = 5000;
 export class WorkerLoop implements Worker, Closable {
   private readonly stopping = new AbortController();
   private readonly attempts = new Map<symbol, (r: StopReason) => void>();
+  /** Stoppable steps that run no handler (the recording of an overdue handler's attempt). */
+  private readonly uncounted = new Map<symbol, (r: StopReason) => void>();
   private readonly loops: Promise<void>[] = [];
   private readonly runner: AttemptRunner;
   private readonly overdue: OverdueHandlers;
@@ -145,7 +147,7 @@ export class WorkerLoop implements Worker, Closable {
       const overdue: { held?: HeldHandler } = {};
       done = await this.runner.run(
         lease,
-        (stop) => this.register(stop),
+        (stop, options) => this.register(stop, options),
         (h) => {
           overdue.held = this.overdue.hold(h);
         },
@@ -173,10 +175,11 @@ export class WorkerLoop implements Worker, Closable {
     return (await workQueue.ackAndLease!(ref, this.settings.queues, options)).lease;
   }
 
-  private register(stop: (r: StopReason) => void): () => void {
+  private register(stop: (r: StopReason) => void, options: { counted?: boolean } = {}): () => void {
     const key = Symbol('attempt');
-    this.attempts.set(key, stop);
-    return () => this.attempts.delete(key);
+    const into = options.counted === false ? this.uncounted : this.attempts;
+    into.set(key, stop);
+    return () => into.delete(key);
   }
 
   private async drain(deadlineMs: number): Promise<void> {
@@ -191,7 +194,7 @@ export class WorkerLoop implements Worker, Closable {
     clearTimeout(timer);
     if (!done) {
       this.overdue.abandonAll();
-      for (const stop of this.attempts.values()) stop('shutdown');
+      for (const stop of [...this.attempts.values(), ...this.uncounted.values()]) stop('shutdown');
       await all;
     }
     await this.settings.dispose?.().catch(() => undefined);
