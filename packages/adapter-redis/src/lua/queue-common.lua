@@ -151,8 +151,12 @@ local function lease_next(now, lease_ms, token)
       if redis.call('ZCARD', K_READY) == 0 then
         -- Nothing else ready: keep at most one token, and wake one waiter to re-arm its
         -- timeout when this lease is now the earliest to expire.
+        -- (The list then holds at most two tokens: no LTRIM to MAX_TOKENS needed.)
         redis.call('LTRIM', K_SIGNAL, 0, 0)
-        if redis.call('ZRANGE', K_LEASED, 0, 0)[1] == id then signal(1) end
+        if redis.call('ZRANGE', K_LEASED, 0, 0)[1] == id then
+          redis.call('LPUSH', K_SIGNAL, '1')
+          redis.call('PEXPIRE', K_SIGNAL, 60000)
+        end
       end
       return { 1, id, body, m.d, expires }
     end
