@@ -2,7 +2,8 @@
  * RedisRateLimitStore: each hit is one Lua call on the key's own hash
  * (`{<prefix>:rl:<key>}`), a port of core's reference math (rate-limit-algorithms.ts) with
  * the same integer arithmetic, remaining / retryAfterMs / resetAt definitions and TTLs,
- * on the server's clock. Concurrency slots are a sorted set per key
+ * on the server's clock (the fixed window keeps one field per window: TIME + HINCRBY per
+ * hit, see lua/rate-fixed.lua). Concurrency slots are a sorted set per key
  * (`{<prefix>:sl:<key>}`, holder -> expiry), so release is idempotent and a crashed
  * holder's slot expires by itself; a companion set (`…:at`, holder -> last acquire or
  * refresh, server time) lets `reconcileSlots` spare holders confirmed within its grace.
