@@ -64,7 +64,11 @@ export class RedisWorkQueue implements WorkQueue {
     }
     const valid = messages.map((m, i) => validateMessage(m, i));
     const byQueue = new Map<string, QueueMessage[]>();
-    for (const m of valid) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    for (const m of valid) {
+      const batch = byQueue.get(m.queue);
+      if (batch) batch.push(m);
+      else byQueue.set(m.queue, [m]);
+    }
     return guard('workQueue', 'enqueue', async () => {
       let added = 0;
       for (const [queue, batch] of byQueue) {
