@@ -2,7 +2,8 @@
  * RedisRateLimitStore: each hit is one Lua call on the key's own hash
  * (`{<prefix>:rl:<key>}`), a port of core's reference math (rate-limit-algorithms.ts) with
  * the same integer arithmetic, remaining / retryAfterMs / resetAt definitions and TTLs,
- * on the server's clock. Concurrency slots are a sorted set per key
+ * on the server's clock (the fixed window keeps one field per window: TIME + HINCRBY per
+ * hit, see lua/rate-fixed.lua). Concurrency slots are a sorted set per key
  * (`{<prefix>:sl:<key>}`, holder -> expiry), so release is idempotent and a crashed
  * holder's slot expires by itself; a companion set (`…:at`, holder -> last acquire or
  * refresh, server time) lets `reconcileSlots` spare holders confirmed within its grace.
@@ -162,11 +163,23 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
   }
 
-  /** One hit in its own round trip (EVALSHA, then EVAL if the server lost the script). */
+  /**
+   * One hit in its own round trip: EVALSHA, then EVAL if the server lost the script. Called
+   * on the client directly (not through LuaScript.run, an async function): one promise less
+   * per hit with one in flight.
+   */
   private sendAlone(h: PendingHit): void {
-    h.script.run(this.client, [h.key], h.args).then(
+    const { script, key, args } = h;
+    this.client.evalsha(script.sha, 1, key, ...args).then(
       (r) => h.resolve(decision(r, h.limit)),
-      (e: unknown) => h.reject(storeUnavailable('rateLimitStore', 'hit', e)),
+      (e: unknown) => {
+        if (!isNoScript(e)) h.reject(storeUnavailable('rateLimitStore', 'hit', e));
+        else
+          this.client.eval(script.source, 1, key, ...args).then(
+            (r) => h.resolve(decision(r, h.limit)),
+            (e2: unknown) => h.reject(storeUnavailable('rateLimitStore', 'hit', e2)),
+          );
+      },
     );
   }
 

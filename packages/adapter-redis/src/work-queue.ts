@@ -21,7 +21,7 @@ import {
 } from '@dalston/core';
 import { BlockingWaits, isCluster } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
-import { KeyLayout } from './keys.js';
+import { KeyLayout, QUEUE_PARTS } from './keys.js';
 import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
 import { type RedisClient, scripts } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';
@@ -33,6 +33,10 @@ export interface RedisWorkQueueOptions {
 }
 
 const MAX_NAME = 200;
+/** Queues whose key names are kept (a worker uses a few; more only clears the cache). */
+const MAX_CACHED_QUEUES = 1024;
+/** Index of the wake-up list in a queue's keys (see QUEUE_PARTS). */
+const SIGNAL = QUEUE_PARTS.indexOf('signal');
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME;
 
 type LeaseAttempt = { lease: Lease } | { lease: null; wakeInMs: number };
@@ -43,6 +47,8 @@ export class RedisWorkQueue implements WorkQueue {
   private readonly keys: KeyLayout;
   private readonly logger: Logger;
   private readonly waits: BlockingWaits;
+  /** queue -> its keys, built once: every call on a queue passes the same ten names. */
+  private readonly keysOf = new Map<string, readonly string[]>();
   private closed = false;
 
   constructor(options: RedisWorkQueueOptions) {
@@ -59,7 +65,11 @@ export class RedisWorkQueue implements WorkQueue {
     }
     const valid = messages.map((m, i) => validateMessage(m, i));
     const byQueue = new Map<string, QueueMessage[]>();
-    for (const m of valid) byQueue.set(m.queue, [...(byQueue.get(m.queue) ?? []), m]);
+    for (const m of valid) {
+      const batch = byQueue.get(m.queue);
+      if (batch) batch.push(m);
+      else byQueue.set(m.queue, [m]);
+    }
     return guard('workQueue', 'enqueue', async () => {
       let added = 0;
       for (const [queue, batch] of byQueue) {
@@ -67,7 +77,7 @@ export class RedisWorkQueue implements WorkQueue {
         for (const m of batch) {
           args.push(m.id, JSON.stringify(m), m.priority, m.notBefore ?? -1, m.maxDeliveries);
         }
-        added += Number(await scripts.enqueue.run(this.client, this.keys.queue(queue), args));
+        added += Number(await scripts.enqueue.run(this.client, this.queueKeys(queue), args));
       }
       return added;
     });
@@ -100,7 +110,7 @@ export class RedisWorkQueue implements WorkQueue {
       const queue = done.queue;
       const token = randomUUID();
       const args = [done.messageId, done.token, options.leaseMs, token];
-      const [acked, ...rest] = (await scripts.ackLease.run(this.client, this.keys.queue(queue), args)) as [
+      const [acked, ...rest] = (await scripts.ackLease.run(this.client, this.queueKeys(queue), args)) as [
         number,
         ...unknown[],
       ];
@@ -117,7 +127,7 @@ export class RedisWorkQueue implements WorkQueue {
     }
     return guard('workQueue', 'extend', async () => {
       const r = Number(
-        await scripts.extend.run(this.client, this.keys.queue(queue), [messageId, token, leaseMs]),
+        await scripts.extend.run(this.client, this.queueKeys(queue), [messageId, token, leaseMs]),
       );
       return r < 0 ? null : r;
     });
@@ -125,7 +135,7 @@ export class RedisWorkQueue implements WorkQueue {
 
   async ack(queue: string, messageId: string, token: string): Promise<boolean> {
     return guard('workQueue', 'ack', async () => {
-      return Number(await scripts.ack.run(this.client, this.keys.queue(queue), [messageId, token])) === 1;
+      return Number(await scripts.ack.run(this.client, this.queueKeys(queue), [messageId, token])) === 1;
     });
   }
 
@@ -140,13 +150,13 @@ export class RedisWorkQueue implements WorkQueue {
     }
     return guard('workQueue', 'release', async () => {
       const args = [messageId, token, Math.ceil(options.delayMs), options.countDelivery ? '1' : '0'];
-      return Number(await scripts.release.run(this.client, this.keys.queue(queue), args)) === 1;
+      return Number(await scripts.release.run(this.client, this.queueKeys(queue), args)) === 1;
     });
   }
 
   async remove(queue: string, messageId: string): Promise<boolean> {
     return guard('workQueue', 'remove', async () => {
-      return Number(await scripts.remove.run(this.client, this.keys.queue(queue), [messageId])) === 1;
+      return Number(await scripts.remove.run(this.client, this.queueKeys(queue), [messageId])) === 1;
     });
   }
 
@@ -169,7 +179,7 @@ export class RedisWorkQueue implements WorkQueue {
       throw invalid('workQueue', operation, 'limit', 'must be an integer from 1 to 1000');
     }
     return guard('workQueue', operation, async () => {
-      const flat = (await script.run(this.client, this.keys.queue(queue), [limit])) as (string | null)[];
+      const flat = (await script.run(this.client, this.queueKeys(queue), [limit])) as (string | null)[];
       const out: DeadLetter[] = [];
       for (let i = 0; i < flat.length; i += 2)
         out.push(parseDeadLetter(queue, String(flat[i]), flat[i + 1] ?? null));
@@ -183,7 +193,7 @@ export class RedisWorkQueue implements WorkQueue {
     }
     if (ids.length === 0) return 0;
     return guard('workQueue', 'markDeadLettersProcessed', async () => {
-      return Number(await scripts.deadProcessed.run(this.client, this.keys.queue(queue), ids));
+      return Number(await scripts.deadProcessed.run(this.client, this.queueKeys(queue), ids));
     });
   }
 
@@ -196,7 +206,7 @@ export class RedisWorkQueue implements WorkQueue {
 
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
     return guard('workQueue', 'removeDeadLetter', async () => {
-      return Number(await scripts.removeDead.run(this.client, this.keys.queue(queue), [id])) === 1;
+      return Number(await scripts.removeDead.run(this.client, this.queueKeys(queue), [id])) === 1;
     });
   }
 
@@ -204,7 +214,7 @@ export class RedisWorkQueue implements WorkQueue {
     return guard('workQueue', 'stats', async () => {
       const [ready, delayed, leased, dead] = (await scripts.stats.run(
         this.client,
-        this.keys.queue(queue),
+        this.queueKeys(queue),
         [],
       )) as number[];
       return { ready: Number(ready), delayed: Number(delayed), leased: Number(leased), dead: Number(dead) };
@@ -231,7 +241,7 @@ export class RedisWorkQueue implements WorkQueue {
    */
   private async leaseLoop(queues: string[], options: LeaseOptions, first: LeaseAttempt | null) {
     const deadline = Date.now() + options.waitMs;
-    const signals = queues.map((q) => this.keys.queueSignal(q));
+    const signals = queues.map((q) => this.queueKeys(q)[SIGNAL]!);
     let made = first;
     for (;;) {
       if (this.closed || options.signal?.aborted) return null;
@@ -253,7 +263,7 @@ export class RedisWorkQueue implements WorkQueue {
   private async leaseOne(queue: string, leaseMs: number): Promise<LeaseAttempt> {
     for (;;) {
       const token = randomUUID();
-      const r = (await scripts.lease.run(this.client, this.keys.queue(queue), [leaseMs, token])) as unknown[];
+      const r = (await scripts.lease.run(this.client, this.queueKeys(queue), [leaseMs, token])) as unknown[];
       const got = await this.attemptOf(queue, token, r);
       if (got !== 'retry') return got;
     }
@@ -267,8 +277,19 @@ export class RedisWorkQueue implements WorkQueue {
     if (message)
       return { lease: { message, token, deliveries: Number(deliveries), expiresAt: Number(expiresAt) } };
     this.logger.warn('dead-lettering an unparseable queue entry', { queue, id });
-    await scripts.reject.run(this.client, this.keys.queue(queue), [id, token, 'unparseable entry']);
+    await scripts.reject.run(this.client, this.queueKeys(queue), [id, token, 'unparseable entry']);
     return 'retry';
+  }
+
+  /** The KEYS of every script on `queue` (cached; the array is never modified). */
+  private queueKeys(queue: string): string[] {
+    let keys = this.keysOf.get(queue);
+    if (keys === undefined) {
+      if (this.keysOf.size >= MAX_CACHED_QUEUES) this.keysOf.clear();
+      keys = Object.freeze(this.keys.queue(queue));
+      this.keysOf.set(queue, keys);
+    }
+    return keys as string[];
   }
 
   private validateLease(operation: string, queues: string[], options: LeaseOptions): void {

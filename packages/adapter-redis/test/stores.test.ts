@@ -116,37 +116,72 @@ describe('RedisRateLimitStore writes', () => {
   // raw PEXPIRE longer than any window shows whether a hit touched the expiry.
   const HOUR = 3_600_000;
   const marker = 2 * HOUR;
-  for (const algorithm of ['fixed', 'sliding'] as const) {
-    it(`${algorithm}: counts with HINCRBY within a window and writes nothing on a denial`, async () => {
-      const policy = { algorithm, limit: 2, windowMs: HOUR };
-      const key = `w-${algorithm}-${Math.random()}`;
-      const raw = keys.rateLimit(key);
-      const c = target.client();
-      expect((await limits.hit(key, policy)).allowed).toBe(true);
-      const ttl = await c.pttl(raw);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(2 * HOUR);
-      await c.pexpire(raw, 3 * HOUR);
-      const before = await c.hgetall(raw);
-      expect((await limits.hit(key, policy)).allowed).toBe(true);
-      expect(await c.pttl(raw)).toBeGreaterThan(marker); // expiry untouched within the window
-      expect(await c.hgetall(raw)).toEqual({ ...before, c: String(Number(before.c) + 1) });
-      const full = await c.hgetall(raw);
-      expect((await limits.hit(key, policy)).allowed).toBe(false);
-      expect(await c.pttl(raw)).toBeGreaterThan(marker);
-      expect(await c.hgetall(raw)).toEqual(full);
-    });
-  }
+  const windowField = (now: number) => String(now - (now % HOUR));
+
+  it('fixed: one field per window, counted with HINCRBY; a denial leaves it as it was', async () => {
+    const policy = { algorithm: 'fixed' as const, limit: 2, windowMs: HOUR };
+    const key = `w-fixed-${Math.random()}`;
+    const raw = keys.rateLimit(key);
+    const c = target.client();
+    const first = await limits.hit(key, policy);
+    expect(first.allowed).toBe(true);
+    const field = String(first.resetAt - HOUR);
+    expect(await c.hgetall(raw)).toEqual({ [field]: '1' });
+    expect(Number(await c.pexpiretime(raw))).toBe(first.resetAt); // the window's end
+    await c.pexpire(raw, 3 * HOUR);
+    expect((await limits.hit(key, policy)).allowed).toBe(true);
+    expect(await c.pttl(raw)).toBeGreaterThan(marker); // expiry untouched within the window
+    expect(await c.hgetall(raw)).toEqual({ [field]: '2' });
+    expect(await limits.hit(key, policy)).toMatchObject({ allowed: false, remaining: 0 });
+    expect(await limits.hit(key, policy, 5)).toMatchObject({ allowed: false, retryAfterMs: HOUR });
+    expect(await c.pttl(raw)).toBeGreaterThan(marker);
+    expect(await c.hgetall(raw)).toEqual({ [field]: '2' });
+  });
+
+  it('sliding: counts with HINCRBY within a window and writes nothing on a denial', async () => {
+    const policy = { algorithm: 'sliding' as const, limit: 2, windowMs: HOUR };
+    const key = `w-sliding-${Math.random()}`;
+    const raw = keys.rateLimit(key);
+    const c = target.client();
+    expect((await limits.hit(key, policy)).allowed).toBe(true);
+    const ttl = await c.pttl(raw);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2 * HOUR);
+    await c.pexpire(raw, 3 * HOUR);
+    const before = await c.hgetall(raw);
+    expect((await limits.hit(key, policy)).allowed).toBe(true);
+    expect(await c.pttl(raw)).toBeGreaterThan(marker); // expiry untouched within the window
+    expect(await c.hgetall(raw)).toEqual({ ...before, c: String(Number(before.c) + 1) });
+    const full = await c.hgetall(raw);
+    expect((await limits.hit(key, policy)).allowed).toBe(false);
+    expect(await c.pttl(raw)).toBeGreaterThan(marker);
+    expect(await c.hgetall(raw)).toEqual(full);
+  });
 
   it('a key whose algorithm changes keeps no field of the old one', async () => {
     const key = `w-switch-${Math.random()}`;
     const raw = keys.rateLimit(key);
+    const fields = async () => Object.keys(await target.client().hgetall(raw)).sort();
     await limits.hit(key, { algorithm: 'sliding', limit: 5, windowMs: HOUR });
-    expect(Object.keys(await target.client().hgetall(raw)).sort()).toEqual(['a', 'c', 'p', 'ws']);
-    await limits.hit(key, { algorithm: 'fixed', limit: 5, windowMs: HOUR });
-    expect(Object.keys(await target.client().hgetall(raw)).sort()).toEqual(['a', 'c', 'ws']);
+    expect(await fields()).toEqual(['a', 'c', 'p', 'ws']);
+    const fixed = await limits.hit(key, { algorithm: 'fixed', limit: 5, windowMs: HOUR });
+    expect(await fields()).toEqual([String(fixed.resetAt - HOUR)]);
     await limits.hit(key, { algorithm: 'gcra', limit: 5, windowMs: HOUR });
-    expect(Object.keys(await target.client().hgetall(raw)).sort()).toEqual(['a', 'at', 'l']);
+    expect(await fields()).toEqual(['a', 'at', 'l']);
+    await limits.hit(key, { algorithm: 'fixed', limit: 5, windowMs: HOUR });
+    await limits.hit(key, { algorithm: 'sliding', limit: 5, windowMs: HOUR });
+    expect(await fields()).toEqual(['a', 'c', 'p', 'ws']);
+  });
+
+  it('fixed: a field of an older window is never counted and is dropped', async () => {
+    const key = `w-old-window-${Math.random()}`;
+    const raw = keys.rateLimit(key);
+    const c = target.client();
+    const older = String(Number(windowField(Date.now())) - HOUR);
+    await c.hset(raw, older, '5'); // as if the previous window's key had not expired yet
+    const got = await limits.hit(key, { algorithm: 'fixed', limit: 2, windowMs: HOUR });
+    expect(got).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await c.hgetall(raw)).toEqual({ [String(got.resetAt - HOUR)]: '1' });
   });
 
   it('gcra: a denial writes nothing', async () => {

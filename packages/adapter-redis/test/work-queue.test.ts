@@ -38,6 +38,23 @@ describe('RedisWorkQueue (raw Redis checks)', () => {
     expect((await keysOf(target.client(), prefix)).filter((k) => k.includes(q))).toEqual([]);
   });
 
+  it('one enqueue of 2,500 (written in chunks) keeps priority, then enqueue order', async () => {
+    const q = qname();
+    const msgs = Array.from({ length: 2500 }, (_, i) => message(q, { priority: i % 2 }));
+    expect(await queue.enqueue([...msgs, msgs[7]!])).toBe(2500); // the repeated id counts once
+    const options = { leaseMs: 5000, waitMs: 0 };
+    const order: string[] = [];
+    let lease = await queue.lease([q], options);
+    while (lease) {
+      order.push(lease.message.id);
+      const ref = { queue: q, messageId: lease.message.id, token: lease.token };
+      lease = (await queue.ackAndLease(ref, [q], options)).lease;
+    }
+    const byPriority = [...msgs.filter((m) => m.priority === 1), ...msgs.filter((m) => m.priority === 0)];
+    expect(order).toEqual(byPriority.map((m) => m.id));
+    expect((await keysOf(target.client(), prefix)).filter((k) => k.includes(q))).toEqual([]);
+  });
+
   it('a lease expiry is on the server clock and stored in the leased set', async () => {
     const q = qname();
     await queue.enqueue([message(q)]);

@@ -129,10 +129,10 @@ end
 -- expiry, -1 for none).
 local function lease_next(now, lease_ms, token)
   while true do
-    local first = redis.call('ZRANGE', K_READY, 0, 0)
+    -- ZPOPMIN takes what ZRANGE 0 0 would name (lowest score, then lowest member) in one call.
+    local first = redis.call('ZPOPMIN', K_READY)
     if #first == 0 then break end
     local member = first[1]
-    redis.call('ZREM', K_READY, member)
     local id = id_of(member)
     local body = redis.call('HGET', K_BODY, id)
     local m = get_meta(id)
@@ -151,17 +151,23 @@ local function lease_next(now, lease_ms, token)
       if redis.call('ZCARD', K_READY) == 0 then
         -- Nothing else ready: keep at most one token, and wake one waiter to re-arm its
         -- timeout when this lease is now the earliest to expire.
+        -- (The list then holds at most two tokens: no LTRIM to MAX_TOKENS needed.)
         redis.call('LTRIM', K_SIGNAL, 0, 0)
-        if redis.call('ZRANGE', K_LEASED, 0, 0)[1] == id then signal(1) end
+        if redis.call('ZRANGE', K_LEASED, 0, 0)[1] == id then
+          redis.call('LPUSH', K_SIGNAL, '1')
+          redis.call('PEXPIRE', K_SIGNAL, 60000)
+        end
       end
       return { 1, id, body, m.d, expires }
     end
   end
-  cleanup_if_empty()
+  -- Ready is empty here (the loop ends on an empty pop): with no delayed message and no
+  -- lease either, nothing is live (cleanup_if_empty without its three ZCARDs).
   local wake = -1
   local d = redis.call('ZRANGE', K_DELAYED, 0, 0, 'WITHSCORES')
-  if d[2] then wake = tonumber(d[2]) - now end
   local l = redis.call('ZRANGE', K_LEASED, 0, 0, 'WITHSCORES')
+  if not d[2] and not l[2] then redis.call('DEL', K_SEQ, K_SIGNAL) end
+  if d[2] then wake = tonumber(d[2]) - now end
   if l[2] then
     local w = tonumber(l[2]) - now
     if wake < 0 or w < wake then wake = w end

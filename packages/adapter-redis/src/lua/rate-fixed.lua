@@ -1,31 +1,44 @@
 -- rate-fixed.lua: fixed-window hit, the Lua twin of fixedWindow() in core's
 -- domain/rate-limit-algorithms.ts (same integers, same definitions). One atomic round trip.
--- KEYS[1] state HASH {<prefix>:rl:<key>}: a = 'fixed', ws = window start, c = count
+-- KEYS[1] state HASH {<prefix>:rl:<key>}: one field, named by the window start (decimal
+--         epoch ms), holding that window's count; it expires at the window's end.
 -- ARGV[1] limit, ARGV[2] windowMs, ARGV[3] cost
 -- Returns {allowed (1/0), remaining, retryAfterMs, resetAt}.
--- Commands: TIME, HMGET, then HINCRBY within a window, HSET + PEXPIRE when one starts, none on a denial.
+-- Commands within a window: TIME, HINCRBY (and HINCRBY back on a denial: the count is
+-- unchanged when the script ends). The first hit of a window also runs HLEN and PEXPIREAT,
+-- and, when the hash holds anything else (an older window, another algorithm's fields, or
+-- the fields a/ws/c of the earlier layout), HMGET, DEL and HSET: a count the earlier
+-- layout holds for this window is carried over, so an upgrade never forgets live hits.
+-- Exactness does not depend on the expiry: an older window's field is never read as this
+-- window's count, because the field name is the window start.
 local limit, W, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = now_ms()
 local ws = now - (now % W)
-local count = 0
-local s = redis.call('HMGET', KEYS[1], 'a', 'ws', 'c')
-local same = s[1] == 'fixed' and tonumber(s[2]) == ws
-if same then count = tonumber(s[3]) end
 local reset_at = ws + W
-local ttl = reset_at - now
-if count + cost <= limit then
-  if same then
-    -- Same window: the expiry set when it started (its end) still holds.
-    redis.call('HINCRBY', KEYS[1], 'c', cost)
+-- Denied whatever the count (core: retryAfterMs = windowMs); nothing is read or written.
+if cost > limit then return { 0, 0, W, reset_at } end
+local field = int(ws)
+local count = redis.call('HINCRBY', KEYS[1], field, cost)
+if count == cost and redis.call('HLEN', KEYS[1]) > 1 then
+  -- The first hit of this window on a hash holding something else: keep only this window.
+  local old = redis.call('HMGET', KEYS[1], 'a', 'ws', 'c')
+  local carried = 0
+  if old[1] == 'fixed' and tonumber(old[2]) == ws then carried = tonumber(old[3]) end
+  count = carried + cost
+  redis.call('DEL', KEYS[1])
+  if count <= limit then
+    redis.call('HSET', KEYS[1], field, int(count))
   else
-    -- A window starts. Another algorithm's fields would linger: drop them first.
-    if s[1] and s[1] ~= 'fixed' then redis.call('DEL', KEYS[1]) end
-    redis.call('HSET', KEYS[1], 'a', 'fixed', 'ws', int(ws), 'c', int(count + cost))
-    redis.call('PEXPIRE', KEYS[1], int(ttl))
+    redis.call('HSET', KEYS[1], field, int(carried)) -- carried >= 1 here, as cost <= limit
   end
-  return { 1, limit - count - cost, 0, reset_at }
+  redis.call('PEXPIREAT', KEYS[1], int(reset_at))
+elseif count == cost then
+  -- The first hit of this window on a fresh key: it lives until the window ends.
+  redis.call('PEXPIREAT', KEYS[1], int(reset_at))
+elseif count > limit then
+  -- Over the limit: take the cost back, the count is what it was before this hit.
+  redis.call('HINCRBY', KEYS[1], field, -cost)
+  return { 0, 0, reset_at - now, reset_at }
 end
--- A denial changes nothing: a missing or older-window state already reads as this window's count.
-local retry = reset_at - now
-if cost > limit then retry = W end
-return { 0, 0, retry, reset_at }
+if count > limit then return { 0, 0, reset_at - now, reset_at } end
+return { 1, limit - count, 0, reset_at }

@@ -17,7 +17,7 @@ if s[1] == 'gcra' then
 end
 local new_level = level + cost * W
 local function store(l, drain)
-  if s[1] and s[1] ~= 'gcra' then redis.call('DEL', KEYS[1]) end
+  if s[1] ~= 'gcra' then redis.call('DEL', KEYS[1]) end -- another algorithm's fields go first
   redis.call('HSET', KEYS[1], 'a', 'gcra', 'at', int(now), 'l', int(l))
   redis.call('PEXPIRE', KEYS[1], int(math.max(1, drain)))
 end

@@ -28,7 +28,8 @@ if allowed then
     -- Same window: p and the expiry (ws + 2W, set when the window started) still hold.
     redis.call('HINCRBY', KEYS[1], 'c', cost)
   else
-    if s[1] and s[1] ~= 'sliding' then redis.call('DEL', KEYS[1]) end
+    -- Whatever else the hash holds (another algorithm's fields) goes first.
+    if s[1] ~= 'sliding' then redis.call('DEL', KEYS[1]) end
     redis.call('HSET', KEYS[1], 'a', 'sliding', 'ws', int(ws), 'p', int(previous), 'c', int(new_current))
     redis.call('PEXPIRE', KEYS[1], int(ws + 2 * W - now))
   end
