@@ -124,7 +124,7 @@ export async function startSentinelSet(name = 'dalston'): Promise<TestSentinelSe
         }
         throw new Error(`sentinels did not replace primary ${oldPort} within ${timeoutMs} ms`);
       },
-      waitForReplica: async (port, primaryPort, timeoutMs = 30_000) => {
+      waitForReplica: async (port, primaryPort, timeoutMs = 60_000) => {
         const deadline = Date.now() + timeoutMs;
         while (Date.now() < deadline) {
           const info = await cli(port, 'info', 'replication').catch(() => '');

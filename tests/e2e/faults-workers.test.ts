@@ -32,7 +32,9 @@ describe.sequential('fault tests (workers): 200 jobs × 4-task DAG × 4 worker p
         victim.kill('SIGKILL');
         expect((await victim.exited).signal).toBe('SIGKILL');
       },
-      { params: () => ({ sleepMs: 50 }), respawn: false },
+      // Handlers outlive startWriteDelayMs (50 ms), so the victim's tasks are `running` with
+      // their task lease written when it dies: the lost-lease recovery is what runs here.
+      { params: () => ({ sleepMs: 200 }), respawn: false },
     );
     expect(s.pool.live).toHaveLength(3);
     const rerun = await s.host.inspect.sql(

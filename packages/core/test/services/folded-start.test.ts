@@ -167,4 +167,26 @@ describe('folded starts', () => {
     await worker.close();
     await h.dalston.close();
   });
+  it('a redelivered message is not folded: its start is written before the handler runs', async () => {
+    const calls = { updates: 0 };
+    const h = await harness({ pipeline: one, config: { startWriteDelayMs: 50 }, wrap: countingUpdates(calls) });
+    const job = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
+    // A first holder that dies: leases the message and never acks it.
+    const first = await h.adapters.workQueue.lease(['q'], { leaseMs: 1000, waitMs: 0 });
+    expect(first?.deliveries).toBe(1);
+    await h.advance(1001);
+    let statusInHandler: string | null = null;
+    const worker = h.dalston.createWorker({
+      queues: ['q'],
+      handler: async () => {
+        statusInHandler = await statusOf(h, job.id);
+        return 'ok';
+      },
+    });
+    await until(async () => (await statusOf(h, job.id)) === 'completed');
+    expect(statusInHandler, 'the start was written before the handler ran').toBe('running');
+    expect(calls.updates).toBe(2);
+    await worker.close();
+    await h.dalston.close();
+  });
 });

@@ -31,7 +31,8 @@ interface PreviewDeps {
 
 /**
  * A folded start when it applies: the job read back (no write), the task ready at the
- * message's attempt, and the start it would get. Null: start the ordinary way.
+ * message's attempt, and the start it would get. Null: start the ordinary way (always for a
+ * message delivered more than once).
  */
 export async function previewFolded(
   deps: PreviewDeps,
@@ -42,6 +43,10 @@ export async function previewFolded(
   fold: { start: StartOccurrence; startedAt: number };
 } | null> {
   if (foldDelayMs(deps.config) <= 0) return null;
+  // A redelivered message: its last holder crashed or stalled, maybe in this very handler.
+  // Write the start first, so that a handler that kills its process is charged a lost lease
+  // (and a poison task is told from the bystanders it takes down with it).
+  if (lease.deliveries > 1) return null;
   const { message } = lease;
   const startedAt = deps.clock.now();
   const start: StartOccurrence = {
