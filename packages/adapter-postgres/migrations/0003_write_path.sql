@@ -125,3 +125,28 @@ BEGIN
   END LOOP;
 END
 $fn$;
+
+-- 6. extendLease raises rev too (a changed lease_expires_at is a change of the job's state
+--    that decide may read: a take-over of an expired lease must not be decided on an older
+--    expiry). The job row is locked before the task row, the order dalston_apply and
+--    deleteJob use, so the two never wait on each other in a cycle.
+CREATE FUNCTION dalston_extend_lease(p_task text, p_attempt integer, p_token text, p_at timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+DECLARE
+  jid text;
+BEGIN
+  SELECT t.job_id INTO jid FROM tasks t WHERE t.id = p_task;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM 1 FROM jobs j WHERE j.id = jid FOR UPDATE;
+  UPDATE tasks t SET lease_expires_at = p_at
+    WHERE t.id = p_task AND t.status = 'running' AND t.attempt = p_attempt AND t.lease_token = p_token;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  UPDATE jobs j SET rev = j.rev + 1 WHERE j.id = jid;
+  RETURN true;
+END
+$fn$;

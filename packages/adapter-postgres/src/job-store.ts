@@ -60,8 +60,10 @@ export class PostgresJobStore implements JobStore {
     return this.db.prepared(key, build);
   }
 
-  createJob(input: CreateJobInput): Promise<CreateJobResult> {
-    return createJob(this.db, input);
+  async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    const result = await createJob(this.db, input);
+    if (result.created) this.writer.remember(result.snapshot, 0);
+    return result;
   }
 
   async getJob(tenantId: string, jobId: string): Promise<Job | null> {
@@ -112,17 +114,17 @@ export class PostgresJobStore implements JobStore {
 
   async extendLease(taskId: string, attempt: number, leaseToken: string, leaseExpiresAt: number) {
     const at = ms(ctx('extendLease'), 'leaseExpiresAt', leaseExpiresAt);
-    const res = await this.db.query(
+    // Locks the job, then the task (the order of every job write), and raises the job's rev.
+    const res = await this.db.query<{ ok: boolean }>(
       'jobStore',
       'extendLease',
       this.sql(
         'extend_lease',
-        () => `UPDATE ${this.db.t('tasks')} SET lease_expires_at = $4::timestamptz
-         WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_token = $3`,
+        () => `SELECT ${this.db.t('dalston_extend_lease')}($1, $2, $3, $4::timestamptz) AS ok`,
       ),
       [taskId, attempt, leaseToken, at],
     );
-    return res.rowCount === 1;
+    return res.rows[0]!.ok === true;
   }
 
   appendEvents(events: NewEvent[]): Promise<DalstonEvent[]> {

@@ -10,6 +10,10 @@
  *    `rev` is still the one read, checking every compare-and-set before writing anything.
  *    Concurrent calls share one apply statement: one round trip, one transaction, one
  *    commit; each job is applied or refused on its own.
+ * Step 1 is skipped when this store holds the job's state from its own last write (a small
+ *    cache of the snapshot after each applied change or createJob, with its rev): `rev`
+ *    tells at apply time whether that state is still the committed one, so a cached
+ *    snapshot can only cost a 'stale' answer, never a decision on an older state.
  * A 'stale' answer (another writer committed in between) goes back to 1; after a few, the
  *    call takes the job's row lock first (read and apply inside one transaction), so a job
  *    under heavy contention still makes progress. 'conflict' means the change's own
@@ -38,6 +42,8 @@ import { type Ctx, canMatch } from './values.js';
 const MAX_BATCH = 64;
 /** Optimistic tries before updateJob takes the job's row lock first. */
 const OPTIMISTIC_TRIES = 3;
+/** Jobs whose state after this store's own last write is kept (least recently used dropped). */
+const CACHED_JOBS = 512;
 
 type Outcome = 'applied' | 'stale' | 'conflict' | 'not_found';
 interface Applied {
@@ -70,6 +76,8 @@ export const rowToRead = (row: Record<string, unknown>): Read => ({
 export class JobWriter {
   private readonly reads: Batcher<string, Read | null>;
   private readonly applies: Batcher<{ id: string; json: string }, Applied>;
+  /** jobId → the job's state after this store's last write to it, with its rev. */
+  private readonly known = new Map<string, Read>();
 
   constructor(private readonly db: Database) {
     this.reads = new Batcher((ids) => this.readMany(ids), MAX_BATCH);
@@ -79,14 +87,38 @@ export class JobWriter {
   async updateJob(jobId: string, decide: (s: JobSnapshot) => JobChange | null): Promise<UpdateJobResult> {
     if (!canMatch(jobId)) return { applied: false, reason: 'not_found' };
     for (let i = 0; i < OPTIMISTIC_TRIES; i++) {
-      const read = await this.reads.submit(jobId);
+      const cached = i === 0 ? this.known.get(jobId) : undefined;
+      const read = cached ?? (await this.reads.submit(jobId));
       if (!read) return { applied: false, reason: 'not_found' };
       const d = decideOn(jobId, read, decide);
-      if ('done' in d) return d.done;
+      if ('done' in d) {
+        // Nothing to write on a cached state: decide again on the committed one, which may differ.
+        if (cached && d.done.applied === false && d.done.reason !== 'conflict') {
+          this.known.delete(jobId);
+          continue;
+        }
+        return d.done;
+      }
       const r = await this.applies.submit(d.item);
-      if (r.outcome !== 'stale') return result(r, d.before, d.change);
+      if (r.outcome === 'stale') {
+        this.known.delete(jobId);
+        continue;
+      }
+      const out = result(r, d.before, d.change);
+      if (out.applied) this.remember(out.snapshot, read.rev + 1);
+      else this.known.delete(jobId);
+      return out;
     }
     return this.updateLocked(jobId, decide);
+  }
+
+  /** Keeps `snapshot` (a copy) as the job's state at `rev`, written by this store. */
+  remember(snapshot: JobSnapshot, rev: number): void {
+    const id = snapshot.job.id;
+    this.known.delete(id);
+    if (isTerminalJobStatus(snapshot.job.status)) return;
+    this.known.set(id, { snapshot: structuredClone(snapshot), rev });
+    if (this.known.size > CACHED_JOBS) this.known.delete(this.known.keys().next().value as string);
   }
 
   /** Read and apply inside one transaction holding the job's row lock: cannot be stale. */
@@ -102,12 +134,15 @@ export class JobWriter {
         return { applied: false, reason: 'not_found' } as UpdateJobResult;
       }
       const { rows } = await tx.query({ ...read, values: [jobId] });
-      const d = decideOn(jobId, rowToRead(rows[0]), decide);
+      const fresh = rowToRead(rows[0]);
+      const d = decideOn(jobId, fresh, decide);
       if ('done' in d) throw new Rollback(d.done);
       const res = await tx.query({ ...this.applySql(), values: [`[${d.item.json}]`] });
       const r = toApplied(res.rows[0]);
       if (r.outcome !== 'applied') throw new Rollback(result(r, d.before, d.change));
-      return result(r, d.before, d.change);
+      const out = result(r, d.before, d.change);
+      if (out.applied) this.remember(out.snapshot, fresh.rev + 1);
+      return out;
     });
   }
 

@@ -153,7 +153,6 @@ const ops: [string, string, () => Promise<unknown>][] = [
   ['getSnapshot (their edges)', 'task_dependencies_pkey', () => a.jobStore.getSnapshot(null, 'job_x')],
   ['updateJob read (jobs of a batch)', 'jobs_id_tenant', () => a.jobStore.updateJob(someJobId, () => null)],
   ['updateJob read (their tasks)', 'tasks_job_stage', () => a.jobStore.updateJob(someJobId, () => null)],
-  ['extendLease', 'tasks_pkey', () => a.jobStore.extendLease('task_x', 1, 't', T0)],
   [
     'getJobByIdempotencyKey',
     'jobs_tenant_idempotency_key',

@@ -120,8 +120,10 @@ describe('postgres: statements per job write', () => {
 
   it('updateJob sends two named statements: the read, then the apply (its own transaction)', async () => {
     const { job } = await seed();
+    // A store that has not written this job yet (another instance, the same pool) reads it first.
+    const cold = postgresAdapters({ pool: counted.pool, schema: db.schema }).jobStore;
     const sent = await sentDuring(() =>
-      store.updateJob(job.id, (s) => ({
+      cold.updateJob(job.id, (s) => ({
         job: jobWrite(s.job, { status: 'running' }),
         tasks: [
           taskWrite(s.tasks[0]!, { status: 'running', leaseToken: 'L', leaseExpiresAt: Date.now() + 1000 }),
@@ -135,6 +137,20 @@ describe('postgres: statements per job write', () => {
     expect(sent[1]).toMatch(/dalston_apply\(\$1::jsonb\)$/);
     expect(counted.names.every((n) => n?.startsWith('dalston_'))).toBe(true);
     expect(await backendState()).toBe('active'); // this very query: no transaction left open
+    expect((await store.getJob(job.tenantId, job.id))?.status).toBe('running');
+  });
+
+  it('updateJob after its own write sends one statement: the apply, on the state it wrote', async () => {
+    const { job } = await seed();
+    const sent = await sentDuring(() =>
+      store.updateJob(job.id, (s) => ({
+        job: jobWrite(s.job, { status: 'running' }),
+        tasks: [],
+        events: [],
+      })),
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/dalston_apply/);
     expect((await store.getJob(job.tenantId, job.id))?.status).toBe('running');
   });
 
@@ -154,7 +170,7 @@ describe('postgres: statements per job write', () => {
       });
       texts.push(sent);
     }
-    expect(texts[0]).toHaveLength(5); // createJob, read, apply, extendLease, getSnapshot
+    expect(texts[0]).toHaveLength(4); // createJob, apply (on the state createJob wrote), extendLease, getSnapshot
     expect(texts[1]).toEqual(texts[0]);
   });
 
@@ -174,7 +190,7 @@ describe('postgres: statements per job write', () => {
       });
     });
     expect(result).toEqual({ applied: false, reason: 'conflict' });
-    expect(sent.map((s) => s.split(/[\s;]/)[0])).toEqual(['SELECT', 'SELECT']); // read, apply: no error, no rollback
+    expect(sent.map((s) => s.split(/[\s;]/)[0])).toEqual(['SELECT']); // the apply: no error, no rollback
     expect(await store.getSnapshot(null, job.id)).toEqual(before);
     expect(await q('SELECT count(*)::int AS n FROM $s.events WHERE job_id = $1', [job.id])).toEqual([
       { n: 1 },
