@@ -86,22 +86,26 @@ export class JobWriter {
 
   async updateJob(jobId: string, decide: (s: JobSnapshot) => JobChange | null): Promise<UpdateJobResult> {
     if (!canMatch(jobId)) return { applied: false, reason: 'not_found' };
+    let refused = -1; // the rev of the state a try was refused on
     for (let i = 0; i < OPTIMISTIC_TRIES; i++) {
-      const cached = i === 0 ? this.known.get(jobId) : undefined;
+      // The state this store wrote last, unless a try was refused on it: a concurrent call of
+      // this store (e.g. a sibling task's completion in the same batch) may have replaced it.
+      const known = this.known.get(jobId);
+      const cached = known && known.rev !== refused ? known : undefined;
       const read = cached ?? (await this.reads.submit(jobId));
       if (!read) return { applied: false, reason: 'not_found' };
       const d = decideOn(jobId, read, decide);
       if ('done' in d) {
         // Nothing to write on a cached state: decide again on the committed one, which may differ.
         if (cached && d.done.applied === false && d.done.reason !== 'conflict') {
-          this.known.delete(jobId);
+          refused = this.forget(jobId, read.rev);
           continue;
         }
         return d.done;
       }
       const r = await this.applies.submit(d.item);
       if (r.outcome === 'stale') {
-        this.known.delete(jobId);
+        refused = this.forget(jobId, read.rev);
         continue;
       }
       const out = result(r, d.before, d.change);
@@ -110,6 +114,12 @@ export class JobWriter {
       return out;
     }
     return this.updateLocked(jobId, decide);
+  }
+
+  /** Drops the job's known state if it is the one at `rev`; returns `rev`. */
+  private forget(jobId: string, rev: number): number {
+    if (this.known.get(jobId)?.rev === rev) this.known.delete(jobId);
+    return rev;
   }
 
   /** Keeps `snapshot` (a copy) as the job's state at `rev`, written by this store. */
