@@ -29,7 +29,7 @@ import type {
 } from '@dalston/core';
 import { Database } from './database.js';
 import { invalid } from './errors.js';
-import { createJob } from './job-create.js';
+import { JobCreator } from './job-create.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { eventsJson, insertEventsSql } from './job-json.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
@@ -45,6 +45,7 @@ export class PostgresJobStore implements JobStore {
   readonly capabilities: JobStoreCapabilities = { exclusiveEndsWithConnection: true };
   private readonly db: Database;
   private readonly writer: JobWriter;
+  private readonly creator: JobCreator;
 
   /** Takes adapter options, or a Database shared with sibling stores (then close() leaves it open). */
   constructor(
@@ -53,6 +54,7 @@ export class PostgresJobStore implements JobStore {
   ) {
     this.db = options instanceof Database ? options : new Database(options);
     this.writer = new JobWriter(this.db);
+    this.creator = new JobCreator(this.db);
   }
 
   /** A named statement of this store (see Database.prepared). */
@@ -61,7 +63,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
-    const result = await createJob(this.db, input);
+    const result = await this.creator.createJob(input);
     if (result.created) this.writer.remember(result.snapshot, 0);
     return result;
   }

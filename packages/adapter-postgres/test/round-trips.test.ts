@@ -269,6 +269,41 @@ describe('postgres: statements per job write', () => {
     expect(jobs.map((j) => j?.status)).toEqual(seeded.map((_, i) => (i === 2 ? 'pending' : 'running')));
   });
 
+  it('concurrent createJob calls share statements; a duplicate id fails only its own job', async () => {
+    const jobs = Array.from({ length: 8 }, () => makeJob());
+    const dup = makeJob({ id: jobs[0]!.id }); // the same id as the first: CONFLICT for one of them
+    const all = [...jobs, dup];
+    let outcomes: PromiseSettledResult<Awaited<ReturnType<typeof store.createJob>>>[] = [];
+    const sent = await sentDuring(async () => {
+      outcomes = await Promise.allSettled(
+        all.map((job) =>
+          store.createJob({
+            job,
+            tasks: [
+              makeTask(job, { stage: 'a', status: 'ready' }),
+              makeTask(job, { stage: 'b', dependsOn: ['a'] }),
+            ],
+            events: [makeEvent(job), makeEvent(job, { type: 'task.ready' })],
+          }),
+        ),
+      );
+    });
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'CONFLICT' });
+    for (const job of jobs.slice(1)) {
+      const rows = await q('SELECT id::float8 AS id FROM $s.events WHERE job_id = $1 ORDER BY id', [job.id]);
+      const r = outcomes[all.indexOf(job)] as PromiseFulfilledResult<
+        Awaited<ReturnType<typeof store.createJob>>
+      >;
+      expect(r.value.created && r.value.events.map((e) => e.id)).toEqual(rows.map((x) => x.id));
+      expect(
+        await q('SELECT count(*)::int AS n FROM $s.task_dependencies WHERE job_id = $1', [job.id]),
+      ).toEqual([{ n: 1 }]);
+    }
+    expect(sent.filter((t) => t.includes('jsonb_array_elements')).length).toBeLessThan(all.length + 2);
+  });
+
   it('a concurrent writer between read and apply makes decide run again on the new state', async () => {
     const { job } = await seed();
     let calls = 0;
