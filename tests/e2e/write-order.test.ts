@@ -120,7 +120,7 @@ describe('write order and outbox (postgres+redis+s3)', () => {
     const [job] = await h.inspect.jobs();
     expect(job).toMatchObject({ status: 'pending' });
     const unpublished = await h.inspect.sql(
-      `SELECT id FROM ${h.inspect.t('events')} WHERE published_at IS NULL`,
+      `SELECT event_id AS id FROM ${h.inspect.t('outbox')}`, // unpublished = still in the outbox
     );
     expect(unpublished.length).toBeGreaterThan(0);
     h.dalston.createWorker({
@@ -171,7 +171,7 @@ async function crashSubmitOn(h: Host, target: ReturnType<typeof newTarget>, cras
 async function expectAllEventsDelivered(h: Host, jobId: string, seen: DalstonEvent[]) {
   await until(async () => {
     (await h.dalston.maintenance.relayEvents())._unsafeUnwrap();
-    const rows = await h.inspect.sql(`SELECT id FROM ${h.inspect.t('events')} WHERE published_at IS NULL`);
+    const rows = await h.inspect.sql(`SELECT event_id FROM ${h.inspect.t('outbox')}`);
     return rows.length === 0;
   });
   const logged = (

@@ -13,15 +13,23 @@ export class Rollback<T> {
   constructor(readonly value: T) {}
 }
 
-/**
- * Returned by a transaction body whose last query ended with its own `COMMIT` (saving the
- * separate COMMIT round trip): the transaction is over, `value` is the result.
- */
-export class Committed<T> {
-  constructor(readonly value: T) {}
+export type Tx = pg.PoolClient;
+
+/** A named (prepared) statement: its name and text. */
+export interface Prepared {
+  name: string;
+  text: string;
 }
 
-export type Tx = pg.PoolClient;
+/** 32-bit FNV-1a of `s`, as 8 hex digits. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
 
 export class Database {
   readonly pool: pg.Pool;
@@ -29,6 +37,7 @@ export class Database {
   readonly schemaName: string;
   readonly clock: Clock;
   private readonly ownsPool: boolean;
+  private readonly statements = new Map<string, Prepared>();
   private closed = false;
 
   constructor(options: PostgresAdapterOptions) {
@@ -59,23 +68,41 @@ export class Database {
   }
 
   /**
-   * One statement through `pool.query`. A connection that could not be opened fails
+   * One statement through `pool.query`; `text` is SQL, or a named statement from `prepared()`
+   * (parsed and planned once per connection). A connection that could not be opened fails
    * plainly (nothing was sent); one lost otherwise fails marked `withOutcomeUnknown`.
    */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     store: StoreName,
     operation: string,
-    text: string,
+    text: string | Prepared,
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
     if (this.closed) throw closedError(store, operation);
     try {
-      return await this.pool.query<R>(text, values);
+      return typeof text === 'string'
+        ? await this.pool.query<R>(text, values)
+        : await this.pool.query<R>({ name: text.name, text: text.text, values });
     } catch (e) {
       const mapped = toStoreError(store, operation, e);
       const sent = isConnectionLoss(e) && !notSent(e) && !isDalstonError(e);
       throw sent ? withOutcomeUnknown(mapped) : mapped;
     }
+  }
+
+  /**
+   * A named statement for `text` (built once by `build`, cached under `key`). The name is a
+   * hash of the text, so stores on different schemas sharing one pool never reuse each
+   * other's statements; every parameter is bound, never quoted into the text.
+   */
+  prepared(key: string, build: () => string): Prepared {
+    let p = this.statements.get(key);
+    if (!p) {
+      const text = build();
+      p = { name: `dalston_${key}_${fnv1a(text)}`, text };
+      this.statements.set(key, p);
+    }
+    return p;
   }
 
   /**
@@ -117,41 +144,16 @@ export class Database {
    * any other error rolls back and rejects (mapped). Nothing half-written survives.
    */
   async transaction<T>(store: StoreName, operation: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.transactionAfter(store, operation, () => [], fn);
-  }
-
-  /**
-   * Like `transaction`, but the opening round trip is `BEGIN; <statements>` sent as one
-   * simple query (no parameters: values must be inlined with `tx.escapeLiteral`). Each
-   * statement takes its own snapshot (READ COMMITTED), so a statement after a row lock sees
-   * everything committed before the lock was granted. `fn` gets the statements' results;
-   * it may end the transaction itself with a query ending in `COMMIT` and return `Committed`.
-   */
-  async transactionAfter<T>(
-    store: StoreName,
-    operation: string,
-    opening: (tx: Tx) => string[],
-    fn: (tx: Tx, opened: pg.QueryResult[]) => Promise<T | Committed<T>>,
-  ): Promise<T> {
     return this.withClient(store, operation, async (client) => {
-      let result: T | Committed<T>;
+      let result: T;
       try {
-        const statements = opening(client);
-        if (statements.length === 0) {
-          await client.query('BEGIN');
-          result = await fn(client, []);
-        } else {
-          const res = (await client.query(
-            ['BEGIN', ...statements].join(';\n'),
-          )) as unknown as pg.QueryResult[];
-          result = await fn(client, res.slice(1));
-        }
+        await client.query('BEGIN');
+        result = await fn(client);
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
         if (e instanceof Rollback) return e.value as T;
         throw e;
       }
-      if (result instanceof Committed) return result.value;
       await client.query('COMMIT');
       return result;
     });

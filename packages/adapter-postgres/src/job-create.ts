@@ -1,11 +1,13 @@
 /**
- * JobStore.createJob in one round trip: a single statement (its own transaction) inserts
- * the job, its tasks, their DAG edges and the events with data-modifying CTEs. Every insert
- * after the job's is joined to the job's `RETURNING`, so when the idempotency key is taken
- * (`ON CONFLICT DO NOTHING`, which waits for a concurrent insert of the same key to end)
- * nothing at all is written, and the existing job is read back with a second statement.
- * Foreign keys between the rows of one statement are checked at its end, so edges may
- * reference tasks inserted by the same statement.
+ * JobStore.createJob in one round trip: a single prepared statement (its own transaction)
+ * inserts the jobs of a batch (see JobCreator), their tasks, DAG edges, events and the
+ * events' outbox rows with data-modifying CTEs; the rows arrive as one bound jsonb array
+ * (job-json.ts), so the text is the same for every batch. Every insert after the job's is gated on the job's
+ * `RETURNING`, so when the idempotency key is taken (`ON CONFLICT DO NOTHING`, which waits
+ * for a concurrent insert of the same key to end; NULL keys never conflict) nothing at all
+ * is written, and the existing job is read back with a second statement. Foreign keys
+ * between the rows of one statement are checked at its end, so edges may reference tasks
+ * inserted by the same statement.
  */
 import {
   type CreateJobInput,
@@ -13,124 +15,157 @@ import {
   DalstonError,
   type Job,
   type JobSnapshot,
-  type Task,
+  toDalstonError,
 } from '@dalston/core';
+import { Batcher } from './batcher.js';
 import type { Database } from './database.js';
-import { invalid } from './errors.js';
+import { eventIds, eventsJson, jobInsertJson, tasksInsertJson } from './job-json.js';
 import {
-  eventValues,
   JOB_MUTABLE,
   jobColumns,
-  jobMutableValues,
-  param,
   rowToJob,
   rowToTask,
   TASK_MUTABLE,
   TASK_TYPES,
   taskColumns,
-  taskMutableValues,
 } from './job-rows.js';
-import { type Ctx, key, ms, text } from './values.js';
+import type { Ctx } from './values.js';
 
-const TASK_FIXED = ['id', 'job_id', 'tenant_id', 'position', 'stage', 'queue', 'created_at'] as const;
-const TASK_COLS = [...TASK_FIXED, ...TASK_MUTABLE];
-const TASK_COL_TYPES = [
-  'text',
-  'text',
-  'text',
-  'integer',
-  'text',
-  'text',
-  'timestamptz',
-  ...TASK_MUTABLE.map((col) => TASK_TYPES[col]),
-];
-const EDGE_COLS = ['task_id', 'position', 'job_id', 'depends_on'];
-const EDGE_TYPES = ['text', 'integer', 'text', 'text'];
-const EVENT_COLS = [
-  'type',
-  'tenant_id',
-  'job_id',
-  'task_id',
-  'session_id',
-  'payload',
-  'correlation_id',
-  'at',
-];
-const EVENT_TYPES = ['text', 'text', 'text', 'text', 'text', 'jsonb', 'text', 'timestamptz'];
+const JOB_TYPES: Record<(typeof JOB_MUTABLE)[number], string> = {
+  status: 'text',
+  parameters: 'jsonb',
+  input: 'text',
+  retention_days: 'integer',
+  purge_after: 'timestamptz',
+  purged_at: 'timestamptz',
+  error: 'jsonb',
+  correlation_id: 'text',
+  started_at: 'timestamptz',
+  finished_at: 'timestamptz',
+  created_by_key_id: 'text',
+  version: 'integer',
+};
 
-/** Builds `$n::type` placeholders while collecting the values. */
-class Params {
-  readonly values: unknown[] = [];
-  add(v: unknown, type = ''): string {
-    this.values.push(v);
-    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
-  }
-  /** `(VALUES (…), (…)) v (cols…, ord)`: typed rows plus their position, for INSERT … SELECT. */
-  rows(rows: unknown[][], types: string[], cols: readonly string[]): string {
-    const list = rows.map((r, i) => `(${r.map((v, k) => this.add(v, types[k])).join(', ')}, ${i})`);
-    return `(VALUES ${list.join(', ')}) v (${cols.join(', ')}, ord)`;
-  }
+/** One statement creating every job of `$1` (a JSON array of {job, tasks, edges, events}). */
+function createSql(db: Database): string {
+  const jobCols = ['id', 'tenant_id', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
+  const jobDefs = ['id text', 'tenant_id text', 'idempotency_key text', 'created_at timestamptz'].concat(
+    JOB_MUTABLE.map((col) => `${col} ${JOB_TYPES[col]}`),
+  );
+  const taskCols = ['id', 'position', 'stage', 'queue', 'created_at', ...TASK_MUTABLE];
+  const taskDefs = [
+    'id text',
+    'position integer',
+    'stage text',
+    'queue text',
+    'created_at timestamptz',
+  ].concat(TASK_MUTABLE.map((col) => `${col} ${TASK_TYPES[col]}`));
+  const eventCols = [
+    'type',
+    'tenant_id',
+    'job_id',
+    'task_id',
+    'session_id',
+    'payload',
+    'correlation_id',
+    'at',
+  ];
+  return `WITH b AS (SELECT x.value AS v, x.ordinality AS ix FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY x),
+    j AS (
+      INSERT INTO ${db.t('jobs')} (${jobCols.join(', ')})
+      SELECT ${jobCols.map((col) => `w.${col}`).join(', ')}
+      FROM b CROSS JOIN LATERAL jsonb_to_record(b.v->'job') w(${jobDefs.join(', ')}) ORDER BY b.ix
+      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id, tenant_id),
+    c AS (SELECT b.v, b.ix, j.id, j.tenant_id FROM b JOIN j ON j.id = b.v->'job'->>'id'),
+    t AS (
+      INSERT INTO ${db.t('tasks')} (job_id, tenant_id, ${taskCols.join(', ')})
+      SELECT c.id, c.tenant_id, ${taskCols.map((col) => `w.${col}`).join(', ')}
+      FROM c CROSS JOIN LATERAL jsonb_to_recordset(c.v->'tasks') w(${taskDefs.join(', ')}) ORDER BY c.ix, w.position),
+    d AS (
+      INSERT INTO ${db.t('task_dependencies')} (task_id, position, job_id, depends_on)
+      SELECT w.task_id, w.position, c.id, w.depends_on
+      FROM c CROSS JOIN LATERAL jsonb_to_recordset(c.v->'edges') w(task_id text, position integer, depends_on text)),
+    e AS (
+      INSERT INTO ${db.t('events')} (${eventCols.join(', ')})
+      SELECT ${eventCols.map((col) => `w.${col}`).join(', ')}
+      FROM c CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(c.v->'events') AS (type text, tenant_id text,
+        job_id text, task_id text, session_id text, payload jsonb, correlation_id text, at timestamptz))
+        WITH ORDINALITY w(${eventCols.join(', ')}, ord)
+      ORDER BY c.ix, w.ord RETURNING id, job_id),
+    o AS (INSERT INTO ${db.t('outbox')} (event_id) SELECT id FROM e)
+    SELECT ARRAY(SELECT id FROM j) AS created, ARRAY(SELECT e.job_id FROM e ORDER BY e.id) AS event_jobs,
+      ARRAY(SELECT e.id FROM e ORDER BY e.id) AS event_ids`;
 }
 
-export async function createJob(db: Database, input: CreateJobInput): Promise<CreateJobResult> {
-  const c: Ctx = { store: 'jobStore', operation: 'createJob' };
-  const { job, tasks, events } = input;
-  const p = new Params();
-  const jobCols = ['id', 'tenant_id', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
-  const jobRow = [
-    key(c, 'job.id', job.id),
-    key(c, 'job.tenantId', job.tenantId),
-    job.idempotencyKey === null ? null : key(c, 'job.idempotencyKey', job.idempotencyKey),
-    ms(c, 'job.createdAt', job.createdAt),
-    ...jobMutableValues(c, 'job', job),
-  ];
-  const jobPlaceholders = jobRow.map((v, i) => {
-    p.values.push(v);
-    return param(p.values.length, jobCols[i]!, 'jobs');
-  });
-  const onConflict = job.idempotencyKey === null ? '' : 'ON CONFLICT (tenant_id, idempotency_key) DO NOTHING';
-  const ctes = [
-    `j AS (INSERT INTO ${db.t('jobs')} (${jobCols.join(', ')}) VALUES (${jobPlaceholders.join(', ')})
-       ${onConflict} RETURNING id)`,
-  ];
-  const insertAfterJob = (name: string, table: string, cols: readonly string[], from: string, ret = '') =>
-    `${name} AS (INSERT INTO ${db.t(table)} (${cols.join(', ')})
-       SELECT ${cols.map((col) => `v.${col}`).join(', ')} FROM ${from} WHERE EXISTS (SELECT 1 FROM j)
-       ORDER BY v.ord ${ret})`;
-  if (tasks.length > 0) {
-    const rows = tasks.map((t, i) => taskInsertValues(c, job, t, i));
-    ctes.push(insertAfterJob('t', 'tasks', TASK_COLS, p.rows(rows, TASK_COL_TYPES, TASK_COLS)));
+interface CreateItem {
+  id: string;
+  json: string;
+}
+interface Created {
+  created: boolean;
+  ids: number[];
+}
+
+/**
+ * createJob with group commit: concurrent calls (submits in flight) share one statement,
+ * one transaction and one commit. Each job is created or, when its tenant's idempotency key
+ * is taken, skipped on its own. When the statement fails on data (a duplicate id, a value
+ * the database refuses), the jobs are created one by one so that only the one at fault
+ * rejects. A job whose events name another job (or none) goes alone: events are matched to
+ * their job by `job_id`.
+ */
+export class JobCreator {
+  private readonly batcher: Batcher<CreateItem, Created>;
+
+  constructor(private readonly db: Database) {
+    this.batcher = new Batcher((items) => this.createMany(items), 64);
   }
-  const edges = tasks.flatMap((t, i) =>
-    t.dependsOn.map((dep, k) => [t.id, k, job.id, key(c, `tasks.${i}.dependsOn.${k}`, dep)]),
-  );
-  if (edges.length > 0) {
-    ctes.push(insertAfterJob('d', 'task_dependencies', EDGE_COLS, p.rows(edges, EDGE_TYPES, EDGE_COLS)));
+
+  async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    const c: Ctx = { store: 'jobStore', operation: 'createJob' };
+    const { job, tasks, events } = input;
+    // Checked in this order (job, tasks, events): the first bad field is the one named.
+    const jobRow = jobInsertJson(c, job);
+    const rows = tasksInsertJson(c, job, tasks);
+    const eventRows = eventsJson(c, 'events', events);
+    const json = `{"job":${jobRow},"tasks":${rows.tasks},"edges":${rows.edges},"events":${eventRows}}`;
+    const item = { id: job.id, json };
+    const alone = events.some((e) => e.jobId !== job.id);
+    const r = alone ? (await this.createBatch([item]))[0]! : await this.batcher.submit(item);
+    if (!r.created) return { created: false, snapshot: await existingJob(this.db, job) };
+    const snapshot: JobSnapshot = structuredClone({ job, tasks });
+    return {
+      created: true,
+      snapshot,
+      events: events.map((e, i) => ({ ...structuredClone(e), id: r.ids[i]! })),
+    };
   }
-  if (events.length > 0) {
-    const rows = events.map((e, i) => eventValues(c, `events.${i}`, e));
-    ctes.push(
-      insertAfterJob('e', 'events', EVENT_COLS, p.rows(rows, EVENT_TYPES, EVENT_COLS), 'RETURNING id'),
-    );
+
+  private async createMany(items: CreateItem[]): Promise<(Created | Error)[]> {
+    try {
+      return await this.createBatch(items);
+    } catch (e) {
+      const dataError = e instanceof DalstonError && e.code !== 'STORE_UNAVAILABLE';
+      if (items.length === 1 || !dataError) throw e;
+      const alone = await Promise.allSettled(items.map((item) => this.createBatch([item])));
+      return alone.map((r) => (r.status === 'fulfilled' ? r.value[0]! : toDalstonError(r.reason)));
+    }
   }
-  const ids = events.length > 0 ? 'ARRAY(SELECT id::text FROM e)' : `'{}'::text[]`;
-  const { rows } = await db.query<{ created: boolean; ids: string[] }>(
-    'jobStore',
-    'createJob',
-    `WITH ${ctes.join(',\n')}
-     SELECT EXISTS (SELECT 1 FROM j) AS created, ${ids} AS ids`,
-    p.values,
-  );
-  const r = rows[0]!;
-  if (!r.created) return { created: false, snapshot: await existingJob(db, job) };
-  // Identity values follow the ORDER BY of the insert: ascending ids are the input order.
-  const eventIds = r.ids.map(Number).sort((a, b) => a - b);
-  const snapshot: JobSnapshot = structuredClone({ job, tasks });
-  return {
-    created: true,
-    snapshot,
-    events: events.map((e, i) => ({ ...structuredClone(e), id: eventIds[i]! })),
-  };
+
+  private async createBatch(items: CreateItem[]): Promise<Created[]> {
+    const sql = this.db.prepared('create_jobs', () => createSql(this.db));
+    const batch = `[${items.map((i) => i.json).join(',')}]`;
+    const res = await this.db.query('jobStore', 'createJob', sql, [batch]);
+    const row = res.rows[0]!;
+    const created = new Set(row.created as string[]);
+    const ids = eventIds(row.event_ids);
+    const jobs = (row.event_jobs ?? []) as string[];
+    // Identity values follow the ORDER BY of the insert: ascending ids are the input order.
+    return items.map((item) => ({
+      created: created.has(item.id),
+      ids: items.length === 1 ? ids : ids.filter((_, k) => jobs[k] === item.id),
+    }));
+  }
 }
 
 /** The committed job holding this tenant's idempotency key, with its tasks. */
@@ -155,21 +190,4 @@ async function existingJob(db: Database, job: Job): Promise<JobSnapshot> {
     });
   }
   return { job: rowToJob(row.job), tasks: (row.tasks as Record<string, unknown>[]).map(rowToTask) };
-}
-
-function taskInsertValues(c: Ctx, job: Job, t: Task, i: number): unknown[] {
-  const f = `tasks.${i}`;
-  if (t.jobId !== job.id) throw invalid(c.store, c.operation, `${f}.jobId`, 'must be the job id');
-  if (t.tenantId !== job.tenantId)
-    throw invalid(c.store, c.operation, `${f}.tenantId`, 'must be the job tenant');
-  return [
-    key(c, `${f}.id`, t.id),
-    t.jobId,
-    t.tenantId,
-    i,
-    key(c, `${f}.stage`, t.stage),
-    text(c, `${f}.queue`, t.queue),
-    ms(c, `${f}.createdAt`, t.createdAt),
-    ...taskMutableValues(c, f, t),
-  ];
 }

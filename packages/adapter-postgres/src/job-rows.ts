@@ -234,34 +234,6 @@ export function taskMutableValues(c: Ctx, f: string, t: Task): unknown[] {
   ];
 }
 
-/** Casts for the mutable columns, so untyped parameters land in the right types. */
-const CASTS: Record<string, string> = {
-  parameters: 'jsonb',
-  error: 'jsonb',
-  backoff: 'jsonb',
-  input: '',
-  output: 'jsonb',
-  purge_after: 'timestamptz',
-  purged_at: 'timestamptz',
-  started_at: 'timestamptz',
-  finished_at: 'timestamptz',
-  not_before: 'timestamptz',
-  lease_expires_at: 'timestamptz',
-  created_at: 'timestamptz',
-  timeout_ms: 'bigint',
-};
-
-/** The cast a parameter of column `col` needs, or '' (task input is jsonb, job input is text). */
-export function castOf(col: string, table: 'jobs' | 'tasks'): string {
-  return col === 'input' ? (table === 'tasks' ? 'jsonb' : '') : (CASTS[col] ?? '');
-}
-
-/** `$n::type` for column `col`. */
-export function param(n: number, col: string, table: 'jobs' | 'tasks'): string {
-  const cast = castOf(col, table);
-  return cast ? `$${n}::${cast}` : `$${n}`;
-}
-
 export function eventValues(c: Ctx, f: string, e: NewEvent): unknown[] {
   return [
     text(c, `${f}.type`, e.type),

@@ -29,18 +29,11 @@ import type {
 } from '@dalston/core';
 import { Database } from './database.js';
 import { invalid } from './errors.js';
-import { createJob } from './job-create.js';
+import { JobCreator } from './job-create.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
-import {
-  eventColumns,
-  eventValues,
-  jobColumns,
-  rowToEvent,
-  rowToJob,
-  rowToTask,
-  taskColumns,
-} from './job-rows.js';
-import { appendEvents, deleteJob, updateJob } from './job-writes.js';
+import { eventsJson, insertEventsSql } from './job-json.js';
+import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
+import { appendEvents, deleteJob, JobWriter, rowToRead, snapshotSql } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { type Ctx, canMatch, limit, ms, text } from './values.js';
 
@@ -51,6 +44,8 @@ const ctx = (operation: string): Ctx => ({ store: 'jobStore', operation });
 export class PostgresJobStore implements JobStore {
   readonly capabilities: JobStoreCapabilities = { exclusiveEndsWithConnection: true };
   private readonly db: Database;
+  private readonly writer: JobWriter;
+  private readonly creator: JobCreator;
 
   /** Takes adapter options, or a Database shared with sibling stores (then close() leaves it open). */
   constructor(
@@ -58,10 +53,19 @@ export class PostgresJobStore implements JobStore {
     private readonly ownsDb = !(options instanceof Database),
   ) {
     this.db = options instanceof Database ? options : new Database(options);
+    this.writer = new JobWriter(this.db);
+    this.creator = new JobCreator(this.db);
   }
 
-  createJob(input: CreateJobInput): Promise<CreateJobResult> {
-    return createJob(this.db, input);
+  /** A named statement of this store (see Database.prepared). */
+  private sql(key: string, build: () => string) {
+    return this.db.prepared(key, build);
+  }
+
+  async createJob(input: CreateJobInput): Promise<CreateJobResult> {
+    const result = await this.creator.createJob(input);
+    if (result.created) this.writer.remember(result.snapshot, 0);
+    return result;
   }
 
   async getJob(tenantId: string, jobId: string): Promise<Job | null> {
@@ -69,7 +73,10 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query(
       'jobStore',
       'getJob',
-      `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j WHERE j.id = $1 AND j.tenant_id = $2`,
+      this.sql(
+        'get_job',
+        () => `SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j WHERE j.id = $1 AND j.tenant_id = $2`,
+      ),
       [jobId, tenantId],
     );
     return rows[0] ? rowToJob(rows[0]) : null;
@@ -93,32 +100,33 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query(
       'jobStore',
       'getSnapshot',
-      `SELECT row_to_json(x) AS job,
-              ARRAY(SELECT row_to_json(y) FROM (SELECT ${taskColumns(this.db.t('task_dependencies'))}
-                    FROM ${this.db.t('tasks')} t WHERE t.job_id = x.id ORDER BY t.position) y) AS tasks
-       FROM (SELECT ${jobColumns()} FROM ${this.db.t('jobs')} j
-             WHERE j.id = $1 AND ($2::text IS NULL OR j.tenant_id = $2)) x`,
+      this.sql('get_snapshot', () =>
+        snapshotSql(this.db, 'j.id = $1 AND ($2::text IS NULL OR j.tenant_id = $2)'),
+      ),
       [jobId, tenantId],
     );
     const row = rows[0];
     if (!row) return null;
-    return { job: rowToJob(row.job), tasks: (row.tasks as Record<string, unknown>[]).map(rowToTask) };
+    return rowToRead(row).snapshot;
   }
 
   updateJob(jobId: string, decide: (snapshot: JobSnapshot) => JobChange | null): Promise<UpdateJobResult> {
-    return updateJob(this.db, jobId, decide);
+    return this.writer.updateJob(jobId, decide);
   }
 
   async extendLease(taskId: string, attempt: number, leaseToken: string, leaseExpiresAt: number) {
     const at = ms(ctx('extendLease'), 'leaseExpiresAt', leaseExpiresAt);
-    const res = await this.db.query(
+    // Locks the job, then the task (the order of every job write), and raises the job's rev.
+    const res = await this.db.query<{ ok: boolean }>(
       'jobStore',
       'extendLease',
-      `UPDATE ${this.db.t('tasks')} SET lease_expires_at = $4::timestamptz
-       WHERE id = $1 AND status = 'running' AND attempt = $2 AND lease_token = $3`,
+      this.sql(
+        'extend_lease',
+        () => `SELECT ${this.db.t('dalston_extend_lease')}($1, $2, $3, $4::timestamptz) AS ok`,
+      ),
       [taskId, attempt, leaseToken, at],
     );
-    return res.rowCount === 1;
+    return res.rows[0]!.ok === true;
   }
 
   appendEvents(events: NewEvent[]): Promise<DalstonEvent[]> {
@@ -182,8 +190,11 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query(
       'jobStore',
       'unpublishedEvents',
-      `SELECT ${eventColumns()} FROM ${this.db.t('events')} e
-       WHERE e.published_at IS NULL AND e.at <= $1::timestamptz ORDER BY e.id LIMIT $2`,
+      this.sql(
+        'unpublished_events',
+        () => `SELECT ${eventColumns()} FROM ${this.db.t('outbox')} o JOIN ${this.db.t('events')} e ON e.id = o.event_id
+         WHERE e.at <= $1::timestamptz ORDER BY o.event_id LIMIT $2`,
+      ),
       [ms(c, 'before', before), limit(c, max)],
     );
     return rows.map(rowToEvent);
@@ -197,9 +208,11 @@ export class PostgresJobStore implements JobStore {
     await this.db.query(
       'jobStore',
       'markPublished',
-      `UPDATE ${this.db.t('events')} SET published_at = $2::timestamptz
-       WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
-      [ids, new Date(this.db.clock.now()).toISOString()],
+      this.sql(
+        'mark_published',
+        () => `DELETE FROM ${this.db.t('outbox')} WHERE event_id = ANY($1::bigint[])`,
+      ),
+      [ids],
     );
   }
 
@@ -209,8 +222,11 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query(
       'jobStore',
       'findReadyTasks',
-      `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
-       WHERE t.status = 'ready' AND ($2::text IS NULL OR t.id > $2) ORDER BY t.id LIMIT $1`,
+      this.sql(
+        'find_ready',
+        () => `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
+         WHERE t.status = 'ready' AND ($2::text IS NULL OR t.id > $2) ORDER BY t.id LIMIT $1`,
+      ),
       [limit(ctx('findReadyTasks'), max), afterTaskId ?? null],
     );
     return rows.map(rowToTask);
@@ -224,9 +240,12 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query(
       'jobStore',
       'findReadyTasks',
-      `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
-       WHERE t.status = 'ready' AND t.ready_xid >= $3::xid8 AND ($2::text IS NULL OR t.id > $2)
-       ORDER BY t.id LIMIT $1`,
+      this.sql(
+        'find_ready_since',
+        () => `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
+         WHERE t.status = 'ready' AND t.ready_xid >= $3::xid8 AND ($2::text IS NULL OR t.id > $2)
+         ORDER BY t.id LIMIT $1`,
+      ),
       [limit(c, max), afterTaskId ?? null, mark],
     );
     return rows.map(rowToTask);
@@ -236,7 +255,7 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query<{ mark: string }>(
       'jobStore',
       'readyMark',
-      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark',
+      this.sql('ready_mark', () => 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark'),
     );
     return rows[0]!.mark;
   }
@@ -246,9 +265,12 @@ export class PostgresJobStore implements JobStore {
     const { rows } = await this.db.query(
       'jobStore',
       'findExpiredLeases',
-      `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
-       WHERE t.status = 'running' AND t.lease_expires_at < $1::timestamptz
-       ORDER BY t.lease_expires_at, t.id LIMIT $2`,
+      this.sql(
+        'expired_leases',
+        () => `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
+         WHERE t.status = 'running' AND t.lease_expires_at < $1::timestamptz
+         ORDER BY t.lease_expires_at, t.id LIMIT $2`,
+      ),
       [ms(c, 'now', now), limit(c, max)],
     );
     return rows.map(rowToTask);
@@ -294,28 +316,21 @@ export class PostgresJobStore implements JobStore {
     return rows.map(rowToJob);
   }
 
-  /** One statement: the purge mark and its events commit together, or neither is written. */
+  /**
+   * One statement: the purge mark and its events (with their outbox rows) commit together,
+   * or neither is written. Raises `rev` like every job write (see migration 0003).
+   */
   async markPurged(jobId: string, purgedAt: number, events: NewEvent[] = []): Promise<boolean> {
     const c = ctx('markPurged');
-    const values: unknown[] = [jobId, ms(c, 'purgedAt', purgedAt)];
-    const casts = ['', '', '', '', '', '::jsonb', '', '::timestamptz'];
-    const rows = events.map((e, r) => {
-      values.push(...eventValues(c, `events.${r}`, e));
-      return `(${casts.map((cast, k) => `$${r * 8 + k + 3}${cast}`).join(', ')})`;
-    });
-    const insert =
-      rows.length === 0
-        ? ''
-        : `, e AS (INSERT INTO ${this.db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
-             SELECT v.* FROM (VALUES ${rows.join(', ')}) v WHERE EXISTS (SELECT 1 FROM p) RETURNING id)`;
-    const res = await this.db.query<{ purged: number }>(
-      'jobStore',
-      'markPurged',
-      `WITH p AS (UPDATE ${this.db.t('jobs')} SET purged_at = $2::timestamptz, version = version + 1
-         WHERE id = $1 AND status IN ${TERMINAL} AND purged_at IS NULL RETURNING id)${insert}
+    const sql = this.sql(
+      'mark_purged',
+      () => `WITH p AS (UPDATE ${this.db.t('jobs')} SET purged_at = $2::timestamptz, version = version + 1, rev = rev + 1
+         WHERE id = $1 AND status IN ${TERMINAL} AND purged_at IS NULL RETURNING id),
+       ${insertEventsSql((n) => this.db.t(n), '$3::jsonb', 'WHERE EXISTS (SELECT 1 FROM p)')}
        SELECT (SELECT count(*) FROM p)::int AS purged`,
-      values,
     );
+    const values = [jobId, ms(c, 'purgedAt', purgedAt), eventsJson(c, 'events', events)];
+    const res = await this.db.query<{ purged: number }>('jobStore', 'markPurged', sql, values);
     return res.rows[0]!.purged === 1;
   }
 

@@ -1,6 +1,23 @@
 /**
- * The JobStore's transactional writes: updateJob (row-locked read-decide-write with
- * compare-and-set on every write), deleteJob and appendEvents. createJob is in job-create.ts.
+ * The JobStore's transactional writes: updateJob (optimistic read-decide-apply with group
+ * commit), deleteJob and appendEvents. createJob is in job-create.ts.
+ *
+ * updateJob, per call:
+ * 1. Read the job, its tasks and its `rev` in one statement, without a lock. Concurrent
+ *    calls (on any jobs) share one read: `WHERE id = ANY($1)`.
+ * 2. Run `decide` on that snapshot.
+ * 3. Apply with `dalston_apply` (migration 0003): it locks the job row and applies only if
+ *    `rev` is still the one read, checking every compare-and-set before writing anything.
+ *    Concurrent calls share one apply statement: one round trip, one transaction, one
+ *    commit; each job is applied or refused on its own.
+ * Step 1 is skipped when this store holds the job's state from its own last write (a small
+ *    cache of the snapshot after each applied change or createJob, with its rev): `rev`
+ *    tells at apply time whether that state is still the committed one, so a cached
+ *    snapshot can only cost a 'stale' answer, never a decision on an older state.
+ * A 'stale' answer (another writer committed in between) goes back to 1; after a few, the
+ *    call takes the job's row lock first (read and apply inside one transaction), so a job
+ *    under heavy contention still makes progress. 'conflict' means the change's own
+ *    compare-and-set does not hold on the current state: nothing was written.
  */
 import {
   DalstonError,
@@ -14,154 +31,207 @@ import {
   toDalstonError,
   type UpdateJobResult,
 } from '@dalston/core';
-import type pg from 'pg';
-import { Committed, type Database, Rollback, type Tx } from './database.js';
+import { Batcher } from './batcher.js';
+import { type Database, Rollback } from './database.js';
 import { invalid } from './errors.js';
-import {
-  castOf,
-  eventValues,
-  JOB_MUTABLE,
-  jobColumns,
-  jobMutableValues,
-  rowToJob,
-  rowToTask,
-  TASK_MUTABLE,
-  TASK_TYPES,
-  taskColumns,
-  taskMutableValues,
-} from './job-rows.js';
-import type { Ctx } from './values.js';
+import { eventIds, eventsJson, insertEventsSql, jobWriteJson, taskWritesJson } from './job-json.js';
+import { jobColumns, rowToJob, rowToTask, taskColumns } from './job-rows.js';
+import { type Ctx, canMatch } from './values.js';
 
-/**
- * Round trips: (1) `BEGIN; SELECT job FOR UPDATE; SELECT tasks` as one simple query — the
- * tasks statement takes its snapshot after the row lock is granted, so it sees every
- * update committed before; (2) `<write>; COMMIT` as one simple query, where the write is one
- * statement updating every changed task (compare-and-set per row, `UPDATE … FROM (VALUES …)`),
- * the job (compare-and-set on status and version) and inserting the events. The write fails
- * itself when a row count shows a lost race (see `CAS_MISSED`), so the COMMIT after it never
- * runs and the transaction is rolled back → `conflict`. The job's row lock is held for one
- * round trip. The simple protocol takes no parameters: values are inlined as literals.
- */
-export async function updateJob(
-  db: Database,
-  jobId: string,
-  decide: (snapshot: JobSnapshot) => JobChange | null,
-): Promise<UpdateJobResult> {
-  const c: Ctx = { store: 'jobStore', operation: 'updateJob' };
-  const opening = (tx: Tx) => {
-    const id = tx.escapeLiteral(jobId);
-    return [
-      `SELECT ${jobColumns()} FROM ${db.t('jobs')} j WHERE j.id = ${id} FOR UPDATE`,
-      `SELECT ${taskColumns(db.t('task_dependencies'))} FROM ${db.t('tasks')} t
-       WHERE t.job_id = ${id} ORDER BY t.position`,
-    ];
-  };
-  return db.transactionAfter('jobStore', 'updateJob', opening, async (tx, [found, tasks]) => {
-    if (!found?.rows[0]) throw new Rollback<UpdateJobResult>({ applied: false, reason: 'not_found' });
-    const before: JobSnapshot = { job: rowToJob(found.rows[0]), tasks: tasks!.rows.map(rowToTask) };
-    let change: JobChange | null;
-    try {
-      change = decide(structuredClone(before));
-    } catch (e) {
-      throw toDalstonError(e);
-    }
-    if (change === null || isEmptyChange(change)) {
-      throw new Rollback<UpdateJobResult>({ applied: false, reason: 'no_change' });
-    }
-    change = structuredClone(change);
-    const conflict = new Rollback<UpdateJobResult>({ applied: false, reason: 'conflict' });
-    if (change.tasks.some((w) => w.next.jobId !== jobId)) throw conflict;
-    if (change.job && change.job.next.id !== jobId) throw conflict;
-    const write = changeStatement(db, c, jobId, change);
-    let results: pg.QueryResult[];
-    try {
-      results = (await tx.query(`${write};\nCOMMIT`)) as unknown as pg.QueryResult[];
-    } catch (e) {
-      if (isCasMiss(e)) throw conflict;
-      throw e;
-    }
-    const r = results[0]!.rows[0] as { ids: string[] };
-    const ids = r.ids.map(Number).sort((a, b) => a - b);
-    const events = change.events.map((e, i) => ({ ...structuredClone(e), id: ids[i]! }));
-    return new Committed({ applied: true, snapshot: applyChange(before, change), events, change });
-  });
+/** Most jobs read or applied by one statement. */
+const MAX_BATCH = 64;
+/** Optimistic tries before updateJob takes the job's row lock first. */
+const OPTIMISTIC_TRIES = 3;
+/** Jobs whose state after this store's own last write is kept (least recently used dropped). */
+const CACHED_JOBS = 512;
+
+type Outcome = 'applied' | 'stale' | 'conflict' | 'not_found';
+interface Applied {
+  outcome: Outcome;
+  ids: number[];
 }
-
-/** Marker in the error the write raises when a compare-and-set missed (see changeStatement). */
-const CAS_MISSED = 'dalston: compare-and-set missed';
-
-const isCasMiss = (e: unknown): boolean =>
-  (e as { code?: unknown } | null)?.code === '22P02' && e instanceof Error && e.message.includes(CAS_MISSED);
-
-/** `value` as a SQL literal (values were checked by job-rows: strings, integers, booleans, null). */
-function literal(v: unknown): string {
-  if (v === null) return 'NULL';
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  if (typeof v === 'string') return quoteLiteral(v);
-  throw new DalstonError('INTERNAL', `jobStore.updateJob: cannot inline a ${typeof v} value`);
+interface Read {
+  snapshot: JobSnapshot;
+  rev: number;
 }
+type Decided =
+  | { done: UpdateJobResult }
+  | { before: JobSnapshot; change: JobChange; item: { id: string; json: string } };
 
-/**
- * A string as a SQL literal, exactly as pg's `escapeLiteral` writes it (quotes doubled; with
- * a backslash, an `E''` literal with backslashes doubled, so the result does not depend on
- * `standard_conforming_strings`), but with native replaces instead of a per-character loop:
- * JSON columns make these strings long. NUL never gets here (refused by job-rows' checks).
- */
-export function quoteLiteral(s: string): string {
-  const quoted = s.includes("'") ? s.replaceAll("'", "''") : s;
-  return s.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
-}
+/** The job with its tasks and rev, as `row_to_json` rows (one snapshot for all of them). */
+export const snapshotSql = (db: Database, where: string) =>
+  `SELECT row_to_json(x) AS job,
+          ARRAY(SELECT row_to_json(y) FROM (SELECT ${taskColumns(db.t('task_dependencies'))}
+                FROM ${db.t('tasks')} t WHERE t.job_id = x.id ORDER BY t.position) y) AS tasks
+   FROM (SELECT ${jobColumns()}, j.rev FROM ${db.t('jobs')} j WHERE ${where}) x`;
 
-/**
- * One statement: CAS-update the tasks and the job, insert the events; returns the event ids.
- * When a row count differs from the change's (a compare-and-set missed), the statement fails
- * with an error carrying CAS_MISSED: a cast of a non-constant text to integer, evaluated only
- * in that case (the CASE is lazy and the text depends on the counts, so it is not folded).
- */
-function changeStatement(db: Database, c: Ctx, jobId: string, change: JobChange): string {
-  const lit = (v: unknown, type = '') => (type ? `${literal(v)}::${type}` : literal(v));
-  const id = lit(jobId);
-  const ctes: string[] = [];
-  if (change.tasks.length > 0) {
-    const rows = change.tasks.map((w, i) => {
-      const set = taskMutableValues(c, `change.tasks.${i}.next`, w.next);
-      const cols = TASK_MUTABLE.map((col, k) => lit(set[k], TASK_TYPES[col]));
-      const { status, attempt, leaseToken } = w.expected;
-      return `(${[lit(w.next.id, 'text'), lit(status, 'text'), lit(attempt, 'integer'), lit(leaseToken, 'text'), ...cols].join(', ')})`;
+export const rowToRead = (row: Record<string, unknown>): Read => ({
+  snapshot: {
+    job: rowToJob(row.job as Record<string, unknown>),
+    tasks: (row.tasks as Record<string, unknown>[]).map(rowToTask),
+  },
+  rev: Number((row.job as { rev: unknown }).rev),
+});
+
+export class JobWriter {
+  private readonly reads: Batcher<string, Read | null>;
+  private readonly applies: Batcher<{ id: string; json: string }, Applied>;
+  /** jobId → the job's state after this store's last write to it, with its rev. */
+  private readonly known = new Map<string, Read>();
+
+  constructor(private readonly db: Database) {
+    this.reads = new Batcher((ids) => this.readMany(ids), MAX_BATCH);
+    this.applies = new Batcher((items) => this.applyMany(items), MAX_BATCH);
+  }
+
+  async updateJob(jobId: string, decide: (s: JobSnapshot) => JobChange | null): Promise<UpdateJobResult> {
+    if (!canMatch(jobId)) return { applied: false, reason: 'not_found' };
+    let refused = -1; // the rev of the state a try was refused on
+    for (let i = 0; i < OPTIMISTIC_TRIES; i++) {
+      // The state this store wrote last, unless a try was refused on it: a concurrent call of
+      // this store (e.g. a sibling task's completion in the same batch) may have replaced it.
+      const known = this.known.get(jobId);
+      const cached = known && known.rev !== refused ? known : undefined;
+      const read = cached ?? (await this.reads.submit(jobId));
+      if (!read) return { applied: false, reason: 'not_found' };
+      const d = decideOn(jobId, read, decide);
+      if ('done' in d) {
+        // Nothing to write on a cached state: decide again on the committed one, which may differ.
+        if (cached && d.done.applied === false && d.done.reason !== 'conflict') {
+          refused = this.forget(jobId, read.rev);
+          continue;
+        }
+        return d.done;
+      }
+      const r = await this.applies.submit(d.item);
+      if (r.outcome === 'stale') {
+        refused = this.forget(jobId, read.rev);
+        continue;
+      }
+      const out = result(r, d.before, d.change);
+      if (out.applied) this.remember(out.snapshot, read.rev + 1);
+      else this.known.delete(jobId);
+      return out;
+    }
+    return this.updateLocked(jobId, decide);
+  }
+
+  /** Drops the job's known state if it is the one at `rev`; returns `rev`. */
+  private forget(jobId: string, rev: number): number {
+    if (this.known.get(jobId)?.rev === rev) this.known.delete(jobId);
+    return rev;
+  }
+
+  /** Keeps `snapshot` (a copy) as the job's state at `rev`, written by this store. */
+  remember(snapshot: JobSnapshot, rev: number): void {
+    const id = snapshot.job.id;
+    this.known.delete(id);
+    if (isTerminalJobStatus(snapshot.job.status)) return;
+    this.known.set(id, { snapshot: structuredClone(snapshot), rev });
+    if (this.known.size > CACHED_JOBS) this.known.delete(this.known.keys().next().value as string);
+  }
+
+  /** Read and apply inside one transaction holding the job's row lock: cannot be stale. */
+  private updateLocked(jobId: string, decide: (s: JobSnapshot) => JobChange | null) {
+    const db = this.db;
+    return db.transaction('jobStore', 'updateJob', async (tx) => {
+      // The lock first, then the read in a statement of its own: its snapshot is taken after
+      // the lock was granted, so it sees every change committed before (a subquery of the
+      // locking statement would read tasks from the snapshot taken before the wait).
+      const lock = db.prepared('update_lock', () => `SELECT 1 FROM ${db.t('jobs')} WHERE id = $1 FOR UPDATE`);
+      const read = db.prepared('update_locked_read', () => snapshotSql(db, 'j.id = $1'));
+      if ((await tx.query({ ...lock, values: [jobId] })).rowCount === 0) {
+        return { applied: false, reason: 'not_found' } as UpdateJobResult;
+      }
+      const { rows } = await tx.query({ ...read, values: [jobId] });
+      const fresh = rowToRead(rows[0]);
+      const d = decideOn(jobId, fresh, decide);
+      if ('done' in d) throw new Rollback(d.done);
+      const res = await tx.query({ ...this.applySql(), values: [`[${d.item.json}]`] });
+      const r = toApplied(res.rows[0]);
+      if (r.outcome !== 'applied') throw new Rollback(result(r, d.before, d.change));
+      const out = result(r, d.before, d.change);
+      if (out.applied) this.remember(out.snapshot, fresh.rev + 1);
+      return out;
     });
-    ctes.push(
-      `w (id, exp_status, exp_attempt, exp_lease_token, ${TASK_MUTABLE.join(', ')}) AS (VALUES ${rows.join(', ')})`,
+  }
+
+  private async readMany(ids: string[]): Promise<(Read | null)[]> {
+    const db = this.db;
+    const sql = db.prepared('update_read', () => snapshotSql(db, 'j.id = ANY($1::text[])'));
+    const { rows } = await db.query('jobStore', 'updateJob', sql, [[...new Set(ids)]]);
+    const byId = new Map(rows.map((row) => [(row.job as { id: string }).id, row]));
+    // Each caller gets its own objects (decide's snapshot and the result are cloned anyway).
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row ? rowToRead(row) : null;
+    });
+  }
+
+  private applySql() {
+    return this.db.prepared(
+      'update_apply',
+      () => `SELECT o_ix, o_outcome, o_events FROM ${this.db.t('dalston_apply')}($1::jsonb)`,
     );
-    ctes.push(`t AS (UPDATE ${db.t('tasks')} x SET ${TASK_MUTABLE.map((col) => `${col} = w.${col}`).join(', ')}
-       FROM w WHERE x.id = w.id AND x.job_id = ${id} AND x.status = w.exp_status AND x.attempt = w.exp_attempt
-         AND x.lease_token IS NOT DISTINCT FROM w.exp_lease_token
-       RETURNING x.id)`);
   }
-  if (change.job) {
-    const set = jobMutableValues(c, 'change.job.next', change.job.next);
-    const assignments = JOB_MUTABLE.map((col, k) => `${col} = ${lit(set[k], castOf(col, 'jobs'))}`);
-    const { status, version } = change.job.expected;
-    ctes.push(`j AS (UPDATE ${db.t('jobs')} SET ${assignments.join(', ')}
-       WHERE id = ${id} AND status = ${lit(status)} AND version = ${lit(version)} RETURNING id)`);
+
+  /**
+   * One statement for the batch; when it fails on data (a value the database refuses), the
+   * jobs are applied one by one so that only the job at fault rejects.
+   */
+  private async applyMany(items: { id: string; json: string }[]): Promise<(Applied | Error)[]> {
+    try {
+      return await this.applyBatch(items);
+    } catch (e) {
+      const dataError = e instanceof DalstonError && e.code !== 'STORE_UNAVAILABLE';
+      if (items.length === 1 || !dataError) throw e;
+      const alone = await Promise.allSettled(items.map((item) => this.applyBatch([item])));
+      return alone.map((r) => (r.status === 'fulfilled' ? r.value[0]! : toDalstonError(r.reason)));
+    }
   }
-  if (change.events.length > 0) {
-    const casts = ['', '', '', '', '', 'jsonb', '', 'timestamptz'];
-    const rows = change.events.map((e, i) => {
-      const v = eventValues(c, `change.events.${i}`, e);
-      return `(${v.map((x, k) => lit(x, casts[k])).join(', ')})`;
-    });
-    ctes.push(`e AS (INSERT INTO ${db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
-       VALUES ${rows.join(', ')} RETURNING id)`);
+
+  private async applyBatch(items: { id: string; json: string }[]): Promise<Applied[]> {
+    const batch = `[${items.map((i) => i.json).join(',')}]`;
+    const { rows } = await this.db.query('jobStore', 'updateJob', this.applySql(), [batch]);
+    // Rows come in job id order, each naming its item by index.
+    const out: Applied[] = new Array(items.length);
+    for (const row of rows) out[row.o_ix as number] = toApplied(row);
+    return out;
   }
-  const count = (name: string, present: boolean) => (present ? `(SELECT count(*)::int FROM ${name})` : '0');
-  const tasks = count('t', change.tasks.length > 0);
-  const jobs = count('j', change.job != null);
-  const ok = `${tasks} = ${change.tasks.length} AND ${jobs} = ${change.job ? 1 : 0}`;
-  const ids = change.events.length > 0 ? 'ARRAY(SELECT id::text FROM e)' : "'{}'::text[]";
-  return `WITH ${ctes.join(',\n')}
-    SELECT CASE WHEN ${ok} THEN ${ids}
-      ELSE ARRAY[('${CAS_MISSED}: tasks ' || ${tasks} || ', jobs ' || ${jobs})::int::text] END AS ids`;
+}
+
+const toApplied = (row: Record<string, unknown>): Applied => ({
+  outcome: row.o_outcome as Outcome,
+  ids: row.o_events ? eventIds(row.o_events) : [],
+});
+
+function decideOn(jobId: string, read: Read, decide: (s: JobSnapshot) => JobChange | null): Decided {
+  const c: Ctx = { store: 'jobStore', operation: 'updateJob' };
+  const before = read.snapshot;
+  let change: JobChange | null;
+  try {
+    change = decide(structuredClone(before));
+  } catch (e) {
+    throw toDalstonError(e);
+  }
+  if (change === null || isEmptyChange(change)) return { done: { applied: false, reason: 'no_change' } };
+  change = structuredClone(change);
+  if (change.tasks.some((w) => w.next.jobId !== jobId) || (change.job && change.job.next.id !== jobId)) {
+    return { done: { applied: false, reason: 'conflict' } };
+  }
+  const job = change.job ? jobWriteJson(c, change.job.expected, change.job.next) : 'null';
+  const json = `{"id":${JSON.stringify(jobId)},"rev":${read.rev},"job":${job},"tasks":${taskWritesJson(
+    c,
+    change.tasks,
+  )},"events":${eventsJson(c, 'change.events', change.events)}}`;
+  return { before, change, item: { id: jobId, json } };
+}
+
+function result(r: Applied, before: JobSnapshot, change: JobChange): UpdateJobResult {
+  if (r.outcome === 'not_found') return { applied: false, reason: 'not_found' };
+  if (r.outcome !== 'applied') return { applied: false, reason: 'conflict' };
+  const events = change.events.map((e, i) => ({ ...structuredClone(e), id: r.ids[i]! }));
+  return { applied: true, snapshot: applyChange(before, change), events, change };
 }
 
 /** The snapshot after `change`, keeping the columns updateJob never writes. */
@@ -200,12 +270,18 @@ export async function deleteJob(db: Database, tenantId: string, jobId: string): 
         { store: 'jobStore', operation: 'deleteJob' },
       );
     }
+    // The outbox rows of its events first (they have no foreign key), then the job (cascades).
+    await tx.query(
+      `DELETE FROM ${db.t('outbox')} WHERE event_id IN
+         (SELECT id FROM ${db.t('events')} WHERE tenant_id = $2 AND job_id = $1)`,
+      [jobId, tenantId],
+    );
     await tx.query(`DELETE FROM ${db.t('jobs')} WHERE id = $1`, [jobId]);
     return true;
   });
 }
 
-/** One INSERT (its own transaction, so all or nothing); ids follow the input order. */
+/** One statement (its own transaction, so all or nothing); ids follow the input order. */
 export async function appendEvents(db: Database, events: NewEvent[]): Promise<DalstonEvent[]> {
   const c: Ctx = { store: 'jobStore', operation: 'appendEvents' };
   events.forEach((e, i) => {
@@ -214,16 +290,11 @@ export async function appendEvents(db: Database, events: NewEvent[]): Promise<Da
     }
   });
   if (events.length === 0) return [];
-  const values = events.flatMap((e, i) => eventValues(c, `events.${i}`, e));
-  const casts = ['', '', '', '', '', '::jsonb', '', '::timestamptz'];
-  const rows = events.map((_, r) => `(${casts.map((cast, k) => `$${r * 8 + k + 1}${cast}`).join(', ')})`);
-  const { rows: inserted } = await db.query<{ id: string }>(
-    'jobStore',
-    'appendEvents',
-    `INSERT INTO ${db.t('events')} (type, tenant_id, job_id, task_id, session_id, payload, correlation_id, at)
-     VALUES ${rows.join(', ')} RETURNING id`,
-    values,
+  const sql = db.prepared(
+    'append_events',
+    () => `WITH ${insertEventsSql((n) => db.t(n), '$1::jsonb')} SELECT ARRAY(SELECT id FROM e) AS ids`,
   );
-  const ids = inserted.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const { rows } = await db.query('jobStore', 'appendEvents', sql, [eventsJson(c, 'events', events)]);
+  const ids = eventIds(rows[0]!.ids);
   return events.map((e, i) => ({ ...structuredClone(e), id: ids[i]! }));
 }

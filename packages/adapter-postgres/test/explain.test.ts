@@ -30,9 +30,11 @@ function recording(pool: pg.Pool): pg.Pool {
   return new Proxy(pool, {
     get(target, prop) {
       if (prop === 'query') {
-        return (text: string, values: unknown[]) => {
-          recorded.push({ text, values });
-          return target.query(text, values);
+        // Plain text, or a named (prepared) statement: { name, text, values }.
+        return (config: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+          if (typeof config === 'string') recorded.push({ text: config, values: values ?? [] });
+          else recorded.push({ text: config.text, values: config.values ?? [] });
+          return target.query(config as string, values);
         };
       }
       const v = Reflect.get(target, prop, target);
@@ -128,7 +130,9 @@ const ops: [string, string, () => Promise<unknown>][] = [
     'events_tenant_job_id',
     () => a.jobStore.readEvents({ tenantId, jobId: someJobId, limit: 10 }),
   ],
-  ['unpublishedEvents', 'events_unpublished', () => a.jobStore.unpublishedEvents(T0 + 30, 10)],
+  ['unpublishedEvents (outbox in id order)', 'outbox_pkey', () => a.jobStore.unpublishedEvents(T0 + 30, 10)],
+  ['unpublishedEvents (the events)', 'events_pkey', () => a.jobStore.unpublishedEvents(T0 + 30, 10)],
+  ['markPublished', 'outbox_pkey', () => a.jobStore.markPublished([1, 2, 3])],
   ['findReadyTasks', 'tasks_ready', () => a.jobStore.findReadyTasks(10, 'task_0')],
   [
     'findReadyTasks (changed since a mark)',
@@ -144,7 +148,11 @@ const ops: [string, string, () => Promise<unknown>][] = [
     'jobs_due_for_purge',
     () => a.jobStore.findJobsDueForPurge(T0 + 200, 10, { purgeAfter: T0 + 50, id: 'job_x' }),
   ],
-  ['getSnapshot', 'tasks_job_position', () => a.jobStore.getSnapshot(null, 'job_x')],
+  ['getSnapshot (the job)', 'jobs_id_tenant', () => a.jobStore.getSnapshot(null, 'job_x')],
+  ['getSnapshot (its tasks)', 'tasks_job_stage', () => a.jobStore.getSnapshot(null, 'job_x')],
+  ['getSnapshot (their edges)', 'task_dependencies_pkey', () => a.jobStore.getSnapshot(null, 'job_x')],
+  ['updateJob read (jobs of a batch)', 'jobs_id_tenant', () => a.jobStore.updateJob(someJobId, () => null)],
+  ['updateJob read (their tasks)', 'tasks_job_stage', () => a.jobStore.updateJob(someJobId, () => null)],
   [
     'getJobByIdempotencyKey',
     'jobs_tenant_idempotency_key',

@@ -3,13 +3,15 @@
  * exactly once and all work afterwards; a re-run is a no-op; a newer schema is refused;
  * the shipped files are found from source.
  */
-import { makeJob } from '@dalston/core/contract';
+import { jobWrite, makeEvent, makeJob, makeTask } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { postgresAdapters } from '../src/adapters.js';
-import { loadMigrations, migrate, migrationsDir } from '../src/migrate.js';
+import { Database } from '../src/database.js';
+import { loadMigrations, migrate, migrateDatabase, migrationsDir } from '../src/migrate.js';
 import { useFileDatabase } from './helpers.js';
 
 const db = useFileDatabase('migrations', { migrated: false });
+const old = useFileDatabase('migrations_upgrade', { migrated: false });
 
 describe('postgres: migrations', () => {
   it('ships numbered .sql files, found next to the sources', () => {
@@ -70,5 +72,55 @@ describe('postgres: migrations', () => {
     expect(() =>
       postgresAdapters({ connectionString: db.url, schema: 'x"; DROP SCHEMA public; --' }),
     ).toThrow(/option schema/);
+  });
+
+  it('0003 upgrades a version-2 database with data: unpublished events move to the outbox, old jobs update', async () => {
+    const v2 = new Database(old.options());
+    try {
+      await migrateDatabase(v2, loadMigrations().slice(0, 2));
+    } finally {
+      await v2.close();
+    }
+    // Rows as a version-2 adapter wrote them: one event published, one not.
+    const s = `"${old.schema}"`;
+    const job = makeJob();
+    const task = makeTask(job, { stage: 'a', status: 'ready' });
+    const raw = old.raw();
+    await raw.query(
+      `INSERT INTO ${s}.jobs (id, tenant_id, status, parameters, retention_days, correlation_id, created_at, version)
+       VALUES ($1, $2, 'pending', '{}', 1, 'c', now(), $3)`,
+      [job.id, job.tenantId, job.version],
+    );
+    await raw.query(
+      `INSERT INTO ${s}.tasks (id, job_id, tenant_id, position, stage, queue, required, status, attempt, failures,
+         lost_leases, max_attempts, timeout_ms, backoff, priority, created_at, version)
+       VALUES ($1, $2, $3, 0, 'a', 'q', true, 'ready', 0, 0, 0, 3, 1000, '{"kind":"none"}', 0, now(), 0)`,
+      [task.id, job.id, job.tenantId],
+    );
+    const { rows: ev } = await raw.query<{ id: string; published: boolean }>(
+      `INSERT INTO ${s}.events (type, tenant_id, job_id, payload, at, published_at)
+       VALUES ('job.created', $1, $2, '{}', now(), now()), ('task.ready', $1, $2, '{}', now(), NULL)
+       RETURNING id, published_at IS NOT NULL AS published`,
+      [job.tenantId, job.id],
+    );
+    expect(await migrate(old.options())).toEqual({ applied: [3], version: loadMigrations().length });
+    const store = postgresAdapters(old.options()).jobStore;
+    try {
+      const unpublished = await store.unpublishedEvents(Date.now() + 1000, 10);
+      expect(unpublished.map((e) => e.id)).toEqual(ev.filter((e) => !e.published).map((e) => Number(e.id)));
+      const r = await store.updateJob(job.id, (snap) => ({
+        job: jobWrite(snap.job, { status: 'running' }),
+        tasks: [],
+        events: [makeEvent(job, { type: 'job.started' })],
+      }));
+      expect(r.applied).toBe(true);
+      expect((await store.unpublishedEvents(Date.now() + 1000, 10)).length).toBe(2);
+      await store.markPublished(unpublished.map((e) => e.id));
+      expect((await store.unpublishedEvents(Date.now() + 1000, 10)).map((e) => e.type)).toEqual([
+        'job.started',
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });

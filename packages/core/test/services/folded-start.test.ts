@@ -169,7 +169,11 @@ describe('folded starts', () => {
   });
   it('a redelivered message is not folded: its start is written before the handler runs', async () => {
     const calls = { updates: 0 };
-    const h = await harness({ pipeline: one, config: { startWriteDelayMs: 50 }, wrap: countingUpdates(calls) });
+    const h = await harness({
+      pipeline: one,
+      config: { startWriteDelayMs: 50 },
+      wrap: countingUpdates(calls),
+    });
     const job = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
     // A first holder that dies: leases the message and never acks it.
     const first = await h.adapters.workQueue.lease(['q'], { leaseMs: 1000, waitMs: 0 });
