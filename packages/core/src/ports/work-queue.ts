@@ -13,6 +13,7 @@
  * `STORE_UNAVAILABLE` (`store: 'workQueue'`). Durations are milliseconds (relative);
  * `notBefore`, `expiresAt` and `at` are epoch milliseconds.
  */
+import type { PortLifecycle } from './lifecycle.js';
 
 /** A queued message. Its `id` is `${taskId}:${attempt}`: enqueue is idempotent per task attempt. */
 export interface QueueMessage {
@@ -99,7 +100,8 @@ export interface AckAndLeaseResult {
   lease: Lease | null;
 }
 
-export interface WorkQueue {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface WorkQueue extends PortLifecycle {
   readonly capabilities: WorkQueueCapabilities;
 
   /**

@@ -16,7 +16,13 @@ import { z } from 'zod';
 import type { DalstonConfig } from '../../config.js';
 import { jobInputKey, jobPrefix } from '../../domain/artifact-key.js';
 import { type NormalisedTaskSpec, validatePipeline } from '../../domain/dag.js';
-import { DalstonError, isDalstonError, isOutcomeUnknown, toDalstonError, validationFailed } from '../../domain/errors.js';
+import {
+  DalstonError,
+  isDalstonError,
+  isOutcomeUnknown,
+  toDalstonError,
+  validationFailed,
+} from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 import type { JsonObject } from '../../domain/json.js';
 import {
