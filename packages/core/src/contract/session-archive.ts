@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionArchive, SessionClose } from '../ports/session-archive.js';
 import { makeSessionRecord, newId, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
+import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
 import { sessionArchiveTextContract } from './store-text.js';
 
@@ -18,6 +19,10 @@ const closing = (overrides: Partial<SessionClose> = {}): SessionClose => ({
 });
 
 export function sessionArchiveContract(name: string, factory: PortFactory<SessionArchive>): void {
+  portLifecycleContract(name, 'sessionArchive', factory, {
+    operation: 'open',
+    call: (s) => s.open(makeSessionRecord()),
+  });
   describe(`${name}: SessionArchive`, () => {
     const fx = useFixture(factory);
 

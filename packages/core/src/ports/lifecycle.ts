@@ -13,8 +13,9 @@
  *   or the engine when given them with `createDalston({ owns })`). Idempotent: a second
  *   call resolves at once. Never rejects.
  *
- * After `close()`, every method (ping included) rejects with CLOSED (`store` and
- * `operation` in the details); it never hangs and never reaches the store.
+ * After `close()`, `ping()` and the port's writes and waits reject at once with CLOSED
+ * (`store` and `operation` in the details), without reaching the store. The memory and
+ * PostgreSQL adapters refuse reads too; the contract suite checks ping and one write per port.
  */
 export interface PortLifecycle {
   /** Reachability probe; rejects STORE_UNAVAILABLE when the store does not answer, CLOSED after close. */
