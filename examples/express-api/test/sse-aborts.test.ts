@@ -107,7 +107,6 @@ beforeAll(async () => {
   (await api.engine.dalston.tenants.updateLimits(TENANT, { concurrentJobs: 10_000 }))._unsafeUnwrap();
   const app = createApp({
     dalston: gated(api.engine.dalston),
-    artifactStore: api.engine.artifactStore,
     logger: silentLogger,
     options: {
       sseHeartbeatMs: 50,

@@ -152,6 +152,7 @@ function guardedServices(c: DependencyContainer) {
       put: { what: 'job', args: [id('tenantId'), id('jobId'), str('name')] },
       get: artifact,
       presignGet: artifact,
+      readOutput: { what: 'job', args: [id('tenantId'), id('jobId'), str('name')] },
     }),
     sessions: guardService(c.resolve(SessionsService), {
       start: {},
