@@ -34,7 +34,7 @@ export function portLifecycleContract<T extends PortLifecycle>(
       await expect(port.close()).resolves.toBeUndefined();
     });
 
-    it('refuses ping and every other call with CLOSED naming the store and operation once closed', async () => {
+    it('refuses ping and a write with CLOSED naming the store and operation once closed', async () => {
       const port = fx().port;
       await port.close();
       const pinged = await expectDalstonError(port.ping(), 'CLOSED');

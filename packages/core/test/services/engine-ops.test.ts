@@ -196,4 +196,46 @@ describe('health and close', () => {
       createDalston({ adapters: { ...h.adapters, workQueue: undefined as never }, pipeline: one }),
     ).toThrow(/adapters\.workQueue/);
   });
+
+  it('createDalston refuses a port without ping or close, and an owned value without close', async () => {
+    const { createDalston } = await import('../../src/create-dalston.js');
+    const h = await harness();
+    const { ping: _ping, ...noPing } = h.adapters.tenantStore;
+    const tenantStore = Object.assign(Object.create(Object.getPrototypeOf(h.adapters.tenantStore)), noPing, {
+      ping: undefined,
+    });
+    expect(() => createDalston({ adapters: { ...h.adapters, tenantStore }, pipeline: one })).toThrow(
+      /adapters\.tenantStore\.ping/,
+    );
+    expect(() => createDalston({ adapters: h.adapters, pipeline: one, owns: [{} as never] })).toThrow(
+      /owns\[0\]\.close/,
+    );
+  });
+
+  it('dalston.close() closes every port, then what it owns, in order, once', async () => {
+    const { createDalston } = await import('../../src/create-dalston.js');
+    const h = await harness();
+    const order: string[] = [];
+    const owned = (name: string) => ({
+      close: async () => {
+        order.push(name);
+      },
+    });
+    const dalston = createDalston({ adapters: h.adapters, pipeline: one, owns: [owned('a'), owned('b')] });
+    await dalston.close();
+    await dalston.close();
+    expect(order).toEqual(['a', 'b']);
+    for (const port of [h.adapters.jobStore, h.adapters.tenantStore, h.adapters.sessionArchive]) {
+      expect(await port.ping().catch((e: { code: string }) => e.code)).toBe('CLOSED');
+    }
+  });
+
+  it('health pings every port: a closed port is reported with CLOSED, the others ok', async () => {
+    const h = await harness();
+    await h.adapters.apiKeyStore.close();
+    const report = (await h.dalston.health.check())._unsafeUnwrap();
+    expect(report.ready).toBe(false);
+    expect(report.stores.apiKeyStore).toMatchObject({ ok: false, error: { code: 'CLOSED' } });
+    expect(report.stores.tenantStore.ok).toBe(true);
+  });
 });
