@@ -15,6 +15,7 @@ import { s3Adapters } from '@dalston/adapter-s3';
 import { createDalston } from '@dalston/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineTarget, newTarget } from '../../test-support/engine.js';
+import { pollUntil } from '../../test-support/poll.js';
 import { testDatabase } from '../../test-support/postgres.js';
 import { freePort, startRedisServer, testRedisUrl } from '../../test-support/redis.js';
 import { type S3Server, startS3Server } from '../../test-support/s3.js';
@@ -50,13 +51,8 @@ const stageWorker = (h: Host) =>
     handler: async (ctx) => ({ uri: (await ctx.artifacts.put('out.json', ctx.task.stage)).uri }),
   });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}
+const until = (check: () => Promise<boolean>, timeoutMs = 20_000) =>
+  pollUntil(check, { timeoutMs, everyMs: 50 });
 
 describe('reconcile on real servers', () => {
   it('re-enqueues ready tasks whose messages Redis lost, idempotently; the jobs then finish', {

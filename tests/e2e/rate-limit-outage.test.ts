@@ -11,6 +11,7 @@ import { memoryAdapters } from '@dalston/adapter-memory';
 import { type RedisAdapters, redisAdapters } from '@dalston/adapter-redis';
 import { createDalston, type Dalston, type DalstonAdapters, type RateLimitPolicy } from '@dalston/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../test-support/poll.js';
 import { type PrivateRedis, startRedisServer } from '../../test-support/redis.js';
 
 let server: PrivateRedis;
@@ -54,13 +55,7 @@ afterAll(async () => {
 });
 
 /** Polls `ok` every 100 ms (real time) until it holds; fails after `ms`. */
-async function waitUntil(ok: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`condition still false after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitUntil = (ok: () => Promise<boolean>, ms: number) => pollUntil(ok, { timeoutMs: ms, everyMs: 100 });
 
 const jobs = async (d: Dalston) => (await d.jobs.list({ tenantId: TENANT, limit: 100 }))._unsafeUnwrap().jobs;
 

@@ -14,6 +14,7 @@
 import type { DalstonEvent } from '@dalston/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newTarget } from '../../test-support/engine.js';
+import { pollUntil } from '../../test-support/poll.js';
 import { testDatabase } from '../../test-support/postgres.js';
 import { testRedisUrl } from '../../test-support/redis.js';
 import { type S3Server, startS3Server } from '../../test-support/s3.js';
@@ -56,13 +57,8 @@ async function crashSubmit(label: string, crashAt: string) {
 const count = async (h: Host, table: string) =>
   Number((await h.inspect.sql<{ n: string }>(`SELECT count(*) AS n FROM ${h.inspect.t(table)}`))[0]!.n);
 
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (check: () => Promise<boolean>, timeoutMs = 20_000) =>
+  pollUntil(check, { timeoutMs, everyMs: 50 });
 
 describe('write order and outbox (postgres+redis+s3)', () => {
   it('killed between blob write and row commit: nothing visible; the orphan sweep removes the blob', {

@@ -1,5 +1,6 @@
 /** Small measurement helpers: timing, percentiles, best-of-n and bounded concurrency. */
 import { randomBytes } from 'node:crypto';
+import { pollUntil } from '../../../test-support/poll.js';
 
 export const now = (): number => performance.now();
 
@@ -49,11 +50,7 @@ export async function waitFor(
   timeoutMs = 120_000,
   everyMs = 5,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
+  await pollUntil(check, { what, timeoutMs, everyMs });
 }
 
 /**

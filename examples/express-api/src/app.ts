@@ -3,7 +3,7 @@
  * rate-limited /v1 API, then problem+json for everything that goes wrong. It holds no
  * state of its own: every request becomes a call on the engine.
  */
-import type { ArtifactStore, Dalston, Logger } from '@dalston/core';
+import type { Dalston, Logger } from '@dalston/core';
 import express, { type Express } from 'express';
 import { type AppOptions, defaultAppOptions } from './config.js';
 import { authenticate } from './middleware/auth.js';
@@ -17,7 +17,6 @@ import './request-context.js';
 
 export interface AppDeps {
   dalston: Dalston;
-  artifactStore: ArtifactStore;
   logger: Logger;
   options?: Partial<AppOptions>;
 }
@@ -32,7 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(dalston));
   const v1 = express.Router();
   v1.use(authenticate(dalston), rateLimit(dalston, options));
-  v1.use('/jobs', jobsRouter(dalston, deps.artifactStore, options));
+  v1.use('/jobs', jobsRouter(dalston, options));
   v1.use('/keys', keysRouter(dalston));
   app.use('/v1', v1);
   app.use(notFoundRoute);

@@ -19,11 +19,11 @@ import { transcriptionPipeline } from './pipeline.js';
 
 export interface Engine {
   dalston: Dalston;
-  /** The artifact store in use (the result route asks it for URIs and presign support). */
+  /** The artifact store in use (the routes go through `dalston.artifacts`; tests read it directly). */
   artifactStore: ArtifactStore;
   mode: 'memory' | 'real';
   logger: Logger;
-  /** Closes the engine, then the connections the adapters opened. */
+  /** Closes the engine, which owns the stores: the connections the adapters opened end with it. */
   close(): Promise<void>;
 }
 
@@ -58,15 +58,13 @@ function assemble(
     pipeline: transcriptionPipeline,
     logger,
     config: { queues: ['audio', 'asr'], ...options.config },
+    owns: { close: closeConnections },
   });
   return {
     dalston,
     artifactStore: adapters.artifactStore,
     mode,
     logger,
-    close: async () => {
-      await dalston.close({ deadlineMs: 5_000 });
-      await closeConnections();
-    },
+    close: () => dalston.close({ deadlineMs: 5_000 }),
   };
 }

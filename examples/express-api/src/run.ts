@@ -66,7 +66,6 @@ export async function startApi(options: RunOptions = {}): Promise<RunningApi> {
     const bootstrap = tenant ? await bootstrapTenant(engine.dalston, tenant) : null;
     const app = createApp({
       dalston: engine.dalston,
-      artifactStore: engine.artifactStore,
       logger: engine.logger,
       ...(options.app ? { options: options.app } : {}),
     });

@@ -16,6 +16,7 @@ import { type Dalston, silentLogger } from '@dalston/core';
 import { Redis } from 'ioredis';
 import { ResultAsync } from 'neverthrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../../test-support/poll.js';
 import { type TestSchema, testSchema } from '../../../test-support/postgres.js';
 import { testRedisUrl } from '../../../test-support/redis.js';
 import { type S3Server, startS3Server } from '../../../test-support/s3.js';
@@ -107,7 +108,6 @@ beforeAll(async () => {
   (await api.engine.dalston.tenants.updateLimits(TENANT, { concurrentJobs: 10_000 }))._unsafeUnwrap();
   const app = createApp({
     dalston: gated(api.engine.dalston),
-    artifactStore: api.engine.artifactStore,
     logger: silentLogger,
     options: {
       sseHeartbeatMs: 50,
@@ -134,13 +134,8 @@ afterAll(async () => {
   await Promise.allSettled([s3?.stop(), schema?.cleanup()]);
 });
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) =>
+  pollUntil(check, { what, timeoutMs });
 
 const connections = () => new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
 /** Timers and sockets this process holds open (the handles a leaked stream would keep). */

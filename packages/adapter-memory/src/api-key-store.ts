@@ -4,13 +4,18 @@
  * lastUsedAt writes, deep copies in and out).
  */
 import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
-import { checkStorableText, compareText, conflict, copy } from './store-guards.js';
+import { checkStorableText } from './arg-checks.js';
+import { copy } from './deep-copy.js';
+import { conflict, OpenState } from './store-errors.js';
+import { compareText } from './text-order.js';
 
 export class MemoryApiKeyStore implements ApiKeyStore {
+  private readonly state = new OpenState('apiKeyStore');
   private readonly keys = new Map<string, ApiKeyRecord>();
   private readonly byPrefix = new Map<string, string>();
 
   async create(record: ApiKeyRecord): Promise<ApiKeyRecord> {
+    this.state.check('create');
     checkStorableText('apiKeyStore', 'create', 'record', record);
     if (this.keys.has(record.id))
       throw conflict('apiKeyStore', 'create', `API key ${record.id} already exists`);
@@ -23,16 +28,19 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   }
 
   async findByPrefix(prefix: string): Promise<ApiKeyRecord | null> {
+    this.state.check('findByPrefix');
     const id = this.byPrefix.get(prefix);
     return id === undefined ? null : copy(this.keys.get(id)!);
   }
 
   async get(tenantId: string, keyId: string): Promise<ApiKeyRecord | null> {
+    this.state.check('get');
     const record = this.owned(tenantId, keyId);
     return record ? copy(record) : null;
   }
 
   async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    this.state.check('list');
     return [...this.keys.values()]
       .filter((k) => k.tenantId === tenantId)
       .sort((a, b) => b.createdAt - a.createdAt || compareText(b.id, a.id))
@@ -40,6 +48,7 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   }
 
   async revoke(tenantId: string, keyId: string, at: number): Promise<ApiKeyRecord | null> {
+    this.state.check('revoke');
     const record = this.owned(tenantId, keyId);
     if (!record) return null;
     if (record.revokedAt === null) record.revokedAt = at;
@@ -47,11 +56,20 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   }
 
   async touchLastUsed(keyId: string, at: number, minIntervalMs: number): Promise<boolean> {
+    this.state.check('touchLastUsed');
     const record = this.keys.get(keyId);
     if (!record) return false;
     if (record.lastUsedAt !== null && record.lastUsedAt >= at - minIntervalMs) return false;
     record.lastUsedAt = at;
     return true;
+  }
+
+  async ping(): Promise<void> {
+    this.state.check('ping');
+  }
+
+  async close(): Promise<void> {
+    this.state.close();
   }
 
   private owned(tenantId: string, keyId: string): ApiKeyRecord | undefined {

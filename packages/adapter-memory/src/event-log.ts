@@ -6,7 +6,7 @@
  * removed; a tenant's list drops removed entries once they are half of it.
  */
 import type { DalstonEvent } from '@dalston/core';
-import { copy } from './store-guards.js';
+import { copy } from './deep-copy.js';
 
 export interface LoggedEvent {
   event: DalstonEvent;

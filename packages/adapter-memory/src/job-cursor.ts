@@ -2,7 +2,7 @@
  * The keyset cursor of `listJobs`: base64url of `${createdAt}:${id}` of the last job of a
  * page. Opaque to callers; a malformed one is VALIDATION_FAILED on field `cursor`.
  */
-import { invalid } from './store-guards.js';
+import { invalid } from './store-errors.js';
 
 export interface JobCursor {
   createdAt: number;

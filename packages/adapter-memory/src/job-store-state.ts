@@ -5,9 +5,10 @@
  */
 import type { DalstonEvent, Job, JobSnapshot, NewEvent, PurgeCursor, Task } from '@dalston/core';
 import { isTerminalJobStatus } from '@dalston/core';
+import { copy } from './deep-copy.js';
 import { EventLog } from './event-log.js';
-import { compareText, copy } from './store-guards.js';
 import { type JobKey, TenantJobIndex } from './tenant-job-index.js';
+import { compareText } from './text-order.js';
 
 const idempotencyIndexKey = (tenantId: string, key: string) => `${tenantId}\u0000${key}`;
 

@@ -29,18 +29,13 @@ import {
   toDalstonError,
   type UpdateJobResult,
 } from '@dalston/core';
+import { checkLimit, checkStorableText } from './arg-checks.js';
+import { copy } from './deep-copy.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import {
-  checkLimit,
-  checkStorableText,
-  closedError,
-  compareText,
-  conflict,
-  copy,
-  invalid,
-} from './store-guards.js';
+import { closedError, conflict, invalid } from './store-errors.js';
+import { compareText } from './text-order.js';
 
 export interface MemoryJobStoreOptions {
   /** The clock exclusivity TTLs run on. Default: the system clock. */

@@ -4,12 +4,17 @@
  * compare-and-set on `active` so the first close wins, deep copies in and out).
  */
 import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
-import { checkLimit, checkStorableText, compareText, conflict, copy } from './store-guards.js';
+import { checkLimit, checkStorableText } from './arg-checks.js';
+import { copy } from './deep-copy.js';
+import { conflict, OpenState } from './store-errors.js';
+import { compareText } from './text-order.js';
 
 export class MemorySessionArchive implements SessionArchive {
+  private readonly state = new OpenState('sessionArchive');
   private readonly records = new Map<string, SessionRecord>();
 
   async open(record: SessionRecord): Promise<SessionRecord> {
+    this.state.check('open');
     checkStorableText('sessionArchive', 'open', 'record', record);
     if (this.records.has(record.id)) {
       throw conflict('sessionArchive', 'open', `session ${record.id} already exists`);
@@ -19,12 +24,14 @@ export class MemorySessionArchive implements SessionArchive {
   }
 
   async get(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
+    this.state.check('get');
     const record = this.records.get(sessionId);
     return record && record.tenantId === tenantId ? copy(record) : null;
   }
 
-  async close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
-    checkStorableText('sessionArchive', 'close', 'close', close);
+  async closeRecord(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
+    this.state.check('closeRecord');
+    checkStorableText('sessionArchive', 'closeRecord', 'close', close);
     const record = this.records.get(sessionId);
     if (!record || record.tenantId !== tenantId || record.status !== 'active') return null;
     const { status, endedAt, stats, artifacts, error } = copy(close);
@@ -34,6 +41,7 @@ export class MemorySessionArchive implements SessionArchive {
   }
 
   async listActive(startedBefore: number, limit: number, after?: SessionCursor): Promise<SessionRecord[]> {
+    this.state.check('listActive');
     checkLimit('sessionArchive', 'listActive', limit);
     const isAfter = (r: SessionRecord) =>
       !after ||
@@ -47,6 +55,7 @@ export class MemorySessionArchive implements SessionArchive {
   }
 
   async activeIds(tenantId: string): Promise<string[]> {
+    this.state.check('activeIds');
     return [...this.records.values()]
       .filter((r) => r.status === 'active' && r.tenantId === tenantId)
       .map((r) => r.id)
@@ -54,8 +63,17 @@ export class MemorySessionArchive implements SessionArchive {
   }
 
   async tenantsWithActive(): Promise<string[]> {
+    this.state.check('tenantsWithActive');
     const tenants = new Set<string>();
     for (const r of this.records.values()) if (r.status === 'active') tenants.add(r.tenantId);
     return [...tenants].sort(compareText);
+  }
+
+  async ping(): Promise<void> {
+    this.state.check('ping');
+  }
+
+  async close(): Promise<void> {
+    this.state.close();
   }
 }

@@ -3,7 +3,7 @@
  * page newest first starts at a binary-searched position and stops once it is full.
  * Inserts near the end (the usual case: jobs are created in time order) are cheap.
  */
-import { compareText } from './store-guards.js';
+import { compareText } from './text-order.js';
 
 export interface JobKey {
   createdAt: number;

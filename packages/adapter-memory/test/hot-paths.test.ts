@@ -6,9 +6,9 @@
 import { ManualClock } from '@dalston/core';
 import { makeSessionEvent } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
+import { copy } from '../src/deep-copy.js';
 import { MemoryJobStore } from '../src/job-store.js';
 import { MemoryRateLimitStore } from '../src/rate-limit-store.js';
-import { copy } from '../src/store-guards.js';
 
 describe('MemoryJobStore.markPublished', () => {
   it('marks exactly the given ids in a long log, ignoring unknown and repeated ids', async () => {

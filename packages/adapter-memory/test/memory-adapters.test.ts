@@ -13,8 +13,17 @@ describe('memoryAdapters', () => {
     expect(slot.acquired).toBe(true);
     await clock.advance(150);
     expect(await a.rateLimitStore.holders('k')).toEqual([]);
-    for (const port of [a.workQueue, a.sessionStore, a.rateLimitStore, a.eventBus, a.artifactStore]) {
-      await expect(port.ping()).resolves.toBeUndefined();
-    }
+    const ports = [
+      a.jobStore,
+      a.tenantStore,
+      a.apiKeyStore,
+      a.sessionArchive,
+      a.workQueue,
+      a.sessionStore,
+      a.rateLimitStore,
+      a.eventBus,
+      a.artifactStore,
+    ];
+    for (const port of ports) await expect(port.ping()).resolves.toBeUndefined();
   });
 });

@@ -39,7 +39,7 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     options: PostgresAdapterOptions | Database,
     private readonly ownsDb = !(options instanceof Database),
   ) {
-    this.db = options instanceof Database ? options : new Database(options);
+    this.db = options instanceof Database ? options.view() : new Database(options);
   }
 
   async create(record: ApiKeyRecord): Promise<ApiKeyRecord> {
@@ -131,8 +131,12 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     return res.rowCount === 1;
   }
 
-  /** Releases the pool when this store created it. */
+  async ping(): Promise<void> {
+    await this.db.ping('apiKeyStore');
+  }
+
+  /** Later calls reject CLOSED; ends the pool only when this store created it. */
   async close(): Promise<void> {
-    if (this.ownsDb) await this.db.close();
+    await this.db.closeStore(this.ownsDb);
   }
 }

@@ -39,6 +39,8 @@ export class Database {
   private readonly ownsPool: boolean;
   private readonly statements = new Map<string, Prepared>();
   private closed = false;
+  /** Set on a store's view by `closeStore`: that store's calls reject CLOSED, its siblings' do not. */
+  private viewClosed = false;
 
   constructor(options: PostgresAdapterOptions) {
     const o = parseOptions(options);
@@ -78,7 +80,7 @@ export class Database {
     text: string | Prepared,
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
-    if (this.closed) throw closedError(store, operation);
+    if (this.closed || this.viewClosed) throw closedError(store, operation);
     try {
       return typeof text === 'string'
         ? await this.pool.query<R>(text, values)
@@ -112,7 +114,7 @@ export class Database {
    * answer arriving).
    */
   async withClient<T>(store: StoreName, operation: string, fn: (client: Tx) => Promise<T>): Promise<T> {
-    if (this.closed) throw closedError(store, operation);
+    if (this.closed || this.viewClosed) throw closedError(store, operation);
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -157,6 +159,28 @@ export class Database {
       await client.query('COMMIT');
       return result;
     });
+  }
+
+  /**
+   * A handle for one store on this pool (a prototype view: same pool, same state), which
+   * `closeStore` can close for that store alone while its siblings keep working.
+   */
+  view(): Database {
+    return Object.create(this) as Database;
+  }
+
+  /**
+   * Closes this view (see `view`): its later calls reject with CLOSED. Ends the pool too
+   * when `ownsDb` (the store created the Database from options). Idempotent.
+   */
+  async closeStore(ownsDb: boolean): Promise<void> {
+    this.viewClosed = true;
+    if (ownsDb) await this.close();
+  }
+
+  /** `SELECT 1` for `store.ping`: STORE_UNAVAILABLE when the server does not answer. */
+  async ping(store: StoreName): Promise<void> {
+    await this.query(store, 'ping', 'SELECT 1');
   }
 
   /** Ends the pool if the adapter created it; a host's pool is left alone. Idempotent. */

@@ -52,7 +52,7 @@ export class PostgresJobStore implements JobStore {
     options: PostgresAdapterOptions | Database,
     private readonly ownsDb = !(options instanceof Database),
   ) {
-    this.db = options instanceof Database ? options : new Database(options);
+    this.db = options instanceof Database ? options.view() : new Database(options);
     this.writer = new JobWriter(this.db);
     this.creator = new JobCreator(this.db);
   }
@@ -380,10 +380,10 @@ export class PostgresJobStore implements JobStore {
   }
 
   async ping(): Promise<void> {
-    await this.db.query('jobStore', 'ping', 'SELECT 1');
+    await this.db.ping('jobStore');
   }
 
   async close(): Promise<void> {
-    if (this.ownsDb) await this.db.close();
+    await this.db.closeStore(this.ownsDb);
   }
 }

@@ -36,7 +36,7 @@ export class PostgresSessionArchive implements SessionArchive {
     options: PostgresAdapterOptions | Database,
     private readonly ownsDb = !(options instanceof Database),
   ) {
-    this.db = options instanceof Database ? options : new Database(options);
+    this.db = options instanceof Database ? options.view() : new Database(options);
   }
 
   async open(record: SessionRecord): Promise<SessionRecord> {
@@ -75,8 +75,8 @@ export class PostgresSessionArchive implements SessionArchive {
     return rows[0] ? rowToRecord(rows[0]) : null;
   }
 
-  async close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
-    const c = ctx('close');
+  async closeRecord(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
+    const c = ctx('closeRecord');
     const values = [
       sessionId,
       tenantId,
@@ -90,7 +90,7 @@ export class PostgresSessionArchive implements SessionArchive {
     // Compare-and-set on status: the first close wins.
     const { rows } = await this.db.query(
       'sessionArchive',
-      'close',
+      'closeRecord',
       `UPDATE ${this.db.t('session_records')}
        SET status = $3, ended_at = $4::timestamptz, stats = $5::jsonb, artifacts = $6::jsonb, error = $7
        WHERE id = $1 AND tenant_id = $2 AND status = 'active' RETURNING ${COLUMNS}`,
@@ -138,8 +138,12 @@ export class PostgresSessionArchive implements SessionArchive {
     return rows.map((r) => r.tenant_id);
   }
 
-  /** Releases the pool when this archive created it (`close` is the port's close-a-record). */
-  async end(): Promise<void> {
-    if (this.ownsDb) await this.db.close();
+  async ping(): Promise<void> {
+    await this.db.ping('sessionArchive');
+  }
+
+  /** Later calls reject CLOSED; ends the pool only when this archive created it. */
+  async close(): Promise<void> {
+    await this.db.closeStore(this.ownsDb);
   }
 }

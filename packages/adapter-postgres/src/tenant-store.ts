@@ -22,7 +22,7 @@ export class PostgresTenantStore implements TenantStore {
     options: PostgresAdapterOptions | Database,
     private readonly ownsDb = !(options instanceof Database),
   ) {
-    this.db = options instanceof Database ? options : new Database(options);
+    this.db = options instanceof Database ? options.view() : new Database(options);
   }
 
   async create(tenant: Tenant): Promise<Tenant> {
@@ -90,8 +90,12 @@ export class PostgresTenantStore implements TenantStore {
     return rows.map(rowToTenant);
   }
 
-  /** Releases the pool when this store created it. */
+  async ping(): Promise<void> {
+    await this.db.ping('tenantStore');
+  }
+
+  /** Later calls reject CLOSED; ends the pool only when this store created it. */
   async close(): Promise<void> {
-    if (this.ownsDb) await this.db.close();
+    await this.db.closeStore(this.ownsDb);
   }
 }

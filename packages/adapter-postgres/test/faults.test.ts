@@ -8,6 +8,7 @@ import { DalstonError } from '@dalston/core';
 import { makeEvent, makeJob, makeTask, taskWrite } from '@dalston/core/contract';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { pollUntil } from '../../../test-support/poll.js';
 import { PostgresJobStore } from '../src/job-store.js';
 import { useFileDatabase } from './helpers.js';
 
@@ -15,25 +16,18 @@ const db = useFileDatabase('faults');
 
 const appName = () => `dalston-fault-${randomUUID().slice(0, 8)}`;
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Waits until a backend of `app` is blocked on a lock, then terminates it. */
 async function terminateWhenBlocked(raw: pg.Pool, app: string): Promise<void> {
-  const pid = await waitFor(async () => {
-    const { rows } = await raw.query(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-      [app],
-    );
-    return rows[0]?.pid as number | undefined;
-  });
+  const pid = await pollUntil(
+    async () => {
+      const { rows } = await raw.query(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [app],
+      );
+      return rows[0]?.pid as number | undefined;
+    },
+    { what: 'a backend blocked on a lock' },
+  );
   await raw.query('SELECT pg_terminate_backend($1)', [pid]);
 }
 
@@ -166,7 +160,7 @@ describe('postgres: faults', () => {
           release = r;
         });
       });
-      await waitFor(async () => entered);
+      await pollUntil(() => entered, { what: 'the holder inside exclusive' });
       expect(await other.exclusive(pass, { ttlMs: 1000 }, async () => 1)).toEqual({ ran: false });
       await raw.query(
         `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -174,7 +168,7 @@ describe('postgres: faults', () => {
         [app],
       );
       // The lock is gone with the connection, long before the TTL.
-      await waitFor(async () => (await other.exclusive(pass, { ttlMs: 1000 }, async () => 2)).ran);
+      await pollUntil(async () => (await other.exclusive(pass, { ttlMs: 1000 }, async () => 2)).ran);
       release();
       await held.catch(() => {});
     } finally {

@@ -26,6 +26,6 @@ sessionArchiveContract(
   'postgres',
   storeFactory(
     () => new PostgresSessionArchive(db.shared()),
-    (archive) => archive.end(),
+    (archive) => archive.close(),
   ),
 );

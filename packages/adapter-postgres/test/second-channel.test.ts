@@ -112,9 +112,11 @@ describe('postgres: second channel', () => {
       artifacts: { audio: 's3://b/k' },
       error: null,
     };
-    expect((await pg().sessionArchive.close(record.tenantId, record.id, close))?.status).toBe('completed');
+    expect((await pg().sessionArchive.closeRecord(record.tenantId, record.id, close))?.status).toBe(
+      'completed',
+    );
     expect(
-      await pg().sessionArchive.close(record.tenantId, record.id, { ...close, status: 'error' }),
+      await pg().sessionArchive.closeRecord(record.tenantId, record.id, { ...close, status: 'error' }),
     ).toBeNull();
     expect(
       await q('SELECT status, stats, artifacts FROM $s.session_records WHERE id = $1', [record.id]),

@@ -8,6 +8,7 @@ import type { QueueMessage } from '@dalston/core';
 import type { PortFactory } from '@dalston/core/contract';
 import { realTime } from '@dalston/core/contract';
 import { Cluster, Redis } from 'ioredis';
+import { pollUntil } from '../../../test-support/poll.js';
 import { startRedisCluster, type TestRedisCluster, testRedisUrl } from '../../../test-support/redis.js';
 import { fastFailOptions, type RedisClient } from '../src/index.js';
 
@@ -103,11 +104,7 @@ export function portFactory<T extends { close(): Promise<void> }>(
 }
 
 export const waitFor = async (check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil(check, { timeoutMs, everyMs: 20 });
 };
 
 /** A valid queue message for `queue` (random task, attempt 1), overridable field by field. */

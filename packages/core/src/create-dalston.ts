@@ -46,6 +46,20 @@ export interface CreateDalstonOptions {
   ids?: IdGenerator;
   /** Random numbers in [0, 1) for backoff jitter. Default Math.random. */
   random?: () => number;
+  /**
+   * What the engine takes ownership of besides the ports: each is closed by
+   * `dalston.close()`, in order, after the ports. Pass the adapter sets whose pools and
+   * clients should end with the engine, e.g. the result of `adaptersFromEnv()`, or
+   * `[pg, redis, s3]` from `postgresAdapters`/`redisAdapters`/`s3Adapters`. Default none:
+   * the engine closes the ports (what each port opened) and leaves shared pools and
+   * clients to the host.
+   */
+  owns?: Closable | readonly Closable[];
+}
+
+/** Something `dalston.close()` can close: an adapter set, the result of `adaptersFromEnv()`. */
+export interface Closable {
+  close(): Promise<void>;
 }
 
 export interface Dalston {
@@ -63,7 +77,12 @@ export interface Dalston {
   readonly container: DependencyContainer;
   /** Shortcut for `workers.createWorker`. */
   createWorker(options: CreateWorkerOptions): Worker;
-  /** Stops workers and timers, marks pending published events, then closes every adapter. Idempotent; never rejects. */
+  /**
+   * Stops workers and timers, marks pending published events, closes every port
+   * (`close()` of each), then what the engine `owns`. Leaves no handle of the engine's
+   * open; with `owns` covering the adapter sets, nothing keeps the process alive.
+   * Idempotent; never rejects.
+   */
   close(options?: { deadlineMs?: number }): Promise<void>;
 }
 
@@ -88,7 +107,7 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
     container: c,
     createWorker: (o) => workers.createWorker(o),
     close: (o = {}) => {
-      closing ??= closeEngine(runtime, publisher, options.adapters, o.deadlineMs);
+      closing ??= closeEngine(runtime, publisher, options, o.deadlineMs);
       return closing;
     },
   };
@@ -133,6 +152,7 @@ function guardedServices(c: DependencyContainer) {
       put: { what: 'job', args: [id('tenantId'), id('jobId'), str('name')] },
       get: artifact,
       presignGet: artifact,
+      readOutput: { what: 'job', args: [id('tenantId'), id('jobId'), str('name')] },
     }),
     sessions: guardService(c.resolve(SessionsService), {
       start: {},
@@ -164,6 +184,17 @@ function checkOptions(options: CreateDalstonOptions): void {
     if (!options.adapters?.[name]) throw fail(`adapters.${name}`, 'missing; pass e.g. memoryAdapters()');
   }
   if (typeof options.pipeline?.build !== 'function') throw fail('pipeline.build', 'expected a function');
+  for (const name of PORT_NAMES) {
+    for (const method of ['ping', 'close'] as const) {
+      if (typeof options.adapters[name][method] !== 'function') {
+        throw fail(`adapters.${name}.${method}`, 'expected a function (every port has ping() and close())');
+      }
+    }
+  }
+  const owned = options.owns === undefined ? [] : [options.owns].flat();
+  owned.forEach((o, i) => {
+    if (typeof o?.close !== 'function') throw fail(`owns[${i}].close`, 'expected a function');
+  });
 }
 
 function register(c: DependencyContainer, options: CreateDalstonOptions, config: DalstonConfig): void {
@@ -196,7 +227,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
 async function closeEngine(
   runtime: EngineRuntime,
   publisher: EventPublisher,
-  adapters: DalstonAdapters,
+  options: CreateDalstonOptions,
   deadlineMs?: number,
 ): Promise<void> {
   runtime.closed = true;
@@ -207,8 +238,7 @@ async function closeEngine(
   );
   // Marks the events published so far (batched by the publisher) while the job store is open.
   await publisher.close();
-  for (const name of PORT_NAMES) {
-    const port = adapters[name] as { close?: () => Promise<void> };
-    if (typeof port.close === 'function') await port.close().catch(() => undefined);
-  }
+  for (const name of PORT_NAMES) await options.adapters[name].close().catch(() => undefined);
+  const owned = options.owns === undefined ? [] : [options.owns].flat();
+  for (const o of owned) await o.close().catch(() => undefined);
 }

@@ -13,6 +13,7 @@ import { adaptersFromEnv, type EnvAdapters } from '@dalston/env';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../../test-support/poll.js';
 import { type TestSchema, testSchema } from '../../../test-support/postgres.js';
 import { testRedisUrl } from '../../../test-support/redis.js';
 import { freePort, type S3Server, startS3Server } from '../../../test-support/s3.js';
@@ -74,14 +75,14 @@ async function redisClients(name: string): Promise<number> {
   return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
 }
 
-/** Polls `read` until it returns `want` (connections end asynchronously on the servers). */
-async function eventually(read: () => Promise<number>, want: number, timeoutMs = 5_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
+/** `read()` once it returns `want` (connections end asynchronously), else its last answer after 5 s. */
+async function eventually(read: () => Promise<number>, want: number): Promise<number> {
   let value = await read();
-  while (value !== want && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
+  const settled = async () => {
     value = await read();
-  }
+    return value === want;
+  };
+  await pollUntil(settled, { everyMs: 25 }).catch(() => undefined);
   return value;
 }
 

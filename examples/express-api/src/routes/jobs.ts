@@ -2,7 +2,7 @@
  * /v1/jobs: submit, list, read, cancel, delete, result and events. Every call is scoped
  * to the key's tenant, so another tenant's job is a 404 (core answers NOT_FOUND).
  */
-import { type ArtifactStore, type Dalston, JOB_STATUSES } from '@dalston/core';
+import { type Dalston, JOB_STATUSES } from '@dalston/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppOptions } from '../config.js';
@@ -24,7 +24,7 @@ const listQuery = z.strictObject({
   cursor: z.string().min(1).max(1024).optional(),
 });
 
-export function jobsRouter(dalston: Dalston, artifactStore: ArtifactStore, options: AppOptions): Router {
+export function jobsRouter(dalston: Dalston, options: AppOptions): Router {
   const router = Router();
   const read = requireScope('jobs:read');
   const write = requireScope('jobs:write');
@@ -64,7 +64,7 @@ export function jobsRouter(dalston: Dalston, artifactStore: ArtifactStore, optio
     res.status(204).end();
   });
 
-  router.get('/:id/result', read, jobResult(dalston, artifactStore, options));
+  router.get('/:id/result', read, jobResult(dalston, options));
   router.get('/:id/events', read, jobEvents(dalston, options));
   return router;
 }

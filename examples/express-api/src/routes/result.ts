@@ -4,14 +4,14 @@
  * always streams.
  */
 import { pipeline } from 'node:stream/promises';
-import { type ArtifactStore, type Dalston, jobOutputKey } from '@dalston/core';
+import type { Dalston } from '@dalston/core';
 import type { Request, Response } from 'express';
 import type { AppOptions } from '../config.js';
 import { TRANSCRIPT_NAME } from '../pipeline.js';
 import { HttpProblem, unwrap } from '../problem.js';
 import { authOf } from '../request-context.js';
 
-export function jobResult(dalston: Dalston, artifactStore: ArtifactStore, options: AppOptions) {
+export function jobResult(dalston: Dalston, options: AppOptions) {
   return async (req: Request, res: Response) => {
     const { tenantId } = authOf(req);
     const job = await unwrap(dalston.jobs.get(tenantId, req.params.id as string));
@@ -25,13 +25,20 @@ export function jobResult(dalston: Dalston, artifactStore: ArtifactStore, option
         `job ${job.id} is ${job.status}; a result exists once it completes`,
       );
     }
-    const uri = artifactStore.uriFor(jobOutputKey(tenantId, job.id, TRANSCRIPT_NAME));
-    if (artifactStore.capabilities.presign && req.query.redirect !== 'false') {
-      const url = await unwrap(dalston.artifacts.presignGet(tenantId, uri, options.presignSeconds));
-      res.redirect(302, url);
+    const redirect = req.query.redirect !== 'false';
+    const read = await unwrap(
+      dalston.artifacts.readOutput(
+        tenantId,
+        job.id,
+        TRANSCRIPT_NAME,
+        redirect ? { presignSeconds: options.presignSeconds } : {},
+      ),
+    );
+    if (read.url !== undefined) {
+      res.redirect(302, read.url);
       return;
     }
-    const object = await unwrap(dalston.artifacts.get(tenantId, uri));
+    const { object } = read;
     res.status(200).type('application/json').setHeader('Content-Length', String(object.info.size));
     res.setHeader('ETag', `"${object.info.etag.replaceAll('"', '')}"`);
     await pipeline(object.body, res);

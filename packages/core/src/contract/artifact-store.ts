@@ -16,6 +16,7 @@ import {
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { PortFactory } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
+import { portLifecycleContract } from './lifecycle.js';
 
 async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -62,6 +63,10 @@ function failingStream(): Readable {
 const ids = () => ({ tenant: randomName('t'), job: randomName('job') });
 
 export function artifactStoreContract(name: string, factory: PortFactory<ArtifactStore>): void {
+  portLifecycleContract(name, 'artifactStore', factory, {
+    operation: 'head',
+    call: (s) => s.head(`${randomName('k')}/a.bin`),
+  });
   const test = (title: string, body: Parameters<typeof withFixture<ArtifactStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

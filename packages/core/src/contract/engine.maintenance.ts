@@ -66,17 +66,13 @@ const messageOf = (t: Task): QueueMessage => ({
   maxDeliveries: 1,
 });
 
-/**
- * The adapter, with its lifecycle `close()` a no-op (the harness closes the real ones).
- * `SessionArchive.close(tenantId, id, …)` closes a record: calls with arguments go through.
- */
+/** The adapter, with its lifecycle `close()` a no-op (the harness closes the real ones). */
 function borrowed<T extends object>(port: T): T {
   return new Proxy(port, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
-      if (prop === 'close')
-        return async (...args: unknown[]) => (args.length === 0 ? undefined : value.apply(target, args));
+      if (prop === 'close') return async () => undefined;
       return value.bind(target);
     },
   });

@@ -7,8 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DalstonEvent } from '../domain/events.js';
 import type { EventBus, EventTopic } from '../ports/event-bus.js';
+import { newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { eventually, randomName, withFixture } from './harness.js';
+import { portLifecycleContract } from './lifecycle.js';
 
 let nextId = 1;
 
@@ -40,6 +42,10 @@ async function collect(bus: EventBus, topic: EventTopic) {
 const QUIET_MS = 100;
 
 export function eventBusContract(name: string, factory: PortFactory<EventBus>): void {
+  portLifecycleContract(name, 'eventBus', factory, {
+    operation: 'publish',
+    call: (b) => b.publish([busEvent(newTenantId(), null, 1)]),
+  });
   const test = (title: string, body: Parameters<typeof withFixture<EventBus>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -4,6 +4,7 @@
  * scans / purge / delete / outbox, and the exclusive-pass primitive.
  */
 import type { JobStore } from '../ports/job-store.js';
+import { makeJob } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { jobStoreCreateContract } from './job-store.create.js';
 import { jobStoreExclusiveContract } from './job-store.exclusive.js';
@@ -11,9 +12,14 @@ import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
 import { jobStorePagingContract } from './job-store.paging.js';
 import { jobStoreQueriesContract } from './job-store.queries.js';
 import { jobStoreUpdateContract } from './job-store.update.js';
+import { portLifecycleContract } from './lifecycle.js';
 import { jobStoreTextContract } from './store-text.js';
 
 export function jobStoreContract(name: string, factory: PortFactory<JobStore>): void {
+  portLifecycleContract(name, 'jobStore', factory, {
+    operation: 'createJob',
+    call: (s) => s.createJob({ job: makeJob(), tasks: [], events: [] }),
+  });
   jobStoreCreateContract(name, factory);
   jobStoreUpdateContract(name, factory);
   jobStoreQueriesContract(name, factory);

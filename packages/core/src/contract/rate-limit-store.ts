@@ -12,6 +12,7 @@ import type { RateLimitDecision, RateLimitPolicy } from '../domain/rate-limit.js
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
 import type { PortFactory, TimeControl } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
+import { portLifecycleContract } from './lifecycle.js';
 
 const HOUR = 3_600_000;
 
@@ -40,6 +41,10 @@ async function hitUntilDenied(port: RateLimitStore, key: string, policy: RateLim
 }
 
 export function rateLimitStoreContract(name: string, factory: PortFactory<RateLimitStore>): void {
+  portLifecycleContract(name, 'rateLimitStore', factory, {
+    operation: 'acquireSlot',
+    call: (s) => s.acquireSlot(randomName('slot'), 'holder-1', 1, 1000),
+  });
   const test = (title: string, body: Parameters<typeof withFixture<RateLimitStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

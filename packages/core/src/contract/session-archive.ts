@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionArchive, SessionClose } from '../ports/session-archive.js';
 import { makeSessionRecord, newId, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
+import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
 import { sessionArchiveTextContract } from './store-text.js';
 
@@ -18,6 +19,10 @@ const closing = (overrides: Partial<SessionClose> = {}): SessionClose => ({
 });
 
 export function sessionArchiveContract(name: string, factory: PortFactory<SessionArchive>): void {
+  portLifecycleContract(name, 'sessionArchive', factory, {
+    operation: 'open',
+    call: (s) => s.open(makeSessionRecord()),
+  });
   describe(`${name}: SessionArchive`, () => {
     const fx = useFixture(factory);
 
@@ -50,7 +55,7 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
       await archive.open(record);
       const close = closing();
       const expected = { ...record, ...close };
-      expect(await archive.close(record.tenantId, record.id, close)).toEqual(expected);
+      expect(await archive.closeRecord(record.tenantId, record.id, close)).toEqual(expected);
       expect(await archive.get(record.tenantId, record.id)).toEqual(expected);
     });
 
@@ -59,21 +64,21 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
       const record = makeSessionRecord();
       await archive.open(record);
       const results = await Promise.all([
-        archive.close(record.tenantId, record.id, closing({ status: 'completed' })),
-        archive.close(record.tenantId, record.id, closing({ status: 'interrupted', error: 'expired' })),
+        archive.closeRecord(record.tenantId, record.id, closing({ status: 'completed' })),
+        archive.closeRecord(record.tenantId, record.id, closing({ status: 'interrupted', error: 'expired' })),
       ]);
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);
       expect(await archive.get(record.tenantId, record.id)).toEqual(winners[0]);
-      expect(await archive.close(record.tenantId, record.id, closing({ status: 'error' }))).toBeNull();
+      expect(await archive.closeRecord(record.tenantId, record.id, closing({ status: 'error' }))).toBeNull();
     });
 
     it("refuses to close an unknown record or another tenant's record", async () => {
       const archive = fx().port;
       const record = makeSessionRecord();
       await archive.open(record);
-      expect(await archive.close(newTenantId(), record.id, closing())).toBeNull();
-      expect(await archive.close(record.tenantId, newId('sess'), closing())).toBeNull();
+      expect(await archive.closeRecord(newTenantId(), record.id, closing())).toBeNull();
+      expect(await archive.closeRecord(record.tenantId, newId('sess'), closing())).toBeNull();
       expect(await archive.get(record.tenantId, record.id)).toEqual(record);
     });
 
@@ -82,7 +87,7 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
       const tenantId = newTenantId();
       const records = [30, 10, 20, 40].map((d) => makeSessionRecord({ tenantId, startedAt: T0 + d }));
       for (const r of records) await archive.open(r);
-      await archive.close(tenantId, records[2]!.id, closing());
+      await archive.closeRecord(tenantId, records[2]!.id, closing());
       const ids = new Set(records.map((r) => r.id));
       const ours = (list: { id: string }[]) => list.filter((r) => ids.has(r.id));
       expect(ours(await archive.listActive(T0 + 40, 1000))).toEqual([records[1], records[0]]);
@@ -119,13 +124,13 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
       const records = [makeSessionRecord({ tenantId }), makeSessionRecord({ tenantId })];
       const closed = makeSessionRecord({ tenantId: done });
       for (const r of [...records, closed]) await archive.open(r);
-      await archive.close(done, closed.id, closing());
+      await archive.closeRecord(done, closed.id, closing());
       expect((await archive.activeIds(tenantId)).sort()).toEqual(records.map((r) => r.id).sort());
       expect(await archive.activeIds(done)).toEqual([]);
       const tenants = await archive.tenantsWithActive();
       expect(tenants).toContain(tenantId);
       expect(tenants).not.toContain(done);
-      await archive.close(tenantId, records[0]!.id, closing());
+      await archive.closeRecord(tenantId, records[0]!.id, closing());
       expect(await archive.activeIds(tenantId)).toEqual([records[1]!.id]);
     });
 
@@ -141,7 +146,7 @@ export function sessionArchiveContract(name: string, factory: PortFactory<Sessio
         artifacts: hostile,
         error: "'; DROP TABLE x; -- 🎉",
       });
-      expect(await archive.close(record.tenantId, record.id, close)).toEqual({ ...record, ...close });
+      expect(await archive.closeRecord(record.tenantId, record.id, close)).toEqual({ ...record, ...close });
       expect(await archive.get(record.tenantId, record.id)).toEqual({ ...record, ...close });
     });
 

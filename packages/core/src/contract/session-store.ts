@@ -5,8 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveSession } from '../domain/session.js';
 import type { SessionStore } from '../ports/session-store.js';
+import { newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
+import { portLifecycleContract } from './lifecycle.js';
 
 /** A session of `tenantId` created now (by the fixture's clock). */
 export function liveSession(
@@ -32,6 +34,10 @@ const TTL = 300;
 const LONG_TTL = 1000;
 
 export function sessionStoreContract(name: string, factory: PortFactory<SessionStore>): void {
+  portLifecycleContract(name, 'sessionStore', factory, {
+    operation: 'create',
+    call: (s) => s.create(liveSession(newTenantId(), Date.now()), 1000),
+  });
   const test = (title: string, body: Parameters<typeof withFixture<SessionStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -125,7 +125,7 @@ export function sessionArchiveTextContract(name: string, factory: PortFactory<Se
           artifacts: {},
           error: s,
         };
-        await expectDalstonError(archive.close(record.tenantId, record.id, close), 'VALIDATION_FAILED');
+        await expectDalstonError(archive.closeRecord(record.tenantId, record.id, close), 'VALIDATION_FAILED');
       }
       expect(await archive.get(record.tenantId, record.id)).toEqual(record);
     });

@@ -3,10 +3,15 @@ import { describe, expect, it } from 'vitest';
 import type { TenantStore } from '../ports/tenant-store.js';
 import { makeTenant, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
+import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, HOSTILE_STRINGS, useFixture } from './store-helpers.js';
 import { tenantStoreTextContract } from './store-text.js';
 
 export function tenantStoreContract(name: string, factory: PortFactory<TenantStore>): void {
+  portLifecycleContract(name, 'tenantStore', factory, {
+    operation: 'create',
+    call: (s) => s.create(makeTenant()),
+  });
   describe(`${name}: TenantStore`, () => {
     const fx = useFixture(factory);
 

@@ -1,11 +1,14 @@
 /** The WorkQueue contract: every behaviour group, for one adapter. */
 import type { WorkQueue } from '../ports/work-queue.js';
 import type { PortFactory } from './fixture.js';
+import { randomName } from './harness.js';
+import { portLifecycleContract } from './lifecycle.js';
 import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';
 import { workQueueBasicsContract } from './work-queue.basics.js';
 import { workQueueBlockingContract } from './work-queue.blocking.js';
 import { workQueueDeadLettersContract } from './work-queue.dead-letters.js';
 import { workQueueLeasesContract } from './work-queue.leases.js';
+import { queueMessage } from './work-queue.messages.js';
 
 export {
   workQueueAckLeaseContract,
@@ -17,6 +20,10 @@ export {
 
 /** Runs every WorkQueue group against fresh ports from `factory`. */
 export function workQueueContract(name: string, factory: PortFactory<WorkQueue>): void {
+  portLifecycleContract(name, 'workQueue', factory, {
+    operation: 'enqueue',
+    call: (q) => q.enqueue([queueMessage(randomName('q'))]),
+  });
   workQueueBasicsContract(name, factory);
   workQueueLeasesContract(name, factory);
   workQueueBlockingContract(name, factory);

@@ -4,11 +4,11 @@
  * is corrupt: callers turn the zod error into VALIDATION_FAILED or a dead letter.
  */
 import { z } from 'zod';
-import type { QueueMessage } from '../ports/work-queue.js';
 import { API_KEY_SCOPES, type ApiKeyRecord } from './api-key.js';
 import { type DalstonEvent, EVENT_TYPES } from './events.js';
 import { type ErrorInfo, JOB_STATUSES, type Job } from './job.js';
 import type { JsonObject, JsonValue } from './json.js';
+import type { QueueMessage } from './queue-message.js';
 import type { RateLimitPolicy } from './rate-limit.js';
 import { rateLimitPolicyProblem } from './rate-limit-algorithms.js';
 import { type LiveSession, SESSION_STATUSES, type SessionRecord } from './session.js';
@@ -187,7 +187,7 @@ export const dalstonEventSchema: z.ZodType<DalstonEvent> = z.object({
   at: epochMs,
 });
 
-/** Shape of `QueueMessage` in ports/work-queue.ts. */
+/** Shape of `QueueMessage` (domain/queue-message.ts). */
 export const queueMessageSchema: z.ZodType<QueueMessage> = z.object({
   id: z.string().min(1),
   queue: z.string().min(1),

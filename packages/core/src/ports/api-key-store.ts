@@ -4,8 +4,10 @@
  * Failures reject with STORE_UNAVAILABLE (`store: 'apiKeyStore'`). Times: epoch ms.
  */
 import type { ApiKeyRecord } from '../domain/api-key.js';
+import type { PortLifecycle } from './lifecycle.js';
 
-export interface ApiKeyStore {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface ApiKeyStore extends PortLifecycle {
   /** Stores a new key record. Rejects with CONFLICT when the id or the prefix exists. */
   create(record: ApiKeyRecord): Promise<ApiKeyRecord>;
   /** The record with this prefix (any tenant), or null. */

@@ -10,6 +10,7 @@
  * presign expiry in seconds.
  */
 import type { Readable } from 'node:stream';
+import type { PortLifecycle } from './lifecycle.js';
 
 export type ArtifactBody = Uint8Array | string | Readable | ReadableStream<Uint8Array>;
 
@@ -67,7 +68,8 @@ export interface ArtifactStoreCapabilities {
   abortStaleUploads: boolean;
 }
 
-export interface ArtifactStore {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface ArtifactStore extends PortLifecycle {
   readonly capabilities: ArtifactStoreCapabilities;
 
   /** Writes (or overwrites) the object. Visible only once complete. */
@@ -92,6 +94,4 @@ export interface ArtifactStore {
   uriFor(key: string): string;
   /** The key of a URI of this store. VALIDATION_FAILED for another scheme, bucket or prefix. */
   keyFromUri(uri: string): string;
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

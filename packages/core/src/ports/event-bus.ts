@@ -7,6 +7,7 @@
  * Failures reject with STORE_UNAVAILABLE (`store: 'eventBus'`).
  */
 import type { DalstonEvent } from '../domain/events.js';
+import type { PortLifecycle } from './lifecycle.js';
 
 export interface EventTopic {
   tenantId: string;
@@ -19,7 +20,8 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
-export interface EventBus {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface EventBus extends PortLifecycle {
   /** Publishes to the tenant's topic and, when `jobId` is set, the job's topic. */
   publish(events: DalstonEvent[]): Promise<void>;
   /**
@@ -28,6 +30,4 @@ export interface EventBus {
    * message read back is dropped and logged, never passed on.
    */
   subscribe(topic: EventTopic, handler: (event: DalstonEvent) => void): Promise<Subscription>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -23,6 +23,7 @@ import type { JobChange, JobSnapshot } from '../domain/change.js';
 import type { DalstonEvent, NewEvent } from '../domain/events.js';
 import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
+import type { PortLifecycle } from './lifecycle.js';
 
 export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
 
@@ -96,7 +97,8 @@ export interface JobStoreCapabilities {
   exclusiveEndsWithConnection: boolean;
 }
 
-export interface JobStore {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface JobStore extends PortLifecycle {
   readonly capabilities: JobStoreCapabilities;
 
   /**

@@ -14,8 +14,10 @@ import type {
   SlotDecision,
   SlotReconcileResult,
 } from '../domain/rate-limit.js';
+import type { PortLifecycle } from './lifecycle.js';
 
-export interface RateLimitStore {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface RateLimitStore extends PortLifecycle {
   /** Counts `cost` (default 1) against `key` under `policy` and says whether it is allowed. A denied hit counts nothing. */
   hit(key: string, policy: RateLimitPolicy, cost?: number): Promise<RateLimitDecision>;
   /**
@@ -66,6 +68,4 @@ export interface RateLimitStore {
     present: string[],
     options: { ttlMs: number; graceMs: number },
   ): Promise<SlotReconcileResult>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

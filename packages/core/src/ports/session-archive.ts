@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from '../domain/json.js';
 import type { SessionRecord, SessionStatus } from '../domain/session.js';
+import type { PortLifecycle } from './lifecycle.js';
 
 export interface SessionClose {
   status: Exclude<SessionStatus, 'active'>;
@@ -20,7 +21,8 @@ export interface SessionCursor {
   id: string;
 }
 
-export interface SessionArchive {
+/** `ping()` and `close()`: see {@link PortLifecycle} (`closeRecord` closes one session record). */
+export interface SessionArchive extends PortLifecycle {
   /** Opens an `active` record. Rejects with CONFLICT when the id exists. */
   open(record: SessionRecord): Promise<SessionRecord>;
   /** The tenant's record, or null. */
@@ -29,7 +31,7 @@ export interface SessionArchive {
    * Closes the record if it is still `active` (compare-and-set). Returns the closed
    * record, or null when unknown or already closed (the first close wins).
    */
-  close(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null>;
+  closeRecord(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null>;
   /**
    * Records still `active` that started before `startedBefore`, oldest first by
    * (startedAt, id), after `after` when given (keyset paging, for the sweeper). `limit` 1..1000.

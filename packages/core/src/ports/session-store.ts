@@ -9,6 +9,7 @@
  */
 import type { JsonValue } from '../domain/json.js';
 import type { LiveSession, SessionStatus } from '../domain/session.js';
+import type { PortLifecycle } from './lifecycle.js';
 
 export interface SessionPatch {
   status?: SessionStatus;
@@ -36,7 +37,8 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-export interface SessionStore {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface SessionStore extends PortLifecycle {
   /**
    * Stores a new session (version 1) expiring `ttlMs` after `session.createdAt`, and records
    * `ttlMs` on it (read back as `session.ttlMs`; patch and touch leave it as it is). Returns
@@ -58,6 +60,4 @@ export interface SessionStore {
   delete(tenantId: string, sessionId: string): Promise<boolean>;
   /** The tenant's live sessions (an index that never lists an expired one), paged. `limit` 1..1000. */
   list(tenantId: string, limit: number, cursor?: string | null): Promise<SessionPage>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -4,8 +4,10 @@
  * Failures reject with STORE_UNAVAILABLE (`store: 'tenantStore'`). Times: epoch ms.
  */
 import type { Tenant, TenantLimits } from '../domain/tenant.js';
+import type { PortLifecycle } from './lifecycle.js';
 
-export interface TenantStore {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface TenantStore extends PortLifecycle {
   /** Creates a tenant. Rejects with CONFLICT when the id exists. */
   create(tenant: Tenant): Promise<Tenant>;
   /** The tenant, or null. */

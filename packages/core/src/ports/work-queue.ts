@@ -13,22 +13,10 @@
  * `STORE_UNAVAILABLE` (`store: 'workQueue'`). Durations are milliseconds (relative);
  * `notBefore`, `expiresAt` and `at` are epoch milliseconds.
  */
+import type { QueueMessage } from '../domain/queue-message.js';
+import type { PortLifecycle } from './lifecycle.js';
 
-/** A queued message. Its `id` is `${taskId}:${attempt}`: enqueue is idempotent per task attempt. */
-export interface QueueMessage {
-  id: string;
-  queue: string;
-  taskId: string;
-  jobId: string;
-  tenantId: string;
-  attempt: number;
-  /** Higher is leased first. Within a priority, first in first out. */
-  priority: number;
-  /** Not leasable before this time (epoch ms); null = now. */
-  notBefore: number | null;
-  /** Leases handed out before the message is dead-lettered instead (>= 1). */
-  maxDeliveries: number;
-}
+export type { QueueMessage } from '../domain/queue-message.js';
 
 /** A leased message. `token` fences extend/ack/release against a later holder. */
 export interface Lease {
@@ -99,7 +87,8 @@ export interface AckAndLeaseResult {
   lease: Lease | null;
 }
 
-export interface WorkQueue {
+/** `ping()` and `close()`: see {@link PortLifecycle}. */
+export interface WorkQueue extends PortLifecycle {
   readonly capabilities: WorkQueueCapabilities;
 
   /**

@@ -2,7 +2,7 @@
 
 export { type ApiKeyInfo, ApiKeysService, type VerifiedKey } from './access/api-keys-service.js';
 export { TenantsService } from './access/tenants-service.js';
-export { ArtifactsService } from './artifacts/artifacts-service.js';
+export { ArtifactsService, type JobOutputRead } from './artifacts/artifacts-service.js';
 export type { DalstonAdapters, PortName } from './engine/adapters.js';
 export { PORT_NAMES } from './engine/adapters.js';
 export type { Pipeline } from './engine/pipeline.js';

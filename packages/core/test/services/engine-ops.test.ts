@@ -29,6 +29,60 @@ describe('artifacts', () => {
   });
 });
 
+describe('artifacts.readOutput', () => {
+  const body = async (object: { body: AsyncIterable<Uint8Array | string> }) => {
+    const chunks: Buffer[] = [];
+    for await (const c of object.body) chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks).toString();
+  };
+
+  it('streams a job output by name when the store cannot presign, scoped to the tenant', async () => {
+    const h = await harness({ pipeline: one });
+    const job = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
+    await h.dalston.artifacts.put(h.tenantId, job.id, 'out.json', '{"text":"hi"}');
+    const read = (
+      await h.dalston.artifacts.readOutput(h.tenantId, job.id, 'out.json', { presignSeconds: 60 })
+    )._unsafeUnwrap();
+    expect(read.url).toBeUndefined();
+    expect(await body(read.object!)).toBe('{"text":"hi"}');
+    const other = await h.dalston.artifacts.readOutput('other', job.id, 'out.json');
+    expect(other._unsafeUnwrapErr().code).toBe('NOT_FOUND');
+    const missing = await h.dalston.artifacts.readOutput(h.tenantId, job.id, 'none.json');
+    expect(missing._unsafeUnwrapErr().code).toBe('NOT_FOUND');
+    const bad = await h.dalston.artifacts.readOutput(h.tenantId, job.id, 'out.json', { presignSeconds: 0 });
+    expect(bad._unsafeUnwrapErr()).toMatchObject({ code: 'VALIDATION_FAILED', field: 'presignSeconds' });
+  });
+
+  it('gives a presigned URL when asked and the store can presign, the object otherwise', async () => {
+    const h = await harness({
+      pipeline: one,
+      wrap: (a) => {
+        const store = a.artifactStore;
+        const presigning = new Proxy(store, {
+          get(target, prop) {
+            if (prop === 'capabilities') return { ...target.capabilities, presign: true };
+            if (prop === 'presignGet')
+              return async (key: string, s: number) => `https://signed/${key}?s=${s}`;
+            const v = Reflect.get(target, prop, target);
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        });
+        return { ...a, artifactStore: presigning };
+      },
+    });
+    const job = (await h.dalston.jobs.submit({ tenantId: h.tenantId }))._unsafeUnwrap();
+    await h.dalston.artifacts.put(h.tenantId, job.id, 'out.json', 'x');
+    const signed = await h.dalston.artifacts.readOutput(h.tenantId, job.id, 'out.json', {
+      presignSeconds: 30,
+    });
+    expect(signed._unsafeUnwrap().url).toBe(
+      `https://signed/tenants/${h.tenantId}/jobs/${job.id}/output/out.json?s=30`,
+    );
+    const streamed = (await h.dalston.artifacts.readOutput(h.tenantId, job.id, 'out.json'))._unsafeUnwrap();
+    expect(await body(streamed.object!)).toBe('x');
+  });
+});
+
 describe('maintenance', () => {
   it('relays events that were committed but not published', async () => {
     const bus = { current: null as ReturnType<typeof breakable> | null };
@@ -141,5 +195,47 @@ describe('health and close', () => {
     expect(() =>
       createDalston({ adapters: { ...h.adapters, workQueue: undefined as never }, pipeline: one }),
     ).toThrow(/adapters\.workQueue/);
+  });
+
+  it('createDalston refuses a port without ping or close, and an owned value without close', async () => {
+    const { createDalston } = await import('../../src/create-dalston.js');
+    const h = await harness();
+    const { ping: _ping, ...noPing } = h.adapters.tenantStore;
+    const tenantStore = Object.assign(Object.create(Object.getPrototypeOf(h.adapters.tenantStore)), noPing, {
+      ping: undefined,
+    });
+    expect(() => createDalston({ adapters: { ...h.adapters, tenantStore }, pipeline: one })).toThrow(
+      /adapters\.tenantStore\.ping/,
+    );
+    expect(() => createDalston({ adapters: h.adapters, pipeline: one, owns: [{} as never] })).toThrow(
+      /owns\[0\]\.close/,
+    );
+  });
+
+  it('dalston.close() closes every port, then what it owns, in order, once', async () => {
+    const { createDalston } = await import('../../src/create-dalston.js');
+    const h = await harness();
+    const order: string[] = [];
+    const owned = (name: string) => ({
+      close: async () => {
+        order.push(name);
+      },
+    });
+    const dalston = createDalston({ adapters: h.adapters, pipeline: one, owns: [owned('a'), owned('b')] });
+    await dalston.close();
+    await dalston.close();
+    expect(order).toEqual(['a', 'b']);
+    for (const port of [h.adapters.jobStore, h.adapters.tenantStore, h.adapters.sessionArchive]) {
+      expect(await port.ping().catch((e: { code: string }) => e.code)).toBe('CLOSED');
+    }
+  });
+
+  it('health pings every port: a closed port is reported with CLOSED, the others ok', async () => {
+    const h = await harness();
+    await h.adapters.apiKeyStore.close();
+    const report = (await h.dalston.health.check())._unsafeUnwrap();
+    expect(report.ready).toBe(false);
+    expect(report.stores.apiKeyStore).toMatchObject({ ok: false, error: { code: 'CLOSED' } });
+    expect(report.stores.tenantStore.ok).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 /** A whole engine on the memory set with a manual clock, for service tests. */
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core';
+import { pollUntil } from '../../../../test-support/poll.js';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';
 import type { Logger } from '../../src/ports/logger.js';
@@ -59,11 +60,7 @@ export async function until(
   timeoutMs = 3000,
   what = 'condition',
 ): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  await pollUntil(check, { timeoutMs, what, everyMs: 2 });
 }
 
 /** Wraps a port so every method rejects with STORE_UNAVAILABLE while `switch.down` is true. */

@@ -24,6 +24,11 @@ const rangeSchema = z
   .refine((r) => r.end === undefined || r.end >= r.start, { message: 'end must be >= start', path: ['end'] })
   .optional();
 
+/** What {@link ArtifactsService.readOutput} gives: a presigned URL to redirect to, or the object itself. */
+export type JobOutputRead = { url: string; object?: never } | { object: ArtifactObject; url?: never };
+
+const presignSeconds = z.int().min(1).max(604_800);
+
 export class ArtifactsService {
   static readonly inject = [TOKENS.artifactStore, TOKENS.jobStore] as const;
 
@@ -63,9 +68,39 @@ export class ArtifactsService {
     );
   }
 
+  /**
+   * Reads a job output `tenants/{t}/jobs/{j}/output/{name}` of this tenant, so a host never
+   * needs the artifact port: `{ url }` (a presigned GET valid `presignSeconds`) when
+   * `presignSeconds` is given and the store can presign (S3), otherwise `{ object }` (the
+   * body streamed by the store, e.g. memory). NOT_FOUND when the job is not the tenant's
+   * or (when streamed) the output does not exist; VALIDATION_FAILED for a bad name or
+   * `presignSeconds` (an integer from 1 to 604800).
+   */
+  readOutput(
+    tenantId: string,
+    jobId: string,
+    name: string,
+    options: { presignSeconds?: number } = {},
+  ): ResultAsync<JobOutputRead, DalstonError> {
+    const valid = validateArtifactName(name).andThen(() =>
+      parseInput(presignSeconds.optional(), options.presignSeconds, 'presignSeconds'),
+    );
+    if (valid.isErr()) return errAsync(valid.error);
+    const seconds = valid.value;
+    const key = jobOutputKey(tenantId, jobId, name);
+    return attempt(() => this.jobStore.getJob(tenantId, jobId))
+      .andThen((job) => (job ? okAsync(job) : errAsync(notFound('job', jobId))))
+      .andThen(
+        (): ResultAsync<JobOutputRead, DalstonError> =>
+          seconds !== undefined && this.store.capabilities.presign
+            ? attempt(() => this.store.presignGet(key, seconds)).map((url) => ({ url }))
+            : attempt(() => this.store.get(key)).map((object) => ({ object })),
+      );
+  }
+
   /** A presigned GET URL valid for `expiresInSeconds`. VALIDATION_FAILED when the store cannot presign. */
   presignGet(tenantId: string, uri: string, expiresInSeconds: number): ResultAsync<string, DalstonError> {
-    const expiry = parseInput(z.int().min(1).max(604_800), expiresInSeconds, 'expiresInSeconds');
+    const expiry = parseInput(presignSeconds, expiresInSeconds, 'expiresInSeconds');
     if (expiry.isErr()) return errAsync(expiry.error);
     if (!this.store.capabilities.presign) {
       return errAsync(validationFailed('artifactStore', 'this artifact store cannot presign URLs'));

@@ -268,7 +268,7 @@ export class SessionsService {
       return (await this.live.get(req.tenantId, id)) ?? live;
     } catch (e) {
       await this.archive
-        .close(req.tenantId, id, {
+        .closeRecord(req.tenantId, id, {
           status: 'error',
           endedAt: now,
           stats: {},
@@ -288,7 +288,7 @@ export class SessionsService {
   ): Promise<SessionRecord> {
     const now = this.clock.now();
     const artifacts = await this.recordedArtifacts(tenantId, sessionId);
-    const closed = await this.archive.close(tenantId, sessionId, { ...end, endedAt: now, artifacts });
+    const closed = await this.archive.closeRecord(tenantId, sessionId, { ...end, endedAt: now, artifacts });
     const record = closed ?? (await this.archive.get(tenantId, sessionId));
     if (!record) throw notFound('session', sessionId);
     await this.live.delete(tenantId, sessionId);
@@ -300,8 +300,12 @@ export class SessionsService {
     return record;
   }
 
-  /** Recordings by name, read from the artifact store (works whichever process recorded them). */
-  async recordedArtifacts(tenantId: string, sessionId: string): Promise<Record<string, string>> {
+  /**
+   * Recordings by name, read from the artifact store (works whichever process recorded
+   * them). Private, and a plain Promise like `close` that calls it: both run inside a public
+   * method's ResultAsync (`end`, the sweeper), which turns a throw into the err.
+   */
+  private async recordedArtifacts(tenantId: string, sessionId: string): Promise<Record<string, string>> {
     const prefix = sessionPrefix(tenantId, sessionId);
     const out: Record<string, string> = {};
     let cursor: string | null = null;

@@ -1,0 +1,20 @@
+/**
+ * QueueMessage: the "run task T" message the WorkQueue port carries. A domain value (the
+ * zod schemas in `schemas.ts` describe it too), so the domain never imports from ports/.
+ */
+
+/** A queued message. Its `id` is `${taskId}:${attempt}`: enqueue is idempotent per task attempt. */
+export interface QueueMessage {
+  id: string;
+  queue: string;
+  taskId: string;
+  jobId: string;
+  tenantId: string;
+  attempt: number;
+  /** Higher is leased first. Within a priority, first in first out. */
+  priority: number;
+  /** Not leasable before this time (epoch ms); null = now. */
+  notBefore: number | null;
+  /** Leases handed out before the message is dead-lettered instead (>= 1). */
+  maxDeliveries: number;
+}
