@@ -13,8 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type EngineProcess, overlappingPasses, spawnEngine } from '../../test-support/engine-process.js';
 import { drain } from './support/host.js';
 import { type Scenario, startScenario, verify } from './support/scenario.js';
+import { SKIP_SLOW_FAULTS } from './support/slow-faults.js';
 
-const SKIP = process.env.DALSTON_SKIP_SLOW_FAULTS === '1';
+const SKIP = SKIP_SLOW_FAULTS;
 if (SKIP) {
   console.warn(
     '[many-instances] SKIPPED: DALSTON_SKIP_SLOW_FAULTS=1 is set (unset it to run this slow test; CI runs it)',

@@ -15,8 +15,9 @@ import { isOutcomeUnknown } from '@dalston/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PrivatePostgres, startPrivatePostgres } from '../../test-support/private-postgres.js';
 import { runFault, type Scenario, verify } from './support/scenario.js';
+import { SKIP_SLOW_FAULTS } from './support/slow-faults.js';
 
-const SKIP = process.env.DALSTON_SKIP_SLOW_FAULTS === '1';
+const SKIP = SKIP_SLOW_FAULTS;
 if (SKIP) {
   console.warn(
     '[pg-restart] SKIPPED: DALSTON_SKIP_SLOW_FAULTS=1 is set (unset it to run this slow fault test; CI runs it)',
