@@ -197,10 +197,19 @@ export class RedisWorkQueue implements WorkQueue {
     });
   }
 
+  /**
+   * The marker key's value, joined with the primary's replication id (`master_replid`), so a
+   * failover changes the epoch too: writes the old primary acknowledged after the promotion
+   * (an enqueue, say) are lost when it is demoted, and only a full re-enqueue finds them. A
+   * promoted replica takes a new replication id, and so does a restarted server. Without
+   * the INFO command (an ACL that forbids it) the marker alone is the epoch.
+   */
   async epoch(): Promise<string> {
     return guard('workQueue', 'epoch', async () => {
       if (isCluster(this.client)) return clusterEpoch(this.client, this.keys.prefix, randomUUID);
-      return String(await scripts.epoch.run(this.client, [this.keys.epoch()], [randomUUID()]));
+      const marker = String(await scripts.epoch.run(this.client, [this.keys.epoch()], [randomUUID()]));
+      const replid = await replicationId(this.client);
+      return replid ? `${marker}@${replid}` : marker;
     });
   }
 
@@ -307,4 +316,16 @@ export class RedisWorkQueue implements WorkQueue {
   private assertOpen(operation: string): void {
     if (this.closed) throw closedError('workQueue', operation);
   }
+}
+
+/** `master_replid` of the server the client talks to, or '' when INFO is not allowed. */
+async function replicationId(client: RedisClient): Promise<string> {
+  let info: string;
+  try {
+    info = await (client as unknown as { info(section: string): Promise<string> }).info('replication');
+  } catch (e) {
+    if (/NOPERM|unknown command/i.test(String((e as { message?: unknown })?.message ?? ''))) return '';
+    throw e;
+  }
+  return /^master_replid:([0-9a-f]+)\s*$/m.exec(info)?.[1] ?? '';
 }

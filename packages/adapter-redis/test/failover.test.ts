@@ -125,12 +125,17 @@ describe('Redis Sentinel through the sentinel option', () => {
   }, async () => {
     const { set, adapters, received } = await setUp();
     const old = await set.primaryPort();
+    const epoch = await adapters.workQueue.epoch();
+    expect(await adapters.workQueue.epoch()).toBe(epoch);
     const blocked = settle(adapters.workQueue.lease(['idle'], { leaseMs: 1000, waitMs: 20_000 }));
     await new Promise((r) => setTimeout(r, 100));
     await set.failover();
     const promoted = await set.waitForNewPrimary(old);
     await expectWaitNotStranded(adapters, blocked);
     await expectWorkingAfterFailover(adapters, received, promoted);
+    // The old primary may have acknowledged writes after the promotion (lost at its
+    // demotion): the epoch changes, so the reconciler re-enqueues every ready task.
+    expect(await adapters.workQueue.epoch()).not.toBe(epoch);
     await set.waitForReplica(old, promoted);
   });
 
@@ -139,12 +144,14 @@ describe('Redis Sentinel through the sentinel option', () => {
   }, async () => {
     const { set, adapters, received } = await setUp();
     const old = await set.primaryPort();
+    const epoch = await adapters.workQueue.epoch();
     const blocked = settle(adapters.workQueue.lease(['idle'], { leaseMs: 1000, waitMs: 20_000 }));
     await new Promise((r) => setTimeout(r, 100));
     await set.killServer(old);
     const promoted = await set.waitForNewPrimary(old);
     await expectWaitNotStranded(adapters, blocked);
     await expectWorkingAfterFailover(adapters, received, promoted);
+    expect(await adapters.workQueue.epoch()).not.toBe(epoch);
   });
 });
 

@@ -155,8 +155,9 @@ export interface WorkQueue extends PortLifecycle {
 
   /**
    * An opaque marker of the queue store's generation: the same string while the store
-   * keeps its data, a different one once its data was lost (FLUSHALL, a restart without
-   * persistence, a failover to an empty replica). Created on first call. The reconciler
+   * keeps its data, a different one once its data was or may have been lost (FLUSHALL, a
+   * restart without persistence, a failover: writes the old primary acknowledged after the
+   * promotion are lost). Created on first call. The reconciler
    * compares it between passes to know when every ready task must be re-enqueued.
    */
   epoch(): Promise<string>;
