@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clusterPorts, killChild, spawnRedis, waitForPing } from './redis.js';
+import { clusterPorts, createCluster, killChild, spawnRedis, waitForPing } from './redis.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,18 +87,7 @@ export async function startRestartableCluster(): Promise<RestartableCluster> {
   try {
     ports = await clusterPorts(3);
     for (const p of ports) await start(p);
-    await run(
-      'redis-cli',
-      [
-        '--cluster',
-        'create',
-        ...ports.map((p) => `127.0.0.1:${p}`),
-        '--cluster-replicas',
-        '0',
-        '--cluster-yes',
-      ],
-      { timeout: 20_000 },
-    );
+    await createCluster(ports);
     await waitOk();
     return {
       nodes: ports.map((port) => ({ host: '127.0.0.1', port })),

@@ -124,18 +124,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
       children.push(child);
     }
     await Promise.all(ports.map((p, i) => waitForPing(p, children[i]!)));
-    await run(
-      'redis-cli',
-      [
-        '--cluster',
-        'create',
-        ...ports.map((p) => `127.0.0.1:${p}`),
-        '--cluster-replicas',
-        '0',
-        '--cluster-yes',
-      ],
-      { timeout: 20_000 },
-    );
+    await createCluster(ports);
     await waitForClusterOk(ports);
     return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
   } catch (e) {
@@ -178,6 +167,22 @@ export async function waitForPing(port: number, child: ChildProcess, timeoutMs =
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
+}
+
+/** `redis-cli --cluster create` over these running cluster-enabled servers: all masters, no replicas. */
+export async function createCluster(ports: number[]): Promise<void> {
+  await run(
+    'redis-cli',
+    [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { timeout: 20_000 },
+  );
 }
 
 async function waitForClusterOk(ports: number[], timeoutMs = 20_000): Promise<void> {
