@@ -18,6 +18,7 @@ const entries = [
   '@dalston/adapter-redis',
   '@dalston/adapter-s3',
   '@dalston/env',
+  '@dalston/cli',
 ];
 let failed = false;
 for (const entry of entries) {

@@ -141,6 +141,7 @@ function guardedServices(c: DependencyContainer) {
       get: { what: 'tenant', args: [id('tenantId')] },
       updateLimits: { what: 'tenant', args: [id('tenantId')] },
       disable: { what: 'tenant', args: [id('tenantId')] },
+      list: {},
     }),
     apiKeys: guardService(c.resolve(ApiKeysService), {
       create: {},

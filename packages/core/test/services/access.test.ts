@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TenantPage } from '../../src/services/access/tenants-service.js';
 import { harness } from './harness.js';
 
 describe('apiKeys', () => {
@@ -77,5 +78,34 @@ describe('tenants', () => {
     expect((await h.dalston.tenants.create({ id: t.id, name: 'dup' }))._unsafeUnwrapErr().code).toBe(
       'CONFLICT',
     );
+  });
+});
+
+describe('tenants.list', () => {
+  it('pages tenants by id with a cursor and refuses a bad limit or cursor by field', async () => {
+    const h = await harness();
+    for (const id of ['t-c', 't-a', 't-b'])
+      (await h.dalston.tenants.create({ id, name: id }))._unsafeUnwrap();
+    const all = (await h.dalston.tenants.list())._unsafeUnwrap();
+    const ids = all.tenants.map((t) => t.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toEqual(expect.arrayContaining(['t-a', 't-b', 't-c']));
+    expect(all.nextCursor).toBeNull();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: TenantPage = (await h.dalston.tenants.list({ limit: 2, cursor }))._unsafeUnwrap();
+      expect(page.tenants.length).toBeLessThanOrEqual(2);
+      seen.push(...page.tenants.map((t) => t.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+
+    const bad = (await h.dalston.tenants.list({ limit: 0 }))._unsafeUnwrapErr();
+    expect(bad).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(bad.message).toContain('limit');
+    const badCursor = (await h.dalston.tenants.list({ cursor: 'a\u0000b' }))._unsafeUnwrapErr();
+    expect(badCursor.message).toContain('cursor');
   });
 });
