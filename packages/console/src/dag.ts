@@ -41,11 +41,16 @@ export function dagSvg(tasks: readonly DagTask[]): Html {
   if (tasks.length === 0) return html`<p class="muted">No tasks.</p>`;
   const depth = depths(tasks);
   const columns: DagTask[][] = [];
-  for (const t of tasks) (columns[depth.get(t.stage) ?? 0] ??= []).push(t);
+  for (const t of tasks) {
+    const c = depth.get(t.stage) ?? 0;
+    columns[c] = [...(columns[c] ?? []), t];
+  }
   const pos = new Map<string, { x: number; y: number }>();
-  columns.forEach((col, c) =>
-    col.forEach((t, r) => pos.set(t.stage, { x: PAD + c * (W + GAP_X), y: PAD + r * (H + GAP_Y) })),
-  );
+  columns.forEach((col, c) => {
+    col.forEach((t, r) => {
+      pos.set(t.stage, { x: PAD + c * (W + GAP_X), y: PAD + r * (H + GAP_Y) });
+    });
+  });
   const width = PAD * 2 + columns.length * W + (columns.length - 1) * GAP_X;
   const height = PAD * 2 + Math.max(...columns.map((c) => c.length)) * (H + GAP_Y) - GAP_Y;
   const edges = tasks.flatMap((t) =>
