@@ -11,6 +11,7 @@ import { COOKIE, type ConsoleAuth, cookieValue, isAllowed, keyMatches, sameOrigi
 import { html } from './html.js';
 import { layout } from './layout.js';
 import { jobRoutes } from './pages/jobs.js';
+import { sessionRoutes } from './pages/sessions.js';
 import { tenantRoutes } from './pages/tenants.js';
 import { baseOf, errorPage, redirect } from './respond.js';
 import { routes } from './routes.js';
@@ -71,6 +72,7 @@ export function dalstonConsole(options: ConsoleOptions): Router {
   r.get('/', async (req, res) => redirect(req, res, '/jobs'));
   tenantRoutes(r, dalston);
   jobRoutes(r, dalston, { heartbeatMs: options.heartbeatMs ?? 15_000 });
+  sessionRoutes(r, dalston);
   router.use((e: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       res.end();

@@ -187,6 +187,24 @@ describe('console in Chromium (real stores)', () => {
       .toBe('cancelled');
   });
 
+  it('lists live sessions and opens an ended one from the archive', async () => {
+    (await f.dalston.tenants.create({ id: 'console-sessions', name: 'Sessions' }))._unsafeUnwrap();
+    const s = (
+      await f.dalston.sessions.start({ tenantId: 'console-sessions', fields: { language: 'en' } })
+    )._unsafeUnwrap();
+    await page.goto(`${f.url}/sessions?tenant=console-sessions`);
+    await page.getByRole('link', { name: s.id }).click();
+    await page.getByRole('heading', { name: `Session ${s.id}` }).waitFor();
+    expect(await page.locator('dl.fields').textContent()).toContain('"language":"en"');
+    (await f.dalston.sessions.end('console-sessions', s.id, { status: 'completed' }))._unsafeUnwrap();
+    await page.goto(`${f.url}/sessions?tenant=console-sessions`);
+    expect(await page.getByRole('link', { name: s.id }).count()).toBe(0);
+    await page.getByLabel('Session id').fill(s.id);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => page.locator('dl.fields').textContent()).toContain('not live');
+    expect(await page.locator('dl.fields').textContent()).toContain('completed');
+  });
+
   it('answers an unknown job with a 404 page and hostile query values with escaped text', async () => {
     const res = await page.goto(`${f.url}/jobs/console-acme/job_nope`);
     expect(res?.status()).toBe(404);

@@ -157,6 +157,7 @@ function guardedServices(c: DependencyContainer) {
     }),
     sessions: guardService(c.resolve(SessionsService), {
       start: {},
+      list: { args: [id('tenantId')], miss: () => ({ sessions: [], nextCursor: null }) },
       keepalive: session,
       get: session,
       archived: session,
