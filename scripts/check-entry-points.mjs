@@ -19,6 +19,7 @@ const entries = [
   '@dalston/adapter-s3',
   '@dalston/env',
   '@dalston/cli',
+  '@dalston/console',
 ];
 let failed = false;
 for (const entry of entries) {

@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-packages=(packages/core packages/adapter-memory packages/adapter-postgres packages/adapter-redis packages/adapter-s3 packages/env packages/cli)
+packages=(packages/core packages/adapter-memory packages/adapter-postgres packages/adapter-redis packages/adapter-s3 packages/env packages/cli packages/console)
 
 for p in "${packages[@]}"; do
   if [ ! -f "$p/dist/index.js" ] || [ ! -f "$p/dist/index.cjs" ]; then
@@ -253,12 +253,42 @@ check_cli() {
   grep -q "schema $schema migrated to version" "$dir/cli.out"
 }
 
+# The installed console mounted on the scratch project's own Express: the sign-in redirect
+# and a page served with the admin key, from an engine in memory mode.
+check_console() {
+  local dir=$1
+  echo "== @dalston/console ($dir)"
+  cat >"$dir/check-console.mjs" <<'JS'
+import { memoryAdapters } from '@dalston/adapter-memory';
+import { dalstonConsole } from '@dalston/console';
+import { createDalston } from '@dalston/core';
+import express from 'express';
+
+const dalston = createDalston({ adapters: memoryAdapters(), pipeline: { build: () => [{ stage: 'only', queue: 'work' }] } });
+(await dalston.tenants.create({ id: 'acme', name: 'Acme' }))._unsafeUnwrap();
+const adminKey = 'pack-check-admin-key-0123456789';
+const app = express().use('/console', dalstonConsole({ dalston, auth: { adminKey } }));
+const server = app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const base = `http://127.0.0.1:${server.address().port}/console`;
+const anonymous = await fetch(`${base}/tenants`, { redirect: 'manual' });
+const page = await fetch(`${base}/tenants`, { headers: { authorization: `Bearer ${adminKey}` } });
+const text = await page.text();
+server.close();
+await dalston.close();
+console.log(JSON.stringify({ anonymous: anonymous.status, page: page.status, listsTenant: text.includes('acme') }));
+if (anonymous.status !== 303 || page.status !== 200 || !text.includes('acme')) process.exit(1);
+JS
+  (cd "$dir" && timeout 60 node check-console.mjs)
+}
+
 echo "== scratch project $work/app6: every package + ioredis (latest)"
 install_scratch "$work/app6" \
   "$(tarball core)" "$(tarball adapter-memory)" "$(tarball adapter-postgres)" \
-  "$(tarball adapter-redis)" "$(tarball adapter-s3)" "$(tarball env)" "$(tarball cli)" ioredis
+  "$(tarball adapter-redis)" "$(tarball adapter-s3)" "$(tarball env)" "$(tarball cli)" "$(tarball console)" express ioredis
 run_checks "$work/app6" 6
 check_cli "$work/app6"
+check_console "$work/app6"
 
 echo "== scratch project $work/app5: core, memory, redis + ioredis@5"
 install_scratch "$work/app5" "$(tarball core)" "$(tarball adapter-memory)" "$(tarball adapter-redis)" ioredis@5
