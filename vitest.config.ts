@@ -13,6 +13,8 @@ export default defineConfig({
       { find: /^@dalston\/adapter-redis$/, replacement: src('./packages/adapter-redis/src/index.ts') },
       { find: /^@dalston\/adapter-s3$/, replacement: src('./packages/adapter-s3/src/index.ts') },
       { find: /^@dalston\/env$/, replacement: src('./packages/env/src/index.ts') },
+      { find: /^@dalston\/cli$/, replacement: src('./packages/cli/src/index.ts') },
+      { find: /^@dalston\/console$/, replacement: src('./packages/console/src/index.ts') },
     ],
   },
   test: {

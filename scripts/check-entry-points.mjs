@@ -18,6 +18,8 @@ const entries = [
   '@dalston/adapter-redis',
   '@dalston/adapter-s3',
   '@dalston/env',
+  '@dalston/cli',
+  '@dalston/console',
 ];
 let failed = false;
 for (const entry of entries) {

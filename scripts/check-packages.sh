@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-packages=(packages/core packages/adapter-memory packages/adapter-postgres packages/adapter-redis packages/adapter-s3 packages/env)
+packages=(packages/core packages/adapter-memory packages/adapter-postgres packages/adapter-redis packages/adapter-s3 packages/env packages/cli packages/console)
 
 for p in "${packages[@]}"; do
   if [ ! -f "$p/dist/index.js" ] || [ ! -f "$p/dist/index.cjs" ]; then
@@ -234,14 +234,64 @@ run_checks() {
   (cd "$dir" && node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json)
 }
 
+# The installed `dalston` bin: help, the refusal without stores (exit 2), and `migrate` on a
+# scratch schema of the test database (dropped afterwards).
+check_cli() {
+  local dir=$1 code=0 schema
+  echo "== dalston CLI ($dir)"
+  (cd "$dir" && npx --no-install dalston --help | grep -q 'Usage: dalston')
+  (cd "$dir" && env -u DALSTON_DATABASE_URL -u DALSTON_REDIS_URL -u DALSTON_S3_BUCKET npx --no-install dalston health 2>"$dir/cli.err") || code=$?
+  if [ "$code" != 2 ] || ! grep -q 'no stores configured' "$dir/cli.err"; then
+    cat "$dir/cli.err"
+    echo "dalston health without stores: expected exit 2 and 'no stores configured', got $code" >&2
+    exit 1
+  fi
+  schema="pack_$(node -e "process.stdout.write(require('node:crypto').randomBytes(4).toString('hex'))")"
+  local url="${DALSTON_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  (cd "$dir" && DALSTON_DATABASE_URL="$url" DALSTON_DATABASE_SCHEMA="$schema" npx --no-install dalston migrate) | tee "$dir/cli.out"
+  psql "$url" -q -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null
+  grep -q "schema $schema migrated to version" "$dir/cli.out"
+}
+
+# The installed console mounted on the scratch project's own Express: the sign-in redirect
+# and a page served with the admin key, from an engine in memory mode.
+check_console() {
+  local dir=$1
+  echo "== @dalston/console ($dir)"
+  cat >"$dir/check-console.mjs" <<'JS'
+import { memoryAdapters } from '@dalston/adapter-memory';
+import { dalstonConsole } from '@dalston/console';
+import { createDalston } from '@dalston/core';
+import express from 'express';
+
+const dalston = createDalston({ adapters: memoryAdapters(), pipeline: { build: () => [{ stage: 'only', queue: 'work' }] } });
+(await dalston.tenants.create({ id: 'acme', name: 'Acme' }))._unsafeUnwrap();
+const adminKey = 'pack-check-admin-key-0123456789';
+const app = express().use('/console', dalstonConsole({ dalston, auth: { adminKey } }));
+const server = app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+const base = `http://127.0.0.1:${server.address().port}/console`;
+const anonymous = await fetch(`${base}/tenants`, { redirect: 'manual' });
+const page = await fetch(`${base}/tenants`, { headers: { authorization: `Bearer ${adminKey}` } });
+const text = await page.text();
+server.close();
+await dalston.close();
+console.log(JSON.stringify({ anonymous: anonymous.status, page: page.status, listsTenant: text.includes('acme') }));
+if (anonymous.status !== 303 || page.status !== 200 || !text.includes('acme')) process.exit(1);
+JS
+  (cd "$dir" && timeout 60 node check-console.mjs)
+}
+
 echo "== scratch project $work/app6: every package + ioredis (latest)"
 install_scratch "$work/app6" \
   "$(tarball core)" "$(tarball adapter-memory)" "$(tarball adapter-postgres)" \
-  "$(tarball adapter-redis)" "$(tarball adapter-s3)" "$(tarball env)" ioredis
+  "$(tarball adapter-redis)" "$(tarball adapter-s3)" "$(tarball env)" "$(tarball cli)" "$(tarball console)" express ioredis
 run_checks "$work/app6" 6
+check_cli "$work/app6"
+check_console "$work/app6"
 
 echo "== scratch project $work/app5: core, memory, redis + ioredis@5"
 install_scratch "$work/app5" "$(tarball core)" "$(tarball adapter-memory)" "$(tarball adapter-redis)" ioredis@5
 run_checks "$work/app5" 5
 
-echo "packages OK: publint, attw, plain npm install with ioredis 6 and 5 (no warnings), ESM and CJS, Redis from a URL, brand across copies, types"
+echo "packages OK: publint, attw, plain npm install with ioredis 6 and 5 (no warnings), ESM and CJS, Redis from a URL, brand across copies, types, the dalston bin"

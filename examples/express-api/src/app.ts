@@ -3,6 +3,8 @@
  * rate-limited /v1 API, then problem+json for everything that goes wrong. It holds no
  * state of its own: every request becomes a call on the engine.
  */
+
+import { dalstonConsole } from '@dalston/console';
 import type { Dalston, Logger } from '@dalston/core';
 import express, { type Express } from 'express';
 import { type AppOptions, defaultAppOptions } from './config.js';
@@ -29,6 +31,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(requestContext(deps.logger));
   app.use(healthRouter(dalston));
+  if (options.consoleAdminKey) {
+    const auth = { adminKey: options.consoleAdminKey };
+    app.use('/console', dalstonConsole({ dalston, auth, heartbeatMs: options.sseHeartbeatMs }));
+  }
   const v1 = express.Router();
   v1.use(authenticate(dalston), rateLimit(dalston, options));
   v1.use('/jobs', jobsRouter(dalston, options));

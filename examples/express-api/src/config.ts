@@ -3,6 +3,7 @@
  * configuration is `createDalston`'s `config`). Read from the environment by `fromEnv`;
  * tests pass their own values to `createApp`.
  */
+import { randomBytes } from 'node:crypto';
 import type { RateLimitPolicy } from '@dalston/core';
 import { z } from 'zod';
 
@@ -19,6 +20,8 @@ export interface AppOptions {
   sseHeartbeatMs: number;
   /** Lifetime of presigned result URLs, seconds. */
   presignSeconds: number;
+  /** The admin key of the web console at /console; null serves no console. */
+  consoleAdminKey: string | null;
 }
 
 export const defaultAppOptions: AppOptions = {
@@ -28,6 +31,7 @@ export const defaultAppOptions: AppOptions = {
   keyRequests: { algorithm: 'sliding', limit: 600, windowMs: 60_000 },
   sseHeartbeatMs: 15_000,
   presignSeconds: 300,
+  consoleAdminKey: null,
 };
 
 const int = z.coerce.number().int();
@@ -40,6 +44,8 @@ const envSchema = z.object({
   DALSTON_INLINE_WORKER: z.enum(['0', '1']).default('1'),
   /** Milliseconds each simulated stage takes (the demo's stand-in for real work). */
   DALSTON_STAGE_DELAY_MS: int.min(0).max(60_000).default(200),
+  /** The web console's admin key (at least 16 characters); unset: one is generated and printed at start. */
+  DALSTON_CONSOLE_ADMIN_KEY: z.string().min(16).optional(),
 });
 
 export interface ServerSettings {
@@ -67,6 +73,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSet
       ...defaultAppOptions,
       ...(e.DALSTON_MAX_UPLOAD_BYTES ? { maxUploadBytes: e.DALSTON_MAX_UPLOAD_BYTES } : {}),
       ...(e.DALSTON_SSE_HEARTBEAT_MS ? { sseHeartbeatMs: e.DALSTON_SSE_HEARTBEAT_MS } : {}),
+      consoleAdminKey: e.DALSTON_CONSOLE_ADMIN_KEY ?? randomBytes(24).toString('base64url'),
     },
   };
 }

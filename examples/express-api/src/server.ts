@@ -26,6 +26,11 @@ console.log(
     pid: process.pid,
   }),
 );
+if (settings.app.consoleAdminKey && !process.env.DALSTON_CONSOLE_ADMIN_KEY) {
+  console.log(
+    `\nWeb console: ${address}/console (admin key, generated for this run: ${settings.app.consoleAdminKey})\n`,
+  );
+}
 if (api.bootstrap) {
   console.log(`\nTenant "${api.bootstrap.tenantId}", admin API key (shown once, store it now):\n`);
   console.log(`  ${api.bootstrap.adminKey}\n`);

@@ -141,6 +141,7 @@ function guardedServices(c: DependencyContainer) {
       get: { what: 'tenant', args: [id('tenantId')] },
       updateLimits: { what: 'tenant', args: [id('tenantId')] },
       disable: { what: 'tenant', args: [id('tenantId')] },
+      list: {},
     }),
     apiKeys: guardService(c.resolve(ApiKeysService), {
       create: {},
@@ -156,6 +157,7 @@ function guardedServices(c: DependencyContainer) {
     }),
     sessions: guardService(c.resolve(SessionsService), {
       start: {},
+      list: { args: [id('tenantId')], miss: () => ({ sessions: [], nextCursor: null }) },
       keepalive: session,
       get: session,
       archived: session,

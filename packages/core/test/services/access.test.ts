@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { SessionPage } from '../../src/ports/session-store.js';
+import type { TenantPage } from '../../src/services/access/tenants-service.js';
 import { harness } from './harness.js';
 
 describe('apiKeys', () => {
@@ -77,5 +79,60 @@ describe('tenants', () => {
     expect((await h.dalston.tenants.create({ id: t.id, name: 'dup' }))._unsafeUnwrapErr().code).toBe(
       'CONFLICT',
     );
+  });
+});
+
+describe('tenants.list', () => {
+  it('pages tenants by id with a cursor and refuses a bad limit or cursor by field', async () => {
+    const h = await harness();
+    for (const id of ['t-c', 't-a', 't-b'])
+      (await h.dalston.tenants.create({ id, name: id }))._unsafeUnwrap();
+    const all = (await h.dalston.tenants.list())._unsafeUnwrap();
+    const ids = all.tenants.map((t) => t.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toEqual(expect.arrayContaining(['t-a', 't-b', 't-c']));
+    expect(all.nextCursor).toBeNull();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: TenantPage = (await h.dalston.tenants.list({ limit: 2, cursor }))._unsafeUnwrap();
+      expect(page.tenants.length).toBeLessThanOrEqual(2);
+      seen.push(...page.tenants.map((t) => t.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+
+    const bad = (await h.dalston.tenants.list({ limit: 0 }))._unsafeUnwrapErr();
+    expect(bad).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(bad.message).toContain('limit');
+    const badCursor = (await h.dalston.tenants.list({ cursor: 'a\u0000b' }))._unsafeUnwrapErr();
+    expect(badCursor.message).toContain('cursor');
+  });
+});
+
+describe('sessions.list', () => {
+  it("pages the tenant's live sessions, not another tenant's, and refuses a bad limit by field", async () => {
+    const h = await harness();
+    (await h.dalston.tenants.create({ id: 'other', name: 'Other' }))._unsafeUnwrap();
+    const mine = [];
+    for (let i = 0; i < 3; i++)
+      mine.push((await h.dalston.sessions.start({ tenantId: h.tenantId }))._unsafeUnwrap().id);
+    (await h.dalston.sessions.start({ tenantId: 'other' }))._unsafeUnwrap();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: SessionPage = (
+        await h.dalston.sessions.list(h.tenantId, { limit: 2, cursor })
+      )._unsafeUnwrap();
+      expect(page.sessions.length).toBeLessThanOrEqual(2);
+      seen.push(...page.sessions.map((s) => s.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(mine.sort());
+    expect((await h.dalston.sessions.list('nobody'))._unsafeUnwrap().sessions).toEqual([]);
+    const bad = (await h.dalston.sessions.list(h.tenantId, { limit: 5000 }))._unsafeUnwrapErr();
+    expect(bad.code).toBe('VALIDATION_FAILED');
+    expect(bad.message).toContain('limit');
   });
 });

@@ -23,6 +23,19 @@ const createSchema = z.strictObject({
 
 const idSchema = z.string().min(1).max(64);
 
+const listSchema = z
+  .strictObject({
+    limit: z.int().min(1).max(1000).default(100),
+    cursor: z.string().regex(ID_PATTERN, 'must be a tenant id from a previous page').nullable().optional(),
+  })
+  .default({ limit: 100 });
+
+/** A page of tenants by id; `nextCursor` is null once a page comes back short. */
+export interface TenantPage {
+  tenants: Tenant[];
+  nextCursor: string | null;
+}
+
 export class TenantsService {
   static readonly inject = [TOKENS.tenantStore, TOKENS.clock, TOKENS.ids, TenantCache] as const;
 
@@ -62,6 +75,18 @@ export class TenantsService {
     return attempt(() => this.store.updateLimits(tenantId, parsed.value))
       .andThen(found(tenantId))
       .andTee(() => this.cache.invalidate(tenantId));
+  }
+
+  /** A page of tenants ordered by id (`limit` 1..1000, default 100), after `cursor`. */
+  list(options: { limit?: number; cursor?: string | null } = {}): ResultAsync<TenantPage, DalstonError> {
+    const parsed = parseInput(listSchema, options, 'options');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const { limit, cursor } = parsed.value;
+    // A full page may be followed by an empty one: the cursor is the last id shown.
+    return attempt(() => this.store.list(limit, cursor ?? undefined)).map((tenants) => ({
+      tenants,
+      nextCursor: tenants.length === limit ? (tenants.at(-1)?.id ?? null) : null,
+    }));
   }
 
   /** Disables (or re-enables) the tenant: a disabled tenant's submits and sessions are FORBIDDEN. */

@@ -17,7 +17,7 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
-import type { SessionPatch, SessionStore } from '../../ports/session-store.js';
+import type { SessionPage, SessionPatch, SessionStore } from '../../ports/session-store.js';
 import { TOKENS } from '../../tokens.js';
 import { artifactBodySchema, putOptionsSchema } from '../artifacts/put-input.js';
 import { sessionSlotKey } from '../engine/keys.js';
@@ -42,6 +42,12 @@ const patchSchema = z.strictObject({
   fields: fieldsSchema.optional(),
 });
 const ttlSchema = z.int().min(1).max(86_400_000);
+const listSchema = z
+  .strictObject({
+    limit: z.int().min(1).max(1000).default(100),
+    cursor: storableString().min(1).max(1024).nullable().optional(),
+  })
+  .default({ limit: 100 });
 const keepaliveSchema = z.strictObject({ ttlMs: ttlSchema.optional() }).default({});
 const updateOptionsSchema = z
   .strictObject({ expectedVersion: z.int().min(0).optional(), ttlMs: ttlSchema.optional() })
@@ -86,6 +92,17 @@ export class SessionsService {
     private readonly publisher: EventPublisher,
     private readonly tenantCache: TenantCache,
   ) {}
+
+  /** A page of the tenant's live sessions (`limit` 1..1000, default 100), after `cursor`. */
+  list(
+    tenantId: string,
+    options: { limit?: number; cursor?: string | null } = {},
+  ): ResultAsync<SessionPage, DalstonError> {
+    const parsed = parseInput(listSchema, options, 'options');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const { limit, cursor } = parsed.value;
+    return attempt(() => this.live.list(tenantId, limit, cursor ?? null));
+  }
 
   /** Opens a session: takes a tenant slot, opens the archive record, creates the live state. */
   start(input: {
