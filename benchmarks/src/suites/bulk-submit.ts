@@ -148,7 +148,9 @@ export async function bulkSubmitSuite(o: BenchOptions): Promise<void> {
   const n = o.quick ? 200 : 1000;
   const db = await createBenchDatabase(o.databaseUrl);
   const redis = await startRedisServer().catch((err) => {
-    console.warn(`  no private redis-server (${err}); using ${o.redisUrl}: Redis figures include other clients`);
+    console.warn(
+      `  no private redis-server (${err}); using ${o.redisUrl}: Redis figures include other clients`,
+    );
     return null;
   });
   const redisUrl = redis?.url ?? o.redisUrl;
@@ -157,7 +159,9 @@ export async function bulkSubmitSuite(o: BenchOptions): Promise<void> {
     for (let r = 0; r < o.repeat; r++) {
       for (const mode of ['submitMany', 'concurrent', 'sequential'] as const) {
         const f = await measure(o, db, redisUrl, n, mode);
-        console.log(`    ${mode.padEnd(10)} ${f.rate.toFixed(0).padStart(6)} jobs/s, ${describeCost(f.cost)}`);
+        console.log(
+          `    ${mode.padEnd(10)} ${f.rate.toFixed(0).padStart(6)} jobs/s, ${describeCost(f.cost)}`,
+        );
         if (!best[mode] || f.rate > best[mode].rate) best[mode] = f;
       }
     }
