@@ -35,7 +35,7 @@ import { type Admitted, type Submit, type SubmitInput, SubmitJob, submitSchema }
 export const SUBMIT_MANY_MAX = 1000;
 
 /** One invalid item of a refused batch (`details.items` of its VALIDATION_FAILED). */
-export interface ItemError {
+export interface SubmitManyItemError {
   index: number;
   /** The field inside the item, e.g. `parameters.language`. */
   field: string;
@@ -90,7 +90,7 @@ export class SubmitManyJobs {
 
   /** Every item through the pipeline; one VALIDATION_FAILED listing every bad item. */
   private prepare(items: Submit[], tenant: Tenant): Batch | DalstonError {
-    const errors: ItemError[] = [];
+    const errors: SubmitManyItemError[] = [];
     const jobs: Admitted[] = [];
     const slots: number[] = [];
     const byKey = new Map<string, number>();
@@ -217,7 +217,7 @@ function parseItems(inputs: unknown): Submit[] | DalstonError {
       max: SUBMIT_MANY_MAX,
     });
   }
-  const errors: ItemError[] = [];
+  const errors: SubmitManyItemError[] = [];
   const items: Submit[] = [];
   for (const [index, raw] of inputs.entries()) {
     const r = parseInput(submitSchema, raw);
@@ -250,7 +250,7 @@ function itemMessage(e: DalstonError): string {
 }
 
 /** One VALIDATION_FAILED for the batch, naming the first bad item's field. */
-function batchInvalid(errors: ItemError[], total: number): DalstonError {
+function batchInvalid(errors: SubmitManyItemError[], total: number): DalstonError {
   const first = errors[0]!;
   const field = `inputs[${first.index}].${first.field}`;
   const message = `${first.message} (${errors.length} of ${total} items invalid; nothing was submitted, see details.items)`;
