@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { type BenchOptions, parseOptions, type SuiteName } from './lib/options.js';
 import { rows, table, writeJson } from './lib/report.js';
 import { artifactsSuite } from './suites/artifacts.js';
+import { bulkSubmitSuite } from './suites/bulk-submit.js';
 import { flowSuite } from './suites/flow.js';
 import { maintenanceSuite } from './suites/maintenance.js';
 import { memorySuite } from './suites/memory.js';
@@ -24,6 +25,7 @@ const suites: Record<SuiteName, (o: BenchOptions) => Promise<void>> = {
   memory: memorySuite,
   'memory-scale': memoryScaleSuite,
   maintenance: maintenanceSuite,
+  bulk: bulkSubmitSuite,
 };
 
 async function main(): Promise<void> {

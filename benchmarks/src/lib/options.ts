@@ -10,6 +10,7 @@ export const SUITES = [
   'memory',
   'memory-scale',
   'maintenance',
+  'bulk',
 ] as const;
 export type SuiteName = (typeof SUITES)[number];
 

@@ -37,10 +37,30 @@ describe('job lifecycle', () => {
   });
 
   it('serves a completed job and its result, then deletes it with its artifacts', async () => {
-    const job = await json(c.upload(bytes(3000), { parameters: { language: 'fr' } }));
+    const job = await json(c.upload(bytes(3000), { parameters: { language: 'fr', diarize: true } }));
     const done = await waitForJob(c, job.id);
     expect(done).toMatchObject({ status: 'completed', error: null });
     expect(typeof done.finishedAt).toBe('string');
+    const details = await json(c.get(`/v1/jobs/${job.id}`));
+    expect(details.tasks.map((t: { stage: string; status: string }) => [t.stage, t.status])).toEqual([
+      ['prepare', 'completed'],
+      ['transcribe', 'completed'],
+      ['diarize', 'completed'],
+      ['merge', 'completed'],
+    ]);
+    expect(details.tasks[3]).toMatchObject({
+      dependsOn: ['transcribe', 'diarize'],
+      hasOutput: true,
+      attempt: 1,
+    });
+    expect(typeof details.tasks[0].finishedAt).toBe('string');
+    expect(JSON.stringify(details)).not.toContain('memory://');
+    expect(details.edges).toEqual([
+      { from: 'prepare', to: 'transcribe' },
+      { from: 'prepare', to: 'diarize' },
+      { from: 'transcribe', to: 'merge' },
+      { from: 'diarize', to: 'merge' },
+    ]);
     const result = await c.get(`/v1/jobs/${job.id}/result?redirect=false`);
     expect(result.status).toBe(200);
     expect(Number(result.headers.get('content-length'))).toBeGreaterThan(0);

@@ -31,6 +31,7 @@ import {
 } from '@dalston/core';
 import { checkLimit, checkStorableText } from './arg-checks.js';
 import { copy } from './deep-copy.js';
+import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -78,6 +79,12 @@ export class MemoryJobStore implements JobStore {
     this.state.insertJob(job, tasks);
     const recorded = this.state.appendEvents(events);
     return { created: true, snapshot: this.state.snapshot(job.id)!, events: recorded };
+  }
+
+  /** All or none, synchronously (see job-create-bulk.ts). */
+  async createJobs(inputs: CreateJobInput[]): Promise<CreateJobResult[]> {
+    this.guard('createJobs');
+    return createJobs(this.state, inputs);
   }
 
   async getJob(tenantId: string, jobId: string): Promise<Job | null> {

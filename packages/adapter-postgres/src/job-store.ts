@@ -30,6 +30,7 @@ import type {
 import { Database } from './database.js';
 import { invalid } from './errors.js';
 import { JobCreator } from './job-create.js';
+import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { eventsJson, insertEventsSql } from './job-json.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
@@ -66,6 +67,13 @@ export class PostgresJobStore implements JobStore {
     const result = await this.creator.createJob(input);
     if (result.created) this.writer.remember(result.snapshot, 0);
     return result;
+  }
+
+  /** All or none, in one statement (see job-create-bulk.ts). */
+  async createJobs(inputs: CreateJobInput[]): Promise<CreateJobResult[]> {
+    const results = await createJobs(this.db, inputs);
+    for (const r of results) if (r.created) this.writer.remember(r.snapshot, 0);
+    return results;
   }
 
   async getJob(tenantId: string, jobId: string): Promise<Job | null> {

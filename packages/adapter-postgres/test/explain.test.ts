@@ -158,6 +158,18 @@ const ops: [string, string, () => Promise<unknown>][] = [
     'jobs_tenant_idempotency_key',
     () => a.jobStore.getJobByIdempotencyKey(tenantId, 'key-3'),
   ],
+  [
+    'createJobs read-back (jobs holding taken keys)',
+    'jobs_tenant_idempotency_key',
+    () =>
+      a.jobStore.createJobs([{ job: makeJob({ tenantId, idempotencyKey: 'old-3' }), tasks: [], events: [] }]),
+  ],
+  [
+    'createJobs read-back (their tasks)',
+    'tasks_job_stage',
+    () =>
+      a.jobStore.createJobs([{ job: makeJob({ tenantId, idempotencyKey: 'old-4' }), tasks: [], events: [] }]),
+  ],
   ['sessions listActive', 'session_records_active_started', () => a.sessionArchive.listActive(T0 + 20, 10)],
   [
     'sessions listActive (keyset)',

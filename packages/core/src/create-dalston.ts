@@ -30,6 +30,7 @@ import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
 import { SubmitJob } from './services/jobs/submit.js';
+import { SubmitManyJobs } from './services/jobs/submit-many.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
@@ -123,6 +124,7 @@ function guardedServices(c: DependencyContainer) {
   return {
     jobs: guardService(c.resolve(JobsService), {
       submit: {},
+      submitMany: {},
       get: job,
       list: {},
       cancel: job,
@@ -215,6 +217,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, JobTransitions);
   registerService(c, RateLimitsService);
   registerService(c, SubmitJob);
+  registerService(c, SubmitManyJobs);
   registerService(c, JobCommands);
   registerService(c, JobsService);
   registerService(c, WorkersService);

@@ -10,6 +10,7 @@ export * from './domain/dag.js';
 export * from './domain/errors.js';
 export * from './domain/events.js';
 export * from './domain/job.js';
+export * from './domain/job-details.js';
 export * from './domain/json.js';
 export * from './domain/rate-limit.js';
 export * from './domain/rate-limit-algorithms.js';

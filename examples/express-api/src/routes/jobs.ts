@@ -1,5 +1,5 @@
 /**
- * /v1/jobs: submit, list, read, cancel, delete, result and events. Every call is scoped
+ * /v1/jobs: submit, list, read (with tasks and DAG edges), cancel, delete, result and events. Every call is scoped
  * to the key's tenant, so another tenant's job is a 404 (core answers NOT_FOUND).
  */
 import { type Dalston, JOB_STATUSES } from '@dalston/core';
@@ -9,7 +9,7 @@ import type { AppOptions } from '../config.js';
 import { requireScope } from '../middleware/auth.js';
 import { HttpProblem, unwrap } from '../problem.js';
 import { authOf } from '../request-context.js';
-import { jobView } from '../views.js';
+import { jobDetailsView, jobView } from '../views.js';
 import { jobEvents } from './events.js';
 import { jobResult } from './result.js';
 import { submitJob } from './submit.js';
@@ -51,7 +51,8 @@ export function jobsRouter(dalston: Dalston, options: AppOptions): Router {
   });
 
   router.get('/:id', read, async (req, res) => {
-    res.json(jobView(await unwrap(dalston.jobs.get(authOf(req).tenantId, req.params.id as string))));
+    const details = await unwrap(dalston.jobs.get(authOf(req).tenantId, req.params.id as string));
+    res.json(jobDetailsView(details));
   });
 
   router.post('/:id/cancel', write, async (req, res) => {

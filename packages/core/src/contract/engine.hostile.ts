@@ -96,6 +96,25 @@ const CASES: MethodCase[] = [
       [0, 'retentionDays'],
     ],
   },
+  {
+    name: 'jobs.submitMany',
+    call: m('jobs', 'submitMany'),
+    args: (c) => [
+      [
+        { tenantId: c.tenantId, parameters: { a: 'b' }, idempotencyKey: randomName('k') },
+        { tenantId: c.tenantId },
+      ],
+    ],
+    paths: [
+      [0],
+      [0, 0],
+      [0, 1],
+      [0, 1, 'tenantId'],
+      [0, 0, 'parameters'],
+      [0, 0, 'parameters', 'a'],
+      [0, 1, 'idempotencyKey'],
+    ],
+  },
   { name: 'jobs.get', call: m('jobs', 'get'), args: (c) => [c.tenantId, c.jobId], paths: [[0], [1]] },
   {
     name: 'jobs.list',

@@ -1,4 +1,5 @@
 /** The whole-engine contract: every flow group against fresh adapters from `factory`. */
+import { engineBulkReadContract } from './engine.bulk-read.js';
 import { engineCancelContract } from './engine.cancel.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
@@ -17,6 +18,7 @@ import { engineWorkersContract } from './engine.workers.js';
 export type { EngineFactory, EngineFixture } from './engine.harness.js';
 export { SUITE_CONFIG } from './engine.harness.js';
 export {
+  engineBulkReadContract,
   engineCancelContract,
   engineEventsContract,
   engineFlowContract,
@@ -47,4 +49,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineHandlerValuesContract(name, factory);
   engineStoreFaultsContract(name, factory);
   engineMaintenanceContract(name, factory);
+  engineBulkReadContract(name, factory);
 }

@@ -1,11 +1,12 @@
 /**
  * The JobStore contract suite: every behaviour group, against fresh stores from `factory`.
- * Groups: create and read, updateJob and extendLease, listJobs and readEvents, reconciler
+ * Groups: create and read, bulk create (createJobs), updateJob and extendLease, listJobs and readEvents, reconciler
  * scans / purge / delete / outbox, and the exclusive-pass primitive.
  */
 import type { JobStore } from '../ports/job-store.js';
 import { makeJob } from './builders.js';
 import type { PortFactory } from './fixture.js';
+import { jobStoreBulkContract } from './job-store.bulk.js';
 import { jobStoreCreateContract } from './job-store.create.js';
 import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
@@ -21,6 +22,7 @@ export function jobStoreContract(name: string, factory: PortFactory<JobStore>): 
     call: (s) => s.createJob({ job: makeJob(), tasks: [], events: [] }),
   });
   jobStoreCreateContract(name, factory);
+  jobStoreBulkContract(name, factory);
   jobStoreUpdateContract(name, factory);
   jobStoreQueriesContract(name, factory);
   jobStoreMaintenanceContract(name, factory);

@@ -4,6 +4,7 @@ export type * from './clock.js';
 export type * from './event-bus.js';
 export type * from './id-generator.js';
 export type * from './job-store.js';
+export type * from './job-store-bulk.js';
 export type * from './lifecycle.js';
 export type * from './logger.js';
 export type * from './rate-limit-store.js';

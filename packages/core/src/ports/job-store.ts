@@ -23,6 +23,7 @@ import type { JobChange, JobSnapshot } from '../domain/change.js';
 import type { DalstonEvent, NewEvent } from '../domain/events.js';
 import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
+import type { JobStoreBulk } from './job-store-bulk.js';
 import type { PortLifecycle } from './lifecycle.js';
 
 export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
@@ -97,8 +98,8 @@ export interface JobStoreCapabilities {
   exclusiveEndsWithConnection: boolean;
 }
 
-/** `ping()` and `close()`: see {@link PortLifecycle}. */
-export interface JobStore extends PortLifecycle {
+/** `ping()` and `close()`: see {@link PortLifecycle}; `createJobs`: see {@link JobStoreBulk}. */
+export interface JobStore extends PortLifecycle, JobStoreBulk {
   readonly capabilities: JobStoreCapabilities;
 
   /**

@@ -11,6 +11,7 @@ export { JobCommands } from './jobs/commands.js';
 export type { EventStreamOptions } from './jobs/event-stream.js';
 export { JobsService, type ListJobsInput } from './jobs/jobs-service.js';
 export type { SubmitInput } from './jobs/submit.js';
+export { SUBMIT_MANY_MAX, type SubmitManyItemError } from './jobs/submit-many.js';
 export { MaintenanceService, type ReconcileCounts } from './maintenance/maintenance-service.js';
 export type { OrphanCounts } from './maintenance/retention.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';

@@ -8,6 +8,7 @@ import type { DalstonConfig } from '../../config.js';
 import { type DalstonError, notFound } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import { JOB_STATUSES, type Job } from '../../domain/job.js';
+import { type JobDetails, jobDetailsOf } from '../../domain/job-details.js';
 import { isStorableText, storableString } from '../../domain/schemas.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventBus } from '../../ports/event-bus.js';
@@ -18,6 +19,7 @@ import { attempt, parseInput } from '../engine/result.js';
 import { JobCommands } from './commands.js';
 import { type EventStreamOptions, jobEventStream } from './event-stream.js';
 import { type SubmitInput, SubmitJob } from './submit.js';
+import { SubmitManyJobs } from './submit-many.js';
 
 export interface ListJobsInput {
   tenantId: string;
@@ -64,6 +66,7 @@ export class JobsService {
     TOKENS.logger,
     SubmitJob,
     JobCommands,
+    SubmitManyJobs,
   ] as const;
 
   constructor(
@@ -74,6 +77,7 @@ export class JobsService {
     private readonly logger: Logger,
     private readonly submitter: SubmitJob,
     private readonly commands: JobCommands,
+    private readonly bulk: SubmitManyJobs,
   ) {}
 
   /** Validates, admits, stores and enqueues a job. An idempotency key already used returns that job. */
@@ -81,7 +85,30 @@ export class JobsService {
     return this.submitter.submit(input);
   }
 
-  get(tenantId: string, jobId: string): ResultAsync<Job, DalstonError> {
+  /**
+   * The job with its tasks and DAG edges (`JobDetails`: every `Job` field at the top level,
+   * plus `tasks` and `edges`), read in one store round trip (`getSnapshot`); NOT_FOUND when
+   * the tenant has no such job.
+   */
+  /**
+   * Many jobs of one tenant in one JobStore transaction, answered in input order (see
+   * submit-many.ts): every item is validated first (one VALIDATION_FAILED listing each bad
+   * item in `details.items`, nothing written); admission is all or nothing (RATE_LIMITED
+   * when the batch does not fit the tenant's concurrent-job limit); an idempotency key
+   * already used returns that job at its position. 1..1000 items, no `input` bodies.
+   */
+  submitMany(inputs: SubmitInput[]): ResultAsync<Job[], DalstonError> {
+    return this.bulk.submitMany(inputs);
+  }
+
+  get(tenantId: string, jobId: string): ResultAsync<JobDetails, DalstonError> {
+    return attempt(() => this.jobStore.getSnapshot(tenantId, jobId)).andThen((snapshot) =>
+      snapshot ? okAsync(jobDetailsOf(snapshot)) : errAsync(notFound('job', jobId)),
+    );
+  }
+
+  /** The job alone (no tasks), or NOT_FOUND: the existence check of the event reads. */
+  private job(tenantId: string, jobId: string): ResultAsync<Job, DalstonError> {
     return attempt(() => this.jobStore.getJob(tenantId, jobId)).andThen((job) =>
       job ? okAsync(job) : errAsync(notFound('job', jobId)),
     );
@@ -130,7 +157,7 @@ export class JobsService {
   ): ResultAsync<DalstonEvent[], DalstonError> {
     const parsed = parseInput(readSchema, options);
     if (parsed.isErr()) return errAsync(parsed.error);
-    return this.get(tenantId, jobId).andThen(() =>
+    return this.job(tenantId, jobId).andThen(() =>
       attempt(() => this.jobStore.readEvents({ tenantId, jobId, ...parsed.value })),
     );
   }

@@ -37,7 +37,7 @@ import { buildJob } from '../../domain/transitions.js';
 import type { ArtifactBody, ArtifactStore } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
-import type { JobStore } from '../../ports/job-store.js';
+import type { CreateJobInput, JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
 import { artifactBodySchema } from '../artifacts/put-input.js';
@@ -77,9 +77,10 @@ export const submitSchema = z.strictObject({
   correlationId: storableString().min(1).max(128).optional(),
   createdByKeyId: storableString().min(1).max(64).optional(),
 });
-type Submit = z.output<typeof submitSchema>;
+export type Submit = z.output<typeof submitSchema>;
 
-interface Admitted {
+/** A request checked against its tenant and the pipeline, with its new job id. */
+export interface Admitted {
   req: Submit;
   tenant: Tenant;
   parameters: JsonObject;
@@ -128,12 +129,40 @@ export class SubmitJob {
 
   private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
     return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
-      const parsed = this.parameters(req.parameters);
-      if (isDalstonError(parsed)) return errAsync(parsed);
-      const specs = this.specs(parsed);
-      if (isDalstonError(specs)) return errAsync(specs);
-      return okAsync({ req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') });
+      const prepared = this.prepare(req, tenant);
+      return isDalstonError(prepared) ? errAsync(prepared) : okAsync(prepared);
     });
+  }
+
+  /**
+   * The parsed request checked against the pipeline (parameters schema, DAG), with a new
+   * job id; VALIDATION_FAILED otherwise. Synchronous: `submitMany` checks every item with it.
+   */
+  prepare(req: Submit, tenant: Tenant): Admitted | DalstonError {
+    const parsed = this.parameters(req.parameters);
+    if (isDalstonError(parsed)) return parsed;
+    const specs = this.specs(parsed);
+    if (isDalstonError(specs)) return specs;
+    return { req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') };
+  }
+
+  /** The job, its tasks and its creation events for an admitted request (`input`: the input's URI). */
+  draft(v: Admitted, input: string | null): CreateJobInput {
+    return buildJob(
+      {
+        id: v.jobId,
+        tenantId: v.tenant.id,
+        parameters: v.parameters,
+        input,
+        idempotencyKey: v.req.idempotencyKey ?? null,
+        retentionDays: v.req.retentionDays ?? this.config.defaultRetentionDays,
+        correlationId: v.req.correlationId ?? v.jobId,
+        createdByKeyId: v.req.createdByKeyId ?? null,
+        now: this.clock.now(),
+      },
+      v.specs,
+      (kind) => this.ids.next(kind),
+    );
   }
 
   /**
@@ -230,21 +259,7 @@ export class SubmitJob {
     try {
       const input = v.req.input ? await this.whileConfirmingSlot(v, () => this.putInput(v)) : null;
       if (input !== null) await this.reconfirmSlot(v);
-      const built = buildJob(
-        {
-          id: v.jobId,
-          tenantId: v.tenant.id,
-          parameters: v.parameters,
-          input,
-          idempotencyKey: v.req.idempotencyKey ?? null,
-          retentionDays: v.req.retentionDays ?? this.config.defaultRetentionDays,
-          correlationId: v.req.correlationId ?? v.jobId,
-          createdByKeyId: v.req.createdByKeyId ?? null,
-          now: this.clock.now(),
-        },
-        v.specs,
-        (kind) => this.ids.next(kind),
-      );
+      const built = this.draft(v, input);
       const result = await this.jobStore.createJob(built).catch((e: unknown) => {
         maybeCreated = isOutcomeUnknown(e);
         throw e;
