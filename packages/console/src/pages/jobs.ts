@@ -7,24 +7,8 @@ import { baseOf, page, param, redirect, unwrap } from '../respond.js';
 import type { Routes } from '../routes.js';
 import { openSse, resumeCursor } from '../sse.js';
 
-/** What `jobs.get` answers: the job with its tasks and the DAG edges (stage names). */
-export interface JobView extends Job {
-  type?: string;
-  tasks?: ReadonlyArray<{
-    id: string;
-    stage: string;
-    queue: string;
-    status: string;
-    attempt: number;
-    failures?: number;
-    required: boolean;
-    dependsOn: readonly string[];
-    error: { code: string; message: string } | null;
-    output?: unknown;
-    startedAt: number | null;
-    finishedAt: number | null;
-  }>;
-}
+/** A job as listed; `type` once the engine stores job types. */
+type Listed = Job & { type?: string };
 
 const parseTime = (s: string | undefined): number | undefined => {
   if (!s) return undefined;
@@ -76,7 +60,7 @@ export function jobRoutes(r: Routes, dalston: Dalston, options: { heartbeatMs: n
 <button type="submit">Filter</button></form>
 <table><thead><tr><th>Job</th><th>Type</th><th>Status</th><th>Created</th><th>Duration</th><th>Error</th></tr></thead><tbody>${list.jobs.map(
         (j) =>
-          html`<tr><td><a href="${base}/jobs/${encodeURIComponent(j.tenantId)}/${encodeURIComponent(j.id)}">${j.id}</a></td><td>${(j as JobView).type ?? ''}</td><td>${badge(j.status)}</td><td>${time(j.createdAt)}</td><td>${duration(j.startedAt ?? j.createdAt, j.finishedAt)}</td><td>${j.error ? `${j.error.code}: ${j.error.message}` : ''}</td></tr>`,
+          html`<tr><td><a href="${base}/jobs/${encodeURIComponent(j.tenantId)}/${encodeURIComponent(j.id)}">${j.id}</a></td><td>${(j as Listed).type ?? ''}</td><td>${badge(j.status)}</td><td>${time(j.createdAt)}</td><td>${duration(j.startedAt ?? j.createdAt, j.finishedAt)}</td><td>${j.error ? `${j.error.code}: ${j.error.message}` : ''}</td></tr>`,
       )}</tbody></table>
 ${list.nextCursor ? html`<p class="pager"><a href="${base}/jobs${query({ ...filters, cursor: list.nextCursor })}">Next page</a></p>` : ''}`,
     });
@@ -84,10 +68,10 @@ ${list.nextCursor ? html`<p class="pager"><a href="${base}/jobs${query({ ...filt
 
   r.get('/jobs/:tenantId/:jobId', async (req, res) => {
     const { tenantId, jobId } = req.params as { tenantId: string; jobId: string };
-    const job = (await unwrap(dalston.jobs.get(tenantId, jobId))) as JobView;
+    const job = await unwrap(dalston.jobs.get(tenantId, jobId));
     const base = baseOf(req);
     const path = `${base}/jobs/${encodeURIComponent(tenantId)}/${encodeURIComponent(jobId)}`;
-    const tasks = job.tasks ?? [];
+    const tasks = job.tasks;
     page(req, res, {
       title: `Job ${job.id}`,
       section: 'jobs',
@@ -97,7 +81,7 @@ ${list.nextCursor ? html`<p class="pager"><a href="${base}/jobs${query({ ...filt
         job.status === 'failed' ? actionButton(`${path}/retry`, 'Retry job') : ''
       }</p>
 <dl class="fields"><dt>Tenant</dt><dd><a href="${base}/tenants/${encodeURIComponent(job.tenantId)}">${job.tenantId}</a></dd>
-${job.type ? html`<dt>Type</dt><dd>${job.type}</dd>` : ''}
+${(job as Listed).type ? html`<dt>Type</dt><dd>${(job as Listed).type}</dd>` : ''}
 <dt>Created</dt><dd>${time(job.createdAt)}</dd><dt>Started</dt><dd>${time(job.startedAt)}</dd><dt>Finished</dt><dd>${time(job.finishedAt)}</dd>
 <dt>Correlation id</dt><dd><code>${job.correlationId}</code></dd>
 <dt>Input</dt><dd>${job.input ? html`<a href="${path}/artifact${query({ uri: job.input })}">${job.input}</a>` : '-'}</dd>
