@@ -23,9 +23,11 @@ import type { JobChange, JobSnapshot } from '../domain/change.js';
 import type { DalstonEvent, NewEvent } from '../domain/events.js';
 import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
+import type { JobStoreSchedules } from './job-store.schedules.js';
 import type { PortLifecycle } from './lifecycle.js';
 
 export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
+export type * from './job-store.schedules.js';
 
 export type UpdateJobResult =
   | { applied: true; snapshot: JobSnapshot; events: DalstonEvent[]; change: JobChange }
@@ -97,8 +99,8 @@ export interface JobStoreCapabilities {
   exclusiveEndsWithConnection: boolean;
 }
 
-/** `ping()` and `close()`: see {@link PortLifecycle}. */
-export interface JobStore extends PortLifecycle {
+/** `ping()` and `close()`: see {@link PortLifecycle}; the schedule methods: see {@link JobStoreSchedules}. */
+export interface JobStore extends PortLifecycle, JobStoreSchedules {
   readonly capabilities: JobStoreCapabilities;
 
   /**
