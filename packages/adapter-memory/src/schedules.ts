@@ -83,7 +83,8 @@ export class MemorySchedules implements JobStoreSchedules {
       this.ticks.set(s.id, ticks);
     }
     if (ticks.has(claim.tick)) return false;
-    for (const [tick, t] of ticks) if (tick < claim.pruneBefore && t.outcome !== 'pending') ticks.delete(tick);
+    for (const [tick, t] of ticks)
+      if (tick < claim.pruneBefore && t.outcome !== 'pending') ticks.delete(tick);
     ticks.set(claim.tick, {
       scheduleId: s.id,
       tick: claim.tick,

@@ -57,7 +57,12 @@ export interface JobStoreSchedules {
    * Sets `paused`, `nextTick` and `updatedAt` of the schedule; returns it as stored, or
    * null when there is none. Idempotent.
    */
-  setSchedulePaused(id: string, paused: boolean, nextTick: number | null, updatedAt: number): Promise<Schedule | null>;
+  setSchedulePaused(
+    id: string,
+    paused: boolean,
+    nextTick: number | null,
+    updatedAt: number,
+  ): Promise<Schedule | null>;
 
   /** Deletes the schedule and its ticks (not the jobs they submitted). False when there was none. */
   deleteSchedule(id: string): Promise<boolean>;
