@@ -3,9 +3,9 @@
  * an instant and the latest tick at or before one, read in an IANA time zone. Pure: time
  * comes in as an argument; croner runs no timer here (no callback is given).
  *
- * DST: a local time that does not exist (spring forward) fires at the same wall-clock
- * offset after the jump (02:30 → 03:30 on the night Europe/Berlin skips 02:00–03:00); a
- * local time that exists twice (fall back) fires once.
+ * DST: a local time that does not exist (spring forward) fires at the first instant after
+ * the gap (02:30 → 03:00 on the night Europe/Berlin skips 02:00–03:00); a local time that
+ * exists twice (fall back) fires once.
  */
 import { Cron } from 'croner';
 

@@ -28,8 +28,13 @@ import { cronFor, latestTickAtOrBefore, nextTickAfter } from './cron.js';
 
 /** A tick due longer ago than this was missed (no engine fired it in time). */
 export const SCHEDULE_MISFIRE_GRACE_MS = 60_000;
-/** Settled ticks older than this are pruned from the ledger when a newer tick is claimed. */
+/**
+ * The tick ledger keeps, per schedule, the ticks of the last 24 hours or about the last 100
+ * ticks (100 times the current interval), whichever is more; older settled ticks are pruned
+ * when a newer tick is claimed.
+ */
 export const SCHEDULE_TICK_HISTORY_MS = 24 * 60 * 60_000;
+export const SCHEDULE_TICK_HISTORY_COUNT = 100;
 const PAGE = 100;
 const MAX_ROUNDS = 50;
 
@@ -90,7 +95,9 @@ export function tickToFire(s: Schedule, now: number): { tick: number; missed: bo
 async function fireOne(deps: FiringDeps, s: Schedule, now: number, counts: FireCounts): Promise<void> {
   const { tick, missed } = tickToFire(s, now);
   const reason = missed ? 'missed' : (await previousStillRunning(deps, s)) ? 'overlap' : null;
-  const nextTick = nextTickAfter(cronFor(s.cron, s.timezone), tick);
+  const cron = cronFor(s.cron, s.timezone);
+  const nextTick = nextTickAfter(cron, tick);
+  const keepFrom = nextTick === null ? 0 : tick - SCHEDULE_TICK_HISTORY_COUNT * (nextTick - tick);
   const claimed = await deps.jobStore.claimScheduleTick({
     scheduleId: s.id,
     tick,
@@ -98,7 +105,7 @@ async function fireOne(deps: FiringDeps, s: Schedule, now: number, counts: FireC
     outcome: reason === null ? 'pending' : 'skipped',
     reason,
     claimedAt: now,
-    pruneBefore: now - SCHEDULE_TICK_HISTORY_MS,
+    pruneBefore: Math.max(0, Math.min(now - SCHEDULE_TICK_HISTORY_MS, keepFrom)),
   });
   if (!claimed) {
     // Claimed before (a clock that went back, a schedule re-pointed at an old tick): move on.
