@@ -66,8 +66,10 @@ export async function fireDueSchedules(deps: FiringDeps, budget: PassBudget): Pr
     if (s) await submitTick(deps, s, t.tick, counts);
   }
   const tried = new Set<string>();
+  // Only what is due when the pass starts: a tick falling due meanwhile is the next pass's
+  // (any instance's), so one pass never holds the firing for long.
+  const now = deps.clock.now();
   for (let round = 0; round < MAX_ROUNDS && !budget.spent; round++) {
-    const now = deps.clock.now();
     const due = (await deps.jobStore.dueSchedules(now, PAGE)).filter(
       (s) => !tried.has(`${s.id}@${s.nextTick}`),
     );
