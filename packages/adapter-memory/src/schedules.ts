@@ -101,7 +101,7 @@ export class MemorySchedules implements JobStoreSchedules {
   async settleScheduleTick(settle: SettleScheduleTick): Promise<boolean> {
     this.guard('settleScheduleTick');
     const t = this.ticks.get(settle.scheduleId)?.get(settle.tick);
-    if (!t || t.outcome !== 'pending') return false;
+    if (t?.outcome !== 'pending') return false;
     Object.assign(t, { outcome: settle.outcome, jobId: settle.jobId, reason: settle.reason });
     const s = this.schedules.get(settle.scheduleId);
     if (s && settle.jobId !== null) s.lastJobId = settle.jobId;
