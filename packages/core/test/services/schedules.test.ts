@@ -6,13 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { Pipeline } from '../../src/services/engine/pipeline.js';
 import { harness } from './harness.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 0, 1); // the ManualClock's start
 
-async function setup(pipeline?: Parameters<typeof harness>[0]['pipeline']) {
+async function setup(pipeline?: Pipeline) {
   const h = await harness(pipeline ? { pipeline } : {});
   const fire = async () => (await h.dalston.schedules.fireDue())._unsafeUnwrap();
   const ticks = async (id: string) => (await h.dalston.schedules.ticks(id))._unsafeUnwrap();
