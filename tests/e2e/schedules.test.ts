@@ -47,8 +47,10 @@ interface TickRow {
 }
 
 describe('schedules across engine processes', () => {
+  // About 8 s of its own plus starting three Node processes with tsx (seconds on a quiet
+  // machine, up to a minute on a loaded one).
   it('3 engine processes, one every-second schedule: exactly one job per tick, no tick missing', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const target = fresh('schedules3');
     const host = await hostEngine(target);
