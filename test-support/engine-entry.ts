@@ -5,7 +5,8 @@
  *
  * - `POST /jobs` with `{ tenantId, parameters }` → 200 `{ id }`, or the error's status
  *   (400 VALIDATION_FAILED, 503 otherwise) with `{ code, message }`.
- * - Maintenance every DALSTON_E2E_MAINTENANCE_MS (0 = none).
+ * - Maintenance every DALSTON_E2E_MAINTENANCE_MS (0 = none), and with it the schedule
+ *   firing pass every DALSTON_E2E_SCHEDULE_MS (default 1000; 0 = none).
  * - The pass log: every call of `jobStore.exclusive` (each maintenance pass runs under it)
  *   prints one stdout line, `pass <name> ran <startMs> <endMs>` (times taken inside the
  *   exclusive section, high-resolution epoch ms) or `pass <name> skipped <atMs>` when
@@ -79,7 +80,10 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const maintenanceMs = Number(env.DALSTON_E2E_MAINTENANCE_MS ?? 500);
-  if (maintenanceMs > 0) (await dalston.maintenance.start({ intervalMs: maintenanceMs }))._unsafeUnwrap();
+  const scheduleIntervalMs = Number(env.DALSTON_E2E_SCHEDULE_MS ?? 1000);
+  if (maintenanceMs > 0) {
+    (await dalston.maintenance.start({ intervalMs: maintenanceMs, scheduleIntervalMs }))._unsafeUnwrap();
+  }
   process.once('SIGTERM', () => {
     server.close();
     void dalston

@@ -32,12 +32,16 @@ export interface EngineProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function spawnEngine(target: EngineTarget, options: { maintenanceMs?: number } = {}): EngineProcess {
+export function spawnEngine(
+  target: EngineTarget,
+  options: { maintenanceMs?: number; scheduleMs?: number } = {},
+): EngineProcess {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
     env: {
       ...process.env,
       ...targetToEnv(target),
       DALSTON_E2E_MAINTENANCE_MS: String(options.maintenanceMs ?? 500),
+      DALSTON_E2E_SCHEDULE_MS: String(options.scheduleMs ?? 1000),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

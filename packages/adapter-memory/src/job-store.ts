@@ -5,6 +5,7 @@
  * deep copy. Exclusivity is held per store instance and expires on the store's clock.
  */
 import {
+  type ClaimScheduleTick,
   type Clock,
   type CreateJobInput,
   type CreateJobResult,
@@ -24,6 +25,9 @@ import {
   type NewEvent,
   type PurgeCursor,
   type ReadEventsQuery,
+  type Schedule,
+  type ScheduleTick,
+  type SettleScheduleTick,
   systemClock,
   type Task,
   toDalstonError,
@@ -35,6 +39,7 @@ import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { MemorySchedules } from './schedules.js';
 import { closedError, conflict, invalid } from './store-errors.js';
 import { compareText } from './text-order.js';
 
@@ -55,9 +60,42 @@ export class MemoryJobStore implements JobStore {
   private readonly mutex = new KeyedMutex();
   private readonly holds = new Map<string, Hold>();
   private closed = false;
+  private readonly schedules = new MemorySchedules((operation) => this.guard(operation));
 
   constructor(options: MemoryJobStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+  }
+
+  // Schedules: see MemorySchedules.
+  upsertSchedule(schedule: Schedule): Promise<Schedule> {
+    return this.schedules.upsertSchedule(schedule);
+  }
+  getSchedule(id: string): Promise<Schedule | null> {
+    return this.schedules.getSchedule(id);
+  }
+  listSchedules(limit: number, afterId?: string): Promise<Schedule[]> {
+    return this.schedules.listSchedules(limit, afterId);
+  }
+  setSchedulePaused(id: string, paused: boolean, nextTick: number | null, updatedAt: number) {
+    return this.schedules.setSchedulePaused(id, paused, nextTick, updatedAt);
+  }
+  deleteSchedule(id: string): Promise<boolean> {
+    return this.schedules.deleteSchedule(id);
+  }
+  dueSchedules(now: number, limit: number): Promise<Schedule[]> {
+    return this.schedules.dueSchedules(now, limit);
+  }
+  claimScheduleTick(claim: ClaimScheduleTick): Promise<boolean> {
+    return this.schedules.claimScheduleTick(claim);
+  }
+  settleScheduleTick(settle: SettleScheduleTick): Promise<boolean> {
+    return this.schedules.settleScheduleTick(settle);
+  }
+  pendingScheduleTicks(limit: number): Promise<ScheduleTick[]> {
+    return this.schedules.pendingScheduleTicks(limit);
+  }
+  listScheduleTicks(scheduleId: string, limit: number): Promise<ScheduleTick[]> {
+    return this.schedules.listScheduleTicks(scheduleId, limit);
   }
 
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {

@@ -9,6 +9,7 @@
  * - Reads are scoped by tenant; scans use partial indexes (see the migration).
  */
 import type {
+  ClaimScheduleTick,
   CreateJobInput,
   CreateJobResult,
   DalstonEvent,
@@ -24,6 +25,9 @@ import type {
   NewEvent,
   PurgeCursor,
   ReadEventsQuery,
+  Schedule,
+  ScheduleTick,
+  SettleScheduleTick,
   Task,
   UpdateJobResult,
 } from '@dalston/core';
@@ -36,6 +40,7 @@ import { eventsJson, insertEventsSql } from './job-json.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
 import { appendEvents, deleteJob, JobWriter, rowToRead, snapshotSql } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
+import { PostgresSchedules } from './schedules.js';
 import { type Ctx, canMatch, limit, ms, text } from './values.js';
 
 const ACTIVE = `('pending','running','cancelling')`;
@@ -47,6 +52,7 @@ export class PostgresJobStore implements JobStore {
   private readonly db: Database;
   private readonly writer: JobWriter;
   private readonly creator: JobCreator;
+  private readonly schedules: PostgresSchedules;
 
   /** Takes adapter options, or a Database shared with sibling stores (then close() leaves it open). */
   constructor(
@@ -56,6 +62,39 @@ export class PostgresJobStore implements JobStore {
     this.db = options instanceof Database ? options.view() : new Database(options);
     this.writer = new JobWriter(this.db);
     this.creator = new JobCreator(this.db);
+    this.schedules = new PostgresSchedules(this.db);
+  }
+
+  // Schedules: see PostgresSchedules.
+  upsertSchedule(schedule: Schedule): Promise<Schedule> {
+    return this.schedules.upsertSchedule(schedule);
+  }
+  getSchedule(id: string): Promise<Schedule | null> {
+    return this.schedules.getSchedule(id);
+  }
+  listSchedules(limit: number, afterId?: string): Promise<Schedule[]> {
+    return this.schedules.listSchedules(limit, afterId);
+  }
+  setSchedulePaused(id: string, paused: boolean, nextTick: number | null, updatedAt: number) {
+    return this.schedules.setSchedulePaused(id, paused, nextTick, updatedAt);
+  }
+  deleteSchedule(id: string): Promise<boolean> {
+    return this.schedules.deleteSchedule(id);
+  }
+  dueSchedules(now: number, limit: number): Promise<Schedule[]> {
+    return this.schedules.dueSchedules(now, limit);
+  }
+  claimScheduleTick(claim: ClaimScheduleTick): Promise<boolean> {
+    return this.schedules.claimScheduleTick(claim);
+  }
+  settleScheduleTick(settle: SettleScheduleTick): Promise<boolean> {
+    return this.schedules.settleScheduleTick(settle);
+  }
+  pendingScheduleTicks(limit: number): Promise<ScheduleTick[]> {
+    return this.schedules.pendingScheduleTicks(limit);
+  }
+  listScheduleTicks(scheduleId: string, limit: number): Promise<ScheduleTick[]> {
+    return this.schedules.listScheduleTicks(scheduleId, limit);
   }
 
   /** A named statement of this store (see Database.prepared). */

@@ -9,6 +9,7 @@ import {
   makeApiKey,
   makeEvent,
   makeJob,
+  makeSchedule,
   makeSessionEvent,
   makeSessionRecord,
   makeTask,
@@ -83,6 +84,26 @@ beforeAll(async () => {
     Array.from({ length: n }, (_, i) => makeSessionEvent(t, { at: T0 + i }));
   await a.jobStore.appendEvents(history(tenantId, 200));
   await a.jobStore.appendEvents(history('tenant_noise', 1000));
+  // Schedules: 50, a tenth paused; each with a few claimed ticks, the newest still pending.
+  for (let i = 0; i < 50; i++) {
+    const s = makeSchedule({ id: `sch_${i}`, nextTick: T0 + i * 1000, paused: i % 10 === 0 });
+    await a.jobStore.upsertSchedule(s);
+    for (let k = 0; k < 4; k++) {
+      const tick = T0 - (4 - k) * 1000;
+      const claim = { scheduleId: s.id, tick, nextTick: s.nextTick, outcome: 'pending' as const };
+      await a.jobStore.claimScheduleTick({ ...claim, reason: null, claimedAt: tick, pruneBefore: 0 });
+      if (k < 3) {
+        await a.jobStore.settleScheduleTick({
+          scheduleId: s.id,
+          tick,
+          outcome: 'submitted',
+          jobId: `job_${k}`,
+          reason: null,
+        });
+      }
+    }
+  }
+  await db.raw().query(`ANALYZE "${db.schema}".schedules, "${db.schema}".schedule_ticks`);
   await db.raw().query(`ANALYZE "${db.schema}".jobs, "${db.schema}".tasks, "${db.schema}".events,
     "${db.schema}".task_dependencies, "${db.schema}".tenants, "${db.schema}".api_keys, "${db.schema}".session_records`);
 });
@@ -181,6 +202,51 @@ const ops: [string, string, () => Promise<unknown>][] = [
   ['apiKeys list', 'api_keys_tenant_created', () => a.apiKeyStore.list(tenantId)],
   ['apiKeys findByPrefix', 'api_keys_prefix_key', () => a.apiKeyStore.findByPrefix('abc')],
   ['tenants list', 'tenants_pkey', () => a.tenantStore.list(10, 't_1')],
+  ['dueSchedules', 'schedules_due', () => a.jobStore.dueSchedules(T0 + 5000, 10)],
+  ['listSchedules', 'schedules_pkey', () => a.jobStore.listSchedules(10, 'sch_1')],
+  ['getSchedule', 'schedules_pkey', () => a.jobStore.getSchedule('sch_3')],
+  ['pendingScheduleTicks', 'schedule_ticks_pending', () => a.jobStore.pendingScheduleTicks(10)],
+  ['listScheduleTicks', 'schedule_ticks_pkey', () => a.jobStore.listScheduleTicks('sch_3', 10)],
+  [
+    'claimScheduleTick (ledger prune)',
+    'schedule_ticks_pkey',
+    () =>
+      a.jobStore.claimScheduleTick({
+        scheduleId: 'sch_4',
+        tick: T0 + 4000,
+        nextTick: T0 + 5000,
+        outcome: 'pending',
+        reason: null,
+        claimedAt: T0,
+        pruneBefore: T0 - 2000,
+      }),
+  ],
+  [
+    'claimScheduleTick (schedule move)',
+    'schedules_pkey',
+    () =>
+      a.jobStore.claimScheduleTick({
+        scheduleId: 'sch_5',
+        tick: T0 + 5000,
+        nextTick: T0 + 6000,
+        outcome: 'pending',
+        reason: null,
+        claimedAt: T0,
+        pruneBefore: T0 - 2000,
+      }),
+  ],
+  [
+    'settleScheduleTick',
+    'schedule_ticks_pkey',
+    () =>
+      a.jobStore.settleScheduleTick({
+        scheduleId: 'sch_6',
+        tick: T0 - 1000,
+        outcome: 'failed',
+        jobId: null,
+        reason: 'x',
+      }),
+  ],
 ];
 
 describe('postgres: every query uses an index', () => {

@@ -33,6 +33,7 @@ import { SubmitJob } from './services/jobs/submit.js';
 import { SubmitManyJobs } from './services/jobs/submit-many.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
+import { SchedulesService } from './services/schedules/schedules-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
@@ -72,6 +73,8 @@ export interface Dalston {
   readonly artifacts: ArtifactsService;
   readonly sessions: SessionsService;
   readonly maintenance: MaintenanceService;
+  /** Recurring jobs from cron expressions (fired by `maintenance.start()`). */
+  readonly schedules: SchedulesService;
   readonly health: HealthService;
   readonly config: DalstonConfig;
   /** The engine's child container (resolve services or adapters by `TOKENS`). */
@@ -121,6 +124,7 @@ function guardedServices(c: DependencyContainer) {
   const job = { what: 'job', args: [id('tenantId'), id('jobId')] };
   const session = { what: 'session', args: [id('tenantId'), id('sessionId')] };
   const artifact = { what: 'artifact', args: [id('tenantId'), str('uri')] };
+  const schedule = { what: 'schedule', args: [id('id')] };
   return {
     jobs: guardService(c.resolve(JobsService), {
       submit: {},
@@ -176,6 +180,16 @@ function guardedServices(c: DependencyContainer) {
       start: {},
       stop: {},
     }),
+    schedules: guardService(c.resolve(SchedulesService), {
+      upsert: {},
+      get: schedule,
+      list: {},
+      pause: schedule,
+      resume: schedule,
+      remove: schedule,
+      ticks: schedule,
+      fireDue: {},
+    }),
     health: guardService(c.resolve(HealthService), { check: {} }),
   };
 }
@@ -225,6 +239,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, ApiKeysService);
   registerService(c, ArtifactsService);
   registerService(c, SessionsService);
+  registerService(c, SchedulesService);
   registerService(c, MaintenanceService);
   c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
 }

@@ -14,6 +14,7 @@ export * from './domain/job-details.js';
 export * from './domain/json.js';
 export * from './domain/rate-limit.js';
 export * from './domain/rate-limit-algorithms.js';
+export * from './domain/schedule.js';
 export * from './domain/schemas.js';
 export * from './domain/session.js';
 export * from './domain/task.js';

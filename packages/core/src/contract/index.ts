@@ -17,6 +17,7 @@ export * from './engine.js';
 export { busEvent, eventBusContract } from './event-bus.js';
 export * from './fixture.js';
 export { jobStoreContract } from './job-store.js';
+export { makeSchedule } from './job-store.schedules.js';
 export { rateLimitStoreContract } from './rate-limit-store.js';
 export { sessionArchiveContract } from './session-archive.js';
 export { liveSession, sessionStoreContract } from './session-store.js';

@@ -28,6 +28,11 @@ export interface BuildJobInput {
   createdByKeyId: string | null;
   /** Epoch ms. */
   now: number;
+  /**
+   * A delayed job: its first tasks (those without dependencies) start `ready` with this
+   * `notBefore` (epoch ms), so no worker can start them earlier. Null or absent = at once.
+   */
+  notBefore?: number | null;
 }
 
 export interface BuiltJob {
@@ -47,7 +52,7 @@ function newTask(input: BuildJobInput, spec: TaskSpec, id: string): Task {
     attempt: 1,
     failures: 0,
     lostLeases: 0,
-    notBefore: null,
+    notBefore: s.dependsOn.length === 0 ? (input.notBefore ?? null) : null,
     output: null,
     error: null,
     leaseToken: null,

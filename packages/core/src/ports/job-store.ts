@@ -23,10 +23,12 @@ import type { JobChange, JobSnapshot } from '../domain/change.js';
 import type { DalstonEvent, NewEvent } from '../domain/events.js';
 import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
+import type { JobStoreSchedules } from './job-store.schedules.js';
 import type { JobStoreBulk } from './job-store-bulk.js';
 import type { PortLifecycle } from './lifecycle.js';
 
 export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
+export type * from './job-store.schedules.js';
 
 export type UpdateJobResult =
   | { applied: true; snapshot: JobSnapshot; events: DalstonEvent[]; change: JobChange }
@@ -98,8 +100,8 @@ export interface JobStoreCapabilities {
   exclusiveEndsWithConnection: boolean;
 }
 
-/** `ping()` and `close()`: see {@link PortLifecycle}; `createJobs`: see {@link JobStoreBulk}. */
-export interface JobStore extends PortLifecycle, JobStoreBulk {
+/** `ping()` and `close()`: see {@link PortLifecycle}; `createJobs`: see {@link JobStoreBulk}; the schedule methods: see {@link JobStoreSchedules}. */
+export interface JobStore extends PortLifecycle, JobStoreBulk, JobStoreSchedules {
   readonly capabilities: JobStoreCapabilities;
 
   /**

@@ -16,6 +16,13 @@ export { MaintenanceService, type ReconcileCounts } from './maintenance/maintena
 export type { OrphanCounts } from './maintenance/retention.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
+export type { FireCounts } from './schedules/firing.js';
+export {
+  type ListSchedulesInput,
+  type SchedulePage,
+  SchedulesService,
+  type UpsertScheduleInput,
+} from './schedules/schedules-service.js';
 export { type EndSessionInput, SessionsService } from './sessions/sessions-service.js';
 export type { TaskContext, TaskHandler } from './workers/context.js';
 export type { ModuleRef, ThreadIsolationOptions } from './workers/isolation/isolation-options.js';

@@ -58,25 +58,50 @@ export interface SubmitInput {
   retentionDays?: number;
   correlationId?: string;
   createdByKeyId?: string;
+  /**
+   * Keep the job pending until this time (epoch ms or a Date): its first tasks become
+   * leasable then. Not with `delayMs`. A time in the past runs at once.
+   */
+  runAt?: number | Date;
+  /** Keep the job pending for this many milliseconds from now. Not with `runAt`. */
+  delayMs?: number;
 }
+
+/** Latest accepted `runAt` (9999-12-31, the end of what every store keeps). */
+const MAX_RUN_AT = 253402300799999;
 
 const idSchema = storableString().min(1).max(64);
 /** Every string must be storable as is (no NUL, no lone surrogate) on every adapter set. */
-export const submitSchema = z.strictObject({
-  tenantId: idSchema,
-  parameters: storableJsonObjectSchema.default({}),
-  input: z
-    .strictObject({
-      name: storableString().min(1).max(255),
-      body: artifactBodySchema,
-      contentType: storableString().min(1).max(255).optional(),
-    })
-    .optional(),
-  idempotencyKey: storableString().min(1).max(255).optional(),
-  retentionDays: z.int().min(-1).max(36_500).optional(),
-  correlationId: storableString().min(1).max(128).optional(),
-  createdByKeyId: storableString().min(1).max(64).optional(),
-});
+export const submitSchema = z
+  .strictObject({
+    tenantId: idSchema,
+    parameters: storableJsonObjectSchema.default({}),
+    input: z
+      .strictObject({
+        name: storableString().min(1).max(255),
+        body: artifactBodySchema,
+        contentType: storableString().min(1).max(255).optional(),
+      })
+      .optional(),
+    idempotencyKey: storableString().min(1).max(255).optional(),
+    retentionDays: z.int().min(-1).max(36_500).optional(),
+    correlationId: storableString().min(1).max(128).optional(),
+    createdByKeyId: storableString().min(1).max(64).optional(),
+    runAt: z.union([z.int().min(0).max(MAX_RUN_AT), z.date()]).optional(),
+    delayMs: z
+      .int()
+      .min(0)
+      .max(100 * 365 * 24 * 3600 * 1000)
+      .optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.runAt !== undefined && v.delayMs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['runAt'], message: 'give runAt or delayMs, not both' });
+    }
+    if (v.runAt instanceof Date && !Number.isFinite(v.runAt.getTime())) {
+      ctx.addIssue({ code: 'custom', path: ['runAt'], message: 'is an invalid Date' });
+    }
+  });
 export type Submit = z.output<typeof submitSchema>;
 
 /** A request checked against its tenant and the pipeline, with its new job id. */
@@ -148,6 +173,7 @@ export class SubmitJob {
 
   /** The job, its tasks and its creation events for an admitted request (`input`: the input's URI). */
   draft(v: Admitted, input: string | null): CreateJobInput {
+    const now = this.clock.now();
     return buildJob(
       {
         id: v.jobId,
@@ -158,11 +184,32 @@ export class SubmitJob {
         retentionDays: v.req.retentionDays ?? this.config.defaultRetentionDays,
         correlationId: v.req.correlationId ?? v.jobId,
         createdByKeyId: v.req.createdByKeyId ?? null,
-        now: this.clock.now(),
+        now,
+        notBefore: this.runAt(v.req, now),
       },
       v.specs,
       (kind) => this.ids.next(kind),
     );
+  }
+
+  /**
+   * Checks parameters as `submit` would (the pipeline's schema, then its build), without
+   * submitting: null when they would be accepted, else the VALIDATION_FAILED naming the
+   * field. Schedules call it at upsert so bad parameters are refused before any tick.
+   */
+  checkParameters(raw: JsonObject): DalstonError | null {
+    const parsed = this.parameters(raw);
+    if (isDalstonError(parsed)) return parsed;
+    const specs = this.specs(parsed);
+    return isDalstonError(specs) ? specs : null;
+  }
+
+  /** When the job's first tasks become leasable (epoch ms), or null for at once. */
+  private runAt(req: Submit, now: number): number | null {
+    if (req.delayMs !== undefined) return now + req.delayMs;
+    if (req.runAt === undefined) return null;
+    const at = req.runAt instanceof Date ? req.runAt.getTime() : req.runAt;
+    return at > now ? at : null;
   }
 
   /**

@@ -22,6 +22,7 @@ import { TOKENS } from '../../tokens.js';
 import { JobTransitions } from '../engine/job-transitions.js';
 import { attempt, parseInput } from '../engine/result.js';
 import type { Closable, EngineRuntime } from '../engine/runtime.js';
+import { SchedulesService } from '../schedules/schedules-service.js';
 import { SessionsService } from '../sessions/sessions-service.js';
 import { PassBudget } from './pass-budget.js';
 import {
@@ -64,6 +65,7 @@ export class MaintenanceService implements Closable {
     TOKENS.runtime,
     JobTransitions,
     SessionsService,
+    SchedulesService,
   ] as const;
 
   private cancelTimer: (() => void) | null = null;
@@ -90,6 +92,7 @@ export class MaintenanceService implements Closable {
     private readonly runtime: EngineRuntime,
     private readonly transitions: JobTransitions,
     private readonly sessions: SessionsService,
+    private readonly schedules: SchedulesService,
   ) {
     runtime.closables.add(this);
   }
@@ -173,14 +176,20 @@ export class MaintenanceService implements Closable {
   /**
    * Runs every pass now and then every `intervalMs` on the engine's clock, and the orphan
    * sweep on its own timer every `orphanIntervalMs` (default `config.orphanSweepIntervalMs`),
-   * first after one interval. Idempotent.
+   * first after one interval, and the schedule firing pass (`schedules.fireDue`) every
+   * `scheduleIntervalMs` (default 1000; 0 = this instance fires no schedules). Idempotent.
    */
-  start(options: { intervalMs?: number; orphanIntervalMs?: number } = {}): ResultAsync<void, DalstonError> {
+  start(
+    options: { intervalMs?: number; orphanIntervalMs?: number; scheduleIntervalMs?: number } = {},
+  ): ResultAsync<void, DalstonError> {
     const parsed = parseInput(z.int().min(1).default(5000), options.intervalMs, 'intervalMs');
     if (parsed.isErr()) return errAsync(parsed.error);
     const orphans = parseInput(z.int().min(1).optional(), options.orphanIntervalMs, 'orphanIntervalMs');
     if (orphans.isErr()) return errAsync(orphans.error);
+    const firing = parseInput(z.int().min(0).default(1000), options.scheduleIntervalMs, 'scheduleIntervalMs');
+    if (firing.isErr()) return errAsync(firing.error);
     if (this.cancelTimer || this.runtime.closed) return okAsync(undefined);
+    if (firing.value > 0) this.schedules.start(firing.value);
     const tick = () => {
       this.running = this.runAll().finally(() => {
         if (this.cancelTimer) this.cancelTimer = this.clock.setTimer(tick, parsed.value);
@@ -204,7 +213,11 @@ export class MaintenanceService implements Closable {
     this.cancelOrphanTimer = null;
     for (const cancel of cancels) cancel?.();
     return attempt(async () => {
-      await Promise.all([this.running?.catch(() => undefined), this.sweeping?.catch(() => undefined)]);
+      await Promise.all([
+        this.running?.catch(() => undefined),
+        this.sweeping?.catch(() => undefined),
+        this.schedules.stop(),
+      ]);
     });
   }
 
