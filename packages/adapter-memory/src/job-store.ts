@@ -10,6 +10,7 @@ import {
   type CreateJobResult,
   DalstonError,
   type DalstonEvent,
+  type DeletedJobRows,
   type ExclusiveOptions,
   type FindReadyOptions,
   isEmptyChange,
@@ -24,6 +25,7 @@ import {
   type NewEvent,
   type PurgeCursor,
   type ReadEventsQuery,
+  type RowRetentionCursor,
   systemClock,
   type Task,
   toDalstonError,
@@ -34,6 +36,7 @@ import { copy } from './deep-copy.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { deleteExpiredJobRows } from './row-retention.js';
 import { closedError, conflict, invalid } from './store-errors.js';
 import { compareText } from './text-order.js';
 
@@ -266,6 +269,15 @@ export class MemoryJobStore implements JobStore {
       this.state.removeJob(job);
       return true;
     });
+  }
+
+  async deleteExpiredJobRows(
+    finishedBefore: number,
+    limit: number,
+    after?: RowRetentionCursor,
+  ): Promise<DeletedJobRows> {
+    this.guard('deleteExpiredJobRows');
+    return deleteExpiredJobRows(this.state, (id) => this.mutex.held(id), finishedBefore, limit, after);
   }
 
   async existingJobIds(jobIds: string[]): Promise<Set<string>> {

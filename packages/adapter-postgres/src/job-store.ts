@@ -12,6 +12,7 @@ import type {
   CreateJobInput,
   CreateJobResult,
   DalstonEvent,
+  DeletedJobRows,
   ExclusiveOptions,
   FindReadyOptions,
   Job,
@@ -24,6 +25,7 @@ import type {
   NewEvent,
   PurgeCursor,
   ReadEventsQuery,
+  RowRetentionCursor,
   Task,
   UpdateJobResult,
 } from '@dalston/core';
@@ -35,6 +37,7 @@ import { eventsJson, insertEventsSql } from './job-json.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
 import { appendEvents, deleteJob, JobWriter, rowToRead, snapshotSql } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
+import { deleteExpiredJobRows } from './row-retention.js';
 import { type Ctx, canMatch, limit, ms, text } from './values.js';
 
 const ACTIVE = `('pending','running','cancelling')`;
@@ -332,6 +335,14 @@ export class PostgresJobStore implements JobStore {
     const values = [jobId, ms(c, 'purgedAt', purgedAt), eventsJson(c, 'events', events)];
     const res = await this.db.query<{ purged: number }>('jobStore', 'markPurged', sql, values);
     return res.rows[0]!.purged === 1;
+  }
+
+  deleteExpiredJobRows(
+    finishedBefore: number,
+    max: number,
+    after?: RowRetentionCursor,
+  ): Promise<DeletedJobRows> {
+    return deleteExpiredJobRows(this.db, finishedBefore, max, after);
   }
 
   deleteJob(tenantId: string, jobId: string): Promise<boolean> {

@@ -13,6 +13,7 @@ export { JobsService, type ListJobsInput } from './jobs/jobs-service.js';
 export type { SubmitInput } from './jobs/submit.js';
 export { MaintenanceService, type ReconcileCounts } from './maintenance/maintenance-service.js';
 export type { OrphanCounts } from './maintenance/retention.js';
+export type { RowRetentionCounts } from './maintenance/row-retention.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
 export { type EndSessionInput, SessionsService } from './sessions/sessions-service.js';
