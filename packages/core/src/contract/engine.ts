@@ -10,6 +10,7 @@ import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
 import { engineMaintenanceContract } from './engine.maintenance.js';
 import { engineRecoveryContract } from './engine.recovery.js';
+import { engineRowRetentionContract } from './engine.row-retention.js';
 import { engineSessionsContract } from './engine.sessions.js';
 import { engineStoreFaultsContract } from './engine.store-faults.js';
 import { engineWorkersContract } from './engine.workers.js';
@@ -27,6 +28,7 @@ export {
   engineLoggingContract,
   engineMaintenanceContract,
   engineRecoveryContract,
+  engineRowRetentionContract,
   engineSessionsContract,
   engineStoreFaultsContract,
   engineWorkersContract,
@@ -47,4 +49,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineHandlerValuesContract(name, factory);
   engineStoreFaultsContract(name, factory);
   engineMaintenanceContract(name, factory);
+  engineRowRetentionContract(name, factory);
 }
