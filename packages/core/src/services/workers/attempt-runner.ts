@@ -13,7 +13,6 @@
  */
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
-import type { JsonObject } from '../../domain/json.js';
 import { describeThrown } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
@@ -27,7 +26,7 @@ import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.
 import { buildContext, type TaskHandler } from './context.js';
 import { FoldedStart, foldDelayMs, previewFolded, startWriteRetry } from './folded-start.js';
 import { Heartbeat, type StopReason } from './heartbeat.js';
-import { ProgressCoalescer, storableProgress } from './progress-coalescer.js';
+import { attemptProgress, type ProgressCoalescer, storableProgress } from './progress-coalescer.js';
 import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
 
@@ -207,7 +206,7 @@ export class AttemptRunner {
     hb.begin({ beats: !folded });
     folded?.arm();
     const faults = new StoreFaults();
-    const progress = this.progressOf(task, correlationId, hb.signal, folded);
+    const progress = attemptProgress(this.deps, task, correlationId, hb.signal, folded);
     let settled: Settled;
     const handler: { run?: Promise<Settled> } = {};
     try {
@@ -280,46 +279,6 @@ export class AttemptRunner {
     );
     started?.(run);
     return Promise.race([run, hb.stopped.then((): Settled => ({ kind: 'stopped' }))]);
-  }
-
-  /** The attempt's progress coalescer, writing through `writeProgress`. */
-  private progressOf(
-    task: Task,
-    correlationId: string,
-    signal: AbortSignal,
-    folded: FoldedStart | null,
-  ): ProgressCoalescer {
-    return new ProgressCoalescer({
-      clock: this.deps.clock,
-      intervalMs: this.deps.config.progressIntervalMs,
-      write: (value) => this.writeProgress(task, correlationId, signal, value, folded),
-    });
-  }
-
-  /**
-   * Records one `task.progress` event. Never rejects. STORE_UNAVAILABLE is retried within
-   * the store retry budget while the attempt runs.
-   */
-  private async writeProgress(
-    task: Task,
-    correlationId: string,
-    signal: AbortSignal,
-    progress: JsonObject,
-    folded: FoldedStart | null,
-  ): Promise<void> {
-    const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
-    // Progress is recorded against a written start: write a folded one now.
-    if (folded && folded.state !== 'written') await folded.write();
-    if (folded && folded.state !== 'written') {
-      logger.warn('progress not recorded: the attempt was not started', { taskId: task.id });
-      return;
-    }
-    const ref = { taskId: task.id, attempt: task.attempt, leaseToken: task.leaseToken! };
-    const occurrence: Occurrence = { kind: 'progress', ...ref, progress };
-    const fields = { jobId: task.jobId, taskId: task.id, correlationId };
-    await this.retryStore(() => this.deps.transitions.apply(task.jobId, occurrence), signal, fields).catch(
-      (e) => logger.warn('progress not recorded', { taskId: task.id, error: describeThrown(e) }),
-    );
   }
 
   private retryStore<T>(

@@ -19,11 +19,16 @@
  * floor(D / interval) + 1 events on its timer plus the final one. With `intervalMs` 0 no
  * rate is imposed, but writes still go one at a time (values reported meanwhile coalesce).
  */
+import type { DalstonConfig } from '../../config.js';
+import type { Occurrence } from '../../domain/change.js';
 import type { JsonObject, JsonValue } from '../../domain/json.js';
-import { toStorableJson } from '../../domain/storable.js';
+import { describeThrown, toStorableJson } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { JobTransitions } from '../engine/job-transitions.js';
+import type { FoldedStart } from './folded-start.js';
+import { retryStoreCall } from './store-retry.js';
 
 export interface ProgressCoalescerDeps {
   clock: Clock;
@@ -125,3 +130,45 @@ export function storableProgress(
 
 const isJsonObject = (v: JsonValue): v is JsonObject =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export interface AttemptProgressDeps {
+  clock: Clock;
+  config: DalstonConfig;
+  logger: Logger;
+  transitions: JobTransitions;
+}
+
+/**
+ * The coalescer of one attempt, writing each value as a `task.progress` event against the
+ * attempt's lease (a folded start is written first). A write never rejects: STORE_UNAVAILABLE
+ * is retried within `storeRetryBudgetMs` while the attempt runs (`signal`), anything else is
+ * logged and the value dropped.
+ */
+export function attemptProgress(
+  deps: AttemptProgressDeps,
+  task: Task,
+  correlationId: string,
+  signal: AbortSignal,
+  folded: FoldedStart | null,
+): ProgressCoalescer {
+  const fields = { jobId: task.jobId, taskId: task.id, correlationId };
+  const logger = deps.logger.child(fields);
+  const write = async (progress: JsonObject): Promise<void> => {
+    // Progress is recorded against a written start: write a folded one now.
+    if (folded && folded.state !== 'written') await folded.write();
+    if (folded && folded.state !== 'written') {
+      logger.warn('progress not recorded: the attempt was not started', { taskId: task.id });
+      return;
+    }
+    const ref = { taskId: task.id, attempt: task.attempt, leaseToken: task.leaseToken! };
+    const occurrence: Occurrence = { kind: 'progress', ...ref, progress };
+    await retryStoreCall(() => deps.transitions.apply(task.jobId, occurrence), {
+      clock: deps.clock,
+      budgetMs: deps.config.storeRetryBudgetMs,
+      signal,
+      onRetry: (e, n) =>
+        deps.logger.warn('store unavailable; retrying', { ...fields, try: n, error: e.message }),
+    }).catch((e) => logger.warn('progress not recorded', { taskId: task.id, error: describeThrown(e) }));
+  };
+  return new ProgressCoalescer({ clock: deps.clock, intervalMs: deps.config.progressIntervalMs, write });
+}
