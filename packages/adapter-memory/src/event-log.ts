@@ -66,10 +66,15 @@ export class EventLog {
     }
   }
 
-  /** Drops every event of the job from every index. */
-  removeJob(jobId: string): void {
+  /** True while one of the job's events is not yet marked published. */
+  hasUnpublished(jobId: string): boolean {
+    return this.byJob.get(jobId)?.some((e) => !e.published) ?? false;
+  }
+
+  /** Drops every event of the job from every index; returns how many there were. */
+  removeJob(jobId: string): number {
     const entries = this.byJob.get(jobId);
-    if (!entries) return;
+    if (!entries) return 0;
     this.byJob.delete(jobId);
     for (const entry of entries) {
       entry.removed = true;
@@ -79,6 +84,7 @@ export class EventLog {
       if (tenant) tenant.removed++;
     }
     for (const tenantId of new Set(entries.map((e) => e.event.tenantId))) this.compact(tenantId);
+    return entries.length;
   }
 
   private compact(tenantId: string): void {

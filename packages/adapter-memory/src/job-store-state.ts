@@ -18,7 +18,7 @@ export class JobStoreState {
   /** Task ids of each job, in creation order. */
   readonly jobTasks = new Map<string, string[]>();
   private readonly idempotency = new Map<string, string>();
-  /** Append-only (except deleteJob), indexed by job, tenant and publication. */
+  /** Append-only (except deleteJob and row retention), indexed by job, tenant and publication. */
   private readonly log = new EventLog();
   /** Each tenant's jobs in listJobs order; kept in step with `jobs` by insertJob/replaceJob/removeJob. */
   private readonly tenantJobs = new TenantJobIndex();
@@ -83,9 +83,11 @@ export class JobStoreState {
     this.tenantJobs.newestFirst(tenantId, below, from, (id) => visit(this.jobs.get(id)!));
   }
 
-  removeJob(job: Job): void {
+  /** Removes the job with its tasks and events from every table and index; returns how many tasks and events went. */
+  removeJob(job: Job): { tasks: number; events: number } {
     this.tenantJobs.remove(job.tenantId, job);
-    for (const id of this.jobTasks.get(job.id) ?? []) {
+    const taskIds = this.jobTasks.get(job.id) ?? [];
+    for (const id of taskIds) {
       this.tasks.delete(id);
       this.readySeq.delete(id);
     }
@@ -95,7 +97,12 @@ export class JobStoreState {
       const key = idempotencyIndexKey(job.tenantId, job.idempotencyKey);
       if (this.idempotency.get(key) === job.id) this.idempotency.delete(key);
     }
-    this.log.removeJob(job.id);
+    return { tasks: taskIds.length, events: this.log.removeJob(job.id) };
+  }
+
+  /** True while one of the job's events is not yet marked published. */
+  hasUnpublishedEvents(jobId: string): boolean {
+    return this.log.hasUnpublished(jobId);
   }
 
   /** Records events the store already owns (private copies) with fresh ids; returns the ids. */

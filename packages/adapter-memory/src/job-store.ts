@@ -11,6 +11,7 @@ import {
   type CreateJobResult,
   DalstonError,
   type DalstonEvent,
+  type DeletedJobRows,
   type ExclusiveOptions,
   type FindReadyOptions,
   isEmptyChange,
@@ -25,6 +26,7 @@ import {
   type NewEvent,
   type PurgeCursor,
   type ReadEventsQuery,
+  type RowRetentionCursor,
   type Schedule,
   type ScheduleTick,
   type SettleScheduleTick,
@@ -39,6 +41,7 @@ import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { deleteExpiredJobRows } from './row-retention.js';
 import { MemorySchedules } from './schedules.js';
 import { closedError, conflict, invalid } from './store-errors.js';
 import { compareText } from './text-order.js';
@@ -311,6 +314,15 @@ export class MemoryJobStore implements JobStore {
       this.state.removeJob(job);
       return true;
     });
+  }
+
+  async deleteExpiredJobRows(
+    finishedBefore: number,
+    limit: number,
+    after?: RowRetentionCursor,
+  ): Promise<DeletedJobRows> {
+    this.guard('deleteExpiredJobRows');
+    return deleteExpiredJobRows(this.state, (id) => this.mutex.held(id), finishedBefore, limit, after);
   }
 
   async existingJobIds(jobIds: string[]): Promise<Set<string>> {

@@ -13,6 +13,7 @@ import type {
   CreateJobInput,
   CreateJobResult,
   DalstonEvent,
+  DeletedJobRows,
   ExclusiveOptions,
   FindReadyOptions,
   Job,
@@ -25,6 +26,7 @@ import type {
   NewEvent,
   PurgeCursor,
   ReadEventsQuery,
+  RowRetentionCursor,
   Schedule,
   ScheduleTick,
   SettleScheduleTick,
@@ -40,6 +42,7 @@ import { eventsJson, insertEventsSql } from './job-json.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
 import { appendEvents, deleteJob, JobWriter, rowToRead, snapshotSql } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
+import { deleteExpiredJobRows } from './row-retention.js';
 import { PostgresSchedules } from './schedules.js';
 import { type Ctx, canMatch, limit, ms, text } from './values.js';
 
@@ -379,6 +382,14 @@ export class PostgresJobStore implements JobStore {
     const values = [jobId, ms(c, 'purgedAt', purgedAt), eventsJson(c, 'events', events)];
     const res = await this.db.query<{ purged: number }>('jobStore', 'markPurged', sql, values);
     return res.rows[0]!.purged === 1;
+  }
+
+  deleteExpiredJobRows(
+    finishedBefore: number,
+    max: number,
+    after?: RowRetentionCursor,
+  ): Promise<DeletedJobRows> {
+    return deleteExpiredJobRows(this.db, finishedBefore, max, after);
   }
 
   deleteJob(tenantId: string, jobId: string): Promise<boolean> {

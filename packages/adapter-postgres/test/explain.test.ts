@@ -169,6 +169,21 @@ const ops: [string, string, () => Promise<unknown>][] = [
     'jobs_due_for_purge',
     () => a.jobStore.findJobsDueForPurge(T0 + 200, 10, { purgeAfter: T0 + 50, id: 'job_x' }),
   ],
+  [
+    'deleteExpiredJobRows (purged jobs by finished_at)',
+    'jobs_row_retention',
+    () => a.jobStore.deleteExpiredJobRows(T0 - 1, 10, { finishedAt: T0 - 50, id: 'job_x' }),
+  ],
+  [
+    'deleteExpiredJobRows (their events)',
+    'events_tenant_job_id',
+    () => a.jobStore.deleteExpiredJobRows(T0 - 1, 10),
+  ],
+  [
+    'deleteExpiredJobRows (their tasks)',
+    'tasks_job_stage',
+    () => a.jobStore.deleteExpiredJobRows(T0 - 1, 10),
+  ],
   ['getSnapshot (the job)', 'jobs_id_tenant', () => a.jobStore.getSnapshot(null, 'job_x')],
   ['getSnapshot (its tasks)', 'tasks_job_stage', () => a.jobStore.getSnapshot(null, 'job_x')],
   ['getSnapshot (their edges)', 'task_dependencies_pkey', () => a.jobStore.getSnapshot(null, 'job_x')],

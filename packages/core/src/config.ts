@@ -46,6 +46,13 @@ export const configSchema = z
       .describe(
         'Folded starts, in ms: a handler that settles within this long has its start written in the same transaction as its outcome (one store write per attempt instead of two); one still running then, or reporting progress, has its start written at that moment. Capped at heartbeatMs; 0 writes every start before its handler runs.',
       ),
+    progressIntervalMs: z
+      .int()
+      .min(0)
+      .default(1000)
+      .describe(
+        "Least time between two task.progress events of one attempt, in ms: ctx.progress() values reported in between are coalesced (the latest wins) and the handler's last value is written when it settles. 0: no rate, but one write at a time.",
+      ),
     maxLostLeases: z
       .int()
       .min(1)
@@ -83,6 +90,14 @@ export const configSchema = z
       .default(30)
       .describe(
         'Days a finished job is kept before purgeExpired removes it, for tenants without their own retentionDays (0: at once, -1: keep).',
+      ),
+    rowRetentionMs: z
+      .int()
+      .min(0)
+      .nullable()
+      .default(90 * 86_400_000)
+      .describe(
+        'How long the rows of a finished job (the job, its tasks and its events) stay after it finished, in ms, before maintenance deletes them; never before its artifacts are purged, so a job kept by retentionDays -1 keeps its rows. Default 90 days; null keeps every row forever.',
       ),
     limits: z
       .strictObject({

@@ -67,7 +67,7 @@ const messageOf = (t: Task): QueueMessage => ({
 });
 
 /** The adapter, with its lifecycle `close()` a no-op (the harness closes the real ones). */
-function borrowed<T extends object>(port: T): T {
+export function borrowed<T extends object>(port: T): T {
   return new Proxy(port, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
@@ -90,7 +90,7 @@ interface Observed {
  * A second engine on the run's adapters (borrowed: the harness closes them) that counts
  * ready-task reads and can fake a queue wipe; `overrides` replace adapters (wrappers).
  */
-function observedEngine(
+export function observedEngine(
   run: EngineRun,
   config: DalstonConfigInput,
   overrides: Partial<DalstonAdapters> = {},
@@ -120,7 +120,7 @@ function observedEngine(
 }
 
 /** `port` with `method` letting `ms` of the run's time pass after each call (a slow store). */
-function slowed<T extends object>(run: EngineRun, port: T, method: keyof T & string, ms: number): T {
+export function slowed<T extends object>(run: EngineRun, port: T, method: keyof T & string, ms: number): T {
   const inner = borrowed(port);
   const call = Reflect.get(inner, method) as (...args: unknown[]) => Promise<unknown>;
   return Object.assign(Object.create(inner) as T, {

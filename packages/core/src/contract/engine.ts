@@ -11,6 +11,7 @@ import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
 import { engineMaintenanceContract } from './engine.maintenance.js';
 import { engineRecoveryContract } from './engine.recovery.js';
+import { engineRowRetentionContract } from './engine.row-retention.js';
 import { engineSessionsContract } from './engine.sessions.js';
 import { engineStoreFaultsContract } from './engine.store-faults.js';
 import { engineWorkersContract } from './engine.workers.js';
@@ -29,6 +30,7 @@ export {
   engineLoggingContract,
   engineMaintenanceContract,
   engineRecoveryContract,
+  engineRowRetentionContract,
   engineSessionsContract,
   engineStoreFaultsContract,
   engineWorkersContract,
@@ -50,4 +52,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineStoreFaultsContract(name, factory);
   engineMaintenanceContract(name, factory);
   engineBulkReadContract(name, factory);
+  engineRowRetentionContract(name, factory);
 }

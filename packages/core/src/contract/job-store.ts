@@ -1,7 +1,7 @@
 /**
  * The JobStore contract suite: every behaviour group, against fresh stores from `factory`.
  * Groups: create and read, bulk create (createJobs), updateJob and extendLease, listJobs and readEvents,
- * reconciler scans / purge / delete / outbox, the exclusive-pass primitive, and schedules.
+ * reconciler scans / purge / delete / outbox, row retention, the exclusive-pass primitive, and schedules.
  */
 import type { JobStore } from '../ports/job-store.js';
 import { makeJob } from './builders.js';
@@ -12,6 +12,7 @@ import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
 import { jobStorePagingContract } from './job-store.paging.js';
 import { jobStoreQueriesContract } from './job-store.queries.js';
+import { jobStoreRetentionContract } from './job-store.retention.js';
 import { jobStoreSchedulesContract } from './job-store.schedules.js';
 import { jobStoreUpdateContract } from './job-store.update.js';
 import { portLifecycleContract } from './lifecycle.js';
@@ -27,6 +28,7 @@ export function jobStoreContract(name: string, factory: PortFactory<JobStore>): 
   jobStoreUpdateContract(name, factory);
   jobStoreQueriesContract(name, factory);
   jobStoreMaintenanceContract(name, factory);
+  jobStoreRetentionContract(name, factory);
   jobStorePagingContract(name, factory);
   jobStoreExclusiveContract(name, factory);
   jobStoreSchedulesContract(name, factory);

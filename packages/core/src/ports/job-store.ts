@@ -81,6 +81,22 @@ export interface PurgeCursor {
   id: string;
 }
 
+/** A position in `deleteExpiredJobRows` order (finishedAt, then id): the last job a call deleted. */
+export interface RowRetentionCursor {
+  finishedAt: number;
+  id: string;
+}
+
+/** What one `deleteExpiredJobRows` call deleted. */
+export interface DeletedJobRows {
+  /** Jobs deleted, each with its tasks, DAG edges and events. */
+  jobs: number;
+  tasks: number;
+  events: number;
+  /** The last job deleted in (finishedAt, id) order, or null when none was. */
+  last: RowRetentionCursor | null;
+}
+
 export interface FindReadyOptions {
   /**
    * Only tasks made ready (or re-written while ready) by a change that was not yet
@@ -204,6 +220,22 @@ export interface JobStore extends PortLifecycle, JobStoreBulk, JobStoreSchedules
    * Idempotent in effect.
    */
   markPurged(jobId: string, purgedAt: number, events?: NewEvent[]): Promise<boolean>;
+
+  /**
+   * Row retention: deletes, in one transaction, up to `limit` jobs with their tasks, DAG
+   * edges and events, taking them in (finishedAt, id) order after `after` (exclusive) when
+   * given. A job qualifies when it is terminal, purged (`purgedAt` set: its objects are
+   * gone), finished at or before `finishedBefore` (epoch ms, inclusive), and has no event
+   * still unpublished (the outbox relay has not confirmed it). A job another writer holds
+   * at that moment is skipped, to be found by a later call. All of a job's rows go, or none
+   * do. `limit` 1..1000. Idempotent in effect; rejects with STORE_UNAVAILABLE (operation
+   * `deleteExpiredJobRows`).
+   */
+  deleteExpiredJobRows(
+    finishedBefore: number,
+    limit: number,
+    after?: RowRetentionCursor,
+  ): Promise<DeletedJobRows>;
 
   /**
    * Deletes a terminal job with its tasks and events. Returns false when the job is

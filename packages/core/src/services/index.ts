@@ -14,6 +14,7 @@ export type { SubmitInput } from './jobs/submit.js';
 export { SUBMIT_MANY_MAX, type SubmitManyItemError } from './jobs/submit-many.js';
 export { MaintenanceService, type ReconcileCounts } from './maintenance/maintenance-service.js';
 export type { OrphanCounts } from './maintenance/retention.js';
+export type { RowRetentionCounts } from './maintenance/row-retention.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
 export type { FireCounts } from './schedules/firing.js';

@@ -64,6 +64,8 @@ describe('thread isolation', () => {
       async () => (await dalston.jobs.get(tenantId, next.id))._unsafeUnwrap().status === 'completed',
       'next done',
     );
+    // The job shows completed a moment before its attempt lets go of the worker slot.
+    await wait(async () => worker.stats().running === 0, 'slot free');
     // Terminated at once, the spinning handler is not reported as one that ignored its signal.
     expect(worker.stats()).toMatchObject({ running: 0, overdueHandlers: 0, overdueTotal: 0 });
     expect(lines.filter((l) => l.message.includes('ignored its signal'))).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * maintenance: the passes that keep the engine healing — reconcile, the event relay,
- * retention purge, orphan sweep, session sweep — each run under the JobStore's
+ * retention purge, row retention, orphan sweep, session sweep — each run under the JobStore's
  * exclusive-pass primitive (at most one instance runs a pass at a time; a crashed
  * holder's exclusivity ends by itself), and `start()` to run them on clock timers.
  */
@@ -34,6 +34,12 @@ import {
 } from './reconcile.js';
 import { RequeueCursor } from './requeue-cursor.js';
 import { type OrphanCounts, purgeDue, type RetentionCursors, sweepOrphanObjects } from './retention.js';
+import {
+  deleteExpiredRows,
+  ROW_RETENTION_BATCH,
+  type RowRetentionCounts,
+  type RowRetentionState,
+} from './row-retention.js';
 import { type SessionSweepCursor, sweepExpiredSessions } from './session-sweep.js';
 
 /** How long a crashed pass holder keeps a pass to itself. */
@@ -76,6 +82,7 @@ export class MaintenanceService implements Closable {
   private readonly requeueCursor = new RequeueCursor();
   private readonly retentionCursors: RetentionCursors = { purge: null, orphans: null };
   private readonly sessionCursor: SessionSweepCursor = { after: null };
+  private readonly rowCursor: RowRetentionState = { after: null };
 
   constructor(
     private readonly jobStore: JobStore,
@@ -140,6 +147,30 @@ export class MaintenanceService implements Closable {
           purgeDue(this.retentionDeps(), this.retentionCursors, this.budget()),
         )) ?? 0,
     );
+  }
+
+  /**
+   * Row retention: deletes the rows (job, tasks, edges, events) of purged jobs that finished
+   * at least `config.rowRetentionMs` ago, `batchSize` jobs per transaction (default 100,
+   * 1..1000); nothing when rowRetentionMs is null. Pages until done or the budget is spent;
+   * the next call resumes there. Logs its counts and duration when it deleted anything.
+   */
+  deleteExpiredRows(options: { batchSize?: number } = {}): ResultAsync<RowRetentionCounts, DalstonError> {
+    const parsed = parseInput(z.int().min(1).max(1000).optional(), options.batchSize, 'batchSize');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const batchSize = parsed.value ?? ROW_RETENTION_BATCH;
+    return attempt(async () => {
+      const startedAt = this.clock.now();
+      const deps = { jobStore: this.jobStore, clock: this.clock };
+      const retentionMs = this.config.rowRetentionMs;
+      const counts = await this.pass('rows', null, () =>
+        deleteExpiredRows(deps, retentionMs, this.rowCursor, this.budget(), batchSize),
+      );
+      if (!counts) return { jobs: 0, tasks: 0, events: 0, complete: false };
+      const fields = { pass: 'rows', durationMs: this.clock.now() - startedAt, ...counts };
+      if (counts.jobs > 0) this.logger.info('maintenance pass deleted expired rows', fields);
+      return counts;
+    });
   }
 
   /**
@@ -231,6 +262,7 @@ export class MaintenanceService implements Closable {
       ['relay', () => this.relayEvents()],
       ['sessions', () => this.sweepSessions()],
       ['purge', () => this.purgeExpired()],
+      ['rows', () => this.deleteExpiredRows()],
     ] as const) {
       const r = await run();
       if (r.isErr()) this.logger.warn('maintenance pass failed', { pass: name, error: r.error.message });

@@ -13,8 +13,7 @@
  */
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
-import type { JsonObject } from '../../domain/json.js';
-import { describeThrown, toStorableJson } from '../../domain/storable.js';
+import { describeThrown } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -27,6 +26,7 @@ import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.
 import { buildContext, type TaskHandler } from './context.js';
 import { FoldedStart, foldDelayMs, previewFolded, startWriteRetry } from './folded-start.js';
 import { Heartbeat, type StopReason } from './heartbeat.js';
+import { attemptProgress, type ProgressCoalescer, storableProgress } from './progress-coalescer.js';
 import { isStoreUnavailable, retryStoreCall, StoreFaults } from './store-retry.js';
 import { TaskFailure } from './task-failure.js';
 
@@ -206,12 +206,16 @@ export class AttemptRunner {
     hb.begin({ beats: !folded });
     folded?.arm();
     const faults = new StoreFaults();
+    const progress = attemptProgress(this.deps, task, correlationId, hb.signal, folded);
     let settled: Settled;
     const handler: { run?: Promise<Settled> } = {};
     try {
-      settled = await this.invoke(snapshot, task, hb, faults, folded, (run) => {
+      settled = await this.invoke(snapshot, task, hb, faults, progress, (run) => {
         handler.run = run;
       });
+      // The last value the handler reported is written before its outcome; a stopped attempt's is dropped.
+      if (settled.kind === 'stopped') progress.discard();
+      else await progress.flush();
       await folded?.settle();
     } finally {
       hb.end();
@@ -249,7 +253,7 @@ export class AttemptRunner {
     task: Task,
     hb: Heartbeat,
     faults: StoreFaults,
-    folded: FoldedStart | null,
+    progress: ProgressCoalescer,
     started?: (run: Promise<Settled>) => void,
   ): Promise<Settled> {
     const handler = this.deps.handlerFor(task);
@@ -263,7 +267,10 @@ export class AttemptRunner {
     const ctx = buildContext(snapshot, task, hb.signal, {
       artifacts: this.deps.artifacts,
       logger: this.deps.logger,
-      progress: (progress) => this.progress(task, snapshot.job.correlationId, hb.signal, progress, folded),
+      progress: (data) => {
+        const value = storableProgress(data, this.deps.logger, task, snapshot.job.correlationId);
+        return value === null ? Promise.resolve() : progress.report(value);
+      },
       faults,
     });
     const run = (async () => handler(ctx))().then(
@@ -272,46 +279,6 @@ export class AttemptRunner {
     );
     started?.(run);
     return Promise.race([run, hb.stopped.then((): Settled => ({ kind: 'stopped' }))]);
-  }
-
-  /**
-   * `ctx.progress`: records a `task.progress` event. Never rejects. Progress that is not
-   * storable JSON is dropped (logged); STORE_UNAVAILABLE is retried within the store
-   * retry budget while the attempt runs.
-   */
-  private async progress(
-    task: Task,
-    correlationId: string,
-    signal: AbortSignal,
-    data: JsonObject,
-    folded: FoldedStart | null,
-  ): Promise<void> {
-    const logger = this.deps.logger.child({ jobId: task.jobId, taskId: task.id, correlationId });
-    // Progress is recorded against a written start: write a folded one now.
-    if (folded && folded.state !== 'written') await folded.write();
-    if (folded && folded.state !== 'written') {
-      logger.warn('progress not recorded: the attempt was not started', { taskId: task.id });
-      return;
-    }
-    const progress = toStorableJson(data, 'progress');
-    if (
-      progress.isErr() ||
-      progress.value === null ||
-      typeof progress.value !== 'object' ||
-      Array.isArray(progress.value)
-    ) {
-      logger.warn('progress not recorded: not a storable JSON object', {
-        taskId: task.id,
-        error: progress.isErr() ? progress.error : 'progress is not an object',
-      });
-      return;
-    }
-    const ref = { taskId: task.id, attempt: task.attempt, leaseToken: task.leaseToken! };
-    const occurrence: Occurrence = { kind: 'progress', ...ref, progress: progress.value };
-    const fields = { jobId: task.jobId, taskId: task.id, correlationId };
-    await this.retryStore(() => this.deps.transitions.apply(task.jobId, occurrence), signal, fields).catch(
-      (e) => logger.warn('progress not recorded', { taskId: task.id, error: describeThrown(e) }),
-    );
   }
 
   private retryStore<T>(
