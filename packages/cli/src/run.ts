@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { jobsCommands } from './commands/jobs.js';
 import { keysCommands } from './commands/keys.js';
 import { operationsCommands } from './commands/operations.js';
+import { schedulesCommands } from './commands/schedules.js';
 import { tenantsCommands } from './commands/tenants.js';
 import { commandContext } from './context.js';
 import { engineFromEnv } from './engine.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
   jobsCommands(program, ctx);
   tenantsCommands(program, ctx);
   keysCommands(program, ctx);
+  schedulesCommands(program, ctx);
   // Every subcommand reports usage errors through the same override.
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput());
   return { program, engine };

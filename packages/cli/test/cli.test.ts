@@ -32,6 +32,8 @@ const pipeline = {
       maxAttempts: 1,
       input: { fail: p.fail === true },
     },
+    { stage: 'side', queue: 'cli-a', dependsOn: ['prepare'], required: false },
+    { stage: 'join', queue: 'cli-a', dependsOn: ['work', 'side'] },
   ],
 };
 
@@ -244,6 +246,10 @@ describe('dalston (real stores)', () => {
     expect(retryDone.code).toBe(EXIT.CONFLICT);
     expect(retryDone.stderr).toMatch(/^dalston: INVALID_TRANSITION/);
 
+    const failedTree = await cli('jobs', 'inspect', bad.id, '--tenant', 'cli-jobs');
+    expect(failedTree.stdout).toMatch(
+      /work {2}failed {2}attempt 1 \(1 failed of 1\) {2}.* {2}\w+: asked to fail/,
+    );
     const retried = await cli('jobs', 'retry', bad.id, '--tenant', 'cli-jobs');
     expect(retried.code).toBe(EXIT.OK);
     expect(retried.stdout).toMatch(new RegExp(`^${bad.id} (pending|running)\n$`));
@@ -257,6 +263,28 @@ describe('dalston (real stores)', () => {
       'by cli',
     );
     expect(['cancelling', 'cancelled']).toContain(cancelled.status);
+
+    // inspect: the DAG as a tree; join has two parents and is drawn once, referred to under the second
+    const tree = await cli('jobs', 'inspect', ok.id, '--tenant', 'cli-jobs');
+    expect(tree.code).toBe(EXIT.OK);
+    const lines = tree.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${ok.id}  completed  created `));
+    expect(lines.slice(1).map((l) => l.replace(/ {2}\d+(\.\d)? m?s$/, ''))).toEqual([
+      '└─ prepare  completed  attempt 1',
+      '   ├─ work  completed  attempt 1',
+      '   │  └─ join  completed  attempt 1',
+      '   └─ side (optional)  completed  attempt 1',
+      '      └─ ↑ join',
+    ]);
+    const inspected = await json<{ tasks: { stage: string }[]; edges: { from: string; to: string }[] }>(
+      'jobs',
+      'inspect',
+      ok.id,
+      '--tenant',
+      'cli-jobs',
+    );
+    expect(inspected.tasks.map((t) => t.stage).sort()).toEqual(['join', 'prepare', 'side', 'work']);
+    expect(inspected.edges).toContainEqual({ from: 'side', to: 'join' });
 
     const other = await cli('jobs', 'get', ok.id, '--tenant', 'cli-keys');
     expect(other.code).toBe(EXIT.NOT_FOUND);
@@ -322,4 +350,29 @@ describe('dalston (real stores)', () => {
     const missing = await spawnBin(['jobs', 'get', 'job_nope', '--tenant', 'cli-acme']);
     expect(missing.code).toBe(EXIT.NOT_FOUND);
   }, 60_000);
+
+  it('schedules: list, get with ticks, pause, resume, remove', async () => {
+    await dalston.tenants.create({ id: 'cli-sched', name: 'Sched' });
+    (
+      await dalston.schedules.upsert({
+        id: 'cli-nightly',
+        tenantId: 'cli-sched',
+        cron: '0 3 * * *',
+        timezone: 'Europe/Berlin',
+      })
+    )._unsafeUnwrap();
+    const list = await json<{ items: { id: string; paused: boolean }[] }>('schedules', 'list');
+    expect(list.items.map((s) => s.id)).toContain('cli-nightly');
+    const human = await cli('schedules', 'list');
+    expect(human.stdout).toMatch(/cli-nightly\s+cli-sched\s+-\s+0 3 \* \* \*\s+Europe\/Berlin\s+active/);
+    const got = await cli('schedules', 'get', 'cli-nightly');
+    expect(got.stdout).toMatch(/cron:\s+0 3 \* \* \* \(Europe\/Berlin\)/);
+    expect((await cli('schedules', 'pause', 'cli-nightly')).stdout).toBe('cli-nightly paused\n');
+    expect((await dalston.schedules.get('cli-nightly'))._unsafeUnwrap().paused).toBe(true);
+    expect((await cli('schedules', 'resume', 'cli-nightly')).stdout).toMatch(
+      /^cli-nightly active, next tick \d{4}-/,
+    );
+    expect((await cli('schedules', 'remove', 'cli-nightly')).code).toBe(EXIT.OK);
+    expect((await cli('schedules', 'get', 'cli-nightly')).code).toBe(EXIT.NOT_FOUND);
+  });
 });

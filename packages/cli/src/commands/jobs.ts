@@ -5,6 +5,7 @@ import type { CommandContext } from '../context.js';
 import { intIn, oneOfList, time } from '../options.js';
 import { fields, iso, table } from '../output.js';
 import { unwrap } from '../result.js';
+import { renderTree } from './inspect.js';
 
 const jobFields = (job: Job): Array<[string, string]> => [
   ['id', job.id],
@@ -74,6 +75,18 @@ export function jobsCommands(program: Command, ctx: CommandContext): void {
       const dalston = await ctx.engine.get();
       const job = await unwrap(dalston.jobs.get(o.tenant, jobId));
       ctx.out(o).print(job, (j) => fields(jobFields(j)));
+    });
+
+  jobs
+    .command('inspect')
+    .description('the job as a tree of its tasks: state, attempt, timing, error')
+    .argument('<jobId>')
+    .requiredOption('-t, --tenant <id>', 'tenant id')
+    .option('--json', 'print JSON (the job with its tasks and edges)')
+    .action(async (jobId: string, o) => {
+      const dalston = await ctx.engine.get();
+      const job = await unwrap(dalston.jobs.get(o.tenant, jobId));
+      ctx.out(o).print(job, renderTree);
     });
 
   jobs
