@@ -10,6 +10,7 @@ import {
   type AckAndLeaseResult,
   type AckRef,
   type DeadLetter,
+  type DeadLetterPage,
   type Lease,
   type LeaseOptions,
   type Logger,
@@ -162,6 +163,21 @@ export class RedisWorkQueue implements WorkQueue {
 
   async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
     return this.readLetters('deadLetters', scripts.deadLetters, queue, limit);
+  }
+
+  async deadLetterPage(queue: string, options: { after?: number; limit: number }): Promise<DeadLetterPage> {
+    return guard('workQueue', 'deadLetterPage', async () => {
+      const args = [String(options.after ?? 0), options.limit];
+      const flat = (await scripts.deadPage.run(this.client, this.queueKeys(queue), args)) as (
+        | string
+        | null
+      )[];
+      const letters: DeadLetter[] = [];
+      for (let i = 0; i < flat.length; i += 3)
+        letters.push(parseDeadLetter(queue, String(flat[i]), flat[i + 2] ?? null));
+      const next = letters.length === options.limit ? Number(flat[flat.length - 2]) : null;
+      return { letters, next };
+    });
   }
 
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {

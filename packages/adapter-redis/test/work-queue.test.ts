@@ -76,7 +76,7 @@ describe('RedisWorkQueue (raw Redis checks)', () => {
     expect(entry).toMatchObject({ reason: 'max deliveries (1) exceeded', deliveries: 1 });
     expect(JSON.parse(entry.body)).toEqual(m);
     expect(await target.client().hexists(qkey(q, 'body'), m.id)).toBe(0);
-    expect(await target.client().lrange(qkey(q, 'deadids'), 0, -1)).toEqual([m.id]);
+    expect(await target.client().zrange(qkey(q, 'deadids'), 0, -1)).toEqual([m.id]);
   });
 
   it('an unparseable entry goes to the dead letters with its raw text; work goes on', async () => {

@@ -6,6 +6,7 @@ import { portLifecycleContract } from './lifecycle.js';
 import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';
 import { workQueueBasicsContract } from './work-queue.basics.js';
 import { workQueueBlockingContract } from './work-queue.blocking.js';
+import { workQueueDeadLetterPagesContract } from './work-queue.dead-letter-pages.js';
 import { workQueueDeadLettersContract } from './work-queue.dead-letters.js';
 import { workQueueLeasesContract } from './work-queue.leases.js';
 import { queueMessage } from './work-queue.messages.js';
@@ -14,6 +15,7 @@ export {
   workQueueAckLeaseContract,
   workQueueBasicsContract,
   workQueueBlockingContract,
+  workQueueDeadLetterPagesContract,
   workQueueDeadLettersContract,
   workQueueLeasesContract,
 };
@@ -29,4 +31,5 @@ export function workQueueContract(name: string, factory: PortFactory<WorkQueue>)
   workQueueBlockingContract(name, factory);
   workQueueAckLeaseContract(name, factory);
   workQueueDeadLettersContract(name, factory);
+  workQueueDeadLetterPagesContract(name, factory);
 }

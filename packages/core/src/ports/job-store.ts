@@ -24,6 +24,7 @@ import type { DalstonEvent, NewEvent } from '../domain/events.js';
 import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
 import type { PortLifecycle } from './lifecycle.js';
+import type { QueueControlStore } from './queue-control.js';
 
 export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
 
@@ -97,8 +98,11 @@ export interface JobStoreCapabilities {
   exclusiveEndsWithConnection: boolean;
 }
 
-/** `ping()` and `close()`: see {@link PortLifecycle}. */
-export interface JobStore extends PortLifecycle {
+/**
+ * `ping()` and `close()`: see {@link PortLifecycle}. The queue pause switches:
+ * see {@link QueueControlStore} (ports/queue-control.ts).
+ */
+export interface JobStore extends PortLifecycle, QueueControlStore {
   readonly capabilities: JobStoreCapabilities;
 
   /**

@@ -42,6 +42,17 @@ export interface DeadLetter {
   at: number;
 }
 
+/** One page of a queue's dead letters (see `WorkQueue.deadLetterPage`). */
+export interface DeadLetterPage {
+  /** Oldest first. */
+  letters: DeadLetter[];
+  /**
+   * The position after the last letter of this page, to pass as `after` for the next one;
+   * null when this page reached the end (fewer letters than `limit`).
+   */
+  next: number | null;
+}
+
 /** Exact counts for one queue. */
 export interface QueueStats {
   /** Leasable now. */
@@ -138,6 +149,16 @@ export interface WorkQueue extends PortLifecycle {
 
   /** Dead letters of a queue, oldest first. */
   deadLetters(queue: string, limit: number): Promise<DeadLetter[]>;
+
+  /**
+   * A page of the queue's dead letters, oldest first, after the position `after` (a `next`
+   * of an earlier page; omitted: from the oldest). `limit` 1..1000. Keyset paging: a letter
+   * kept throughout a listing is returned exactly once however many letters are removed
+   * meanwhile; letters dead-lettered during the listing come after every earlier one.
+   * Positions are non-negative safe integers, increasing with the time of dead-lettering.
+   * A queue without dead letters gives `{ letters: [], next: null }`. Read-only.
+   */
+  deadLetterPage(queue: string, options: { after?: number; limit: number }): Promise<DeadLetterPage>;
 
   /**
    * Dead letters of a queue not yet marked processed, oldest first. `limit` 1..1000. The
