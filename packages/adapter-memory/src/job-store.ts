@@ -23,6 +23,7 @@ import {
   type ListJobsQuery,
   type NewEvent,
   type PurgeCursor,
+  type QueueControl,
   type ReadEventsQuery,
   systemClock,
   type Task,
@@ -34,6 +35,7 @@ import { copy } from './deep-copy.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { QueueControlTable } from './queue-control.js';
 import { closedError, conflict, invalid } from './store-errors.js';
 import { compareText } from './text-order.js';
 
@@ -53,6 +55,7 @@ export class MemoryJobStore implements JobStore {
   private readonly state = new JobStoreState();
   private readonly mutex = new KeyedMutex();
   private readonly holds = new Map<string, Hold>();
+  private readonly queueControl = new QueueControlTable();
   private closed = false;
 
   constructor(options: MemoryJobStoreOptions = {}) {
@@ -293,6 +296,16 @@ export class MemoryJobStore implements JobStore {
       // Release only our own hold: after our TTL ran out another holder may own the name.
       if (this.holds.get(name)?.token === token) this.holds.delete(name);
     }
+  }
+
+  async setQueuePaused(queue: string, paused: boolean, at: number): Promise<QueueControl> {
+    this.guard('setQueuePaused');
+    return this.queueControl.set(queue, paused, at);
+  }
+
+  async queueControls(): Promise<QueueControl[]> {
+    this.guard('queueControls');
+    return this.queueControl.list();
   }
 
   async ping(): Promise<void> {

@@ -11,6 +11,7 @@ import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
 import { jobStorePagingContract } from './job-store.paging.js';
 import { jobStoreQueriesContract } from './job-store.queries.js';
+import { jobStoreQueueControlContract } from './job-store.queue-control.js';
 import { jobStoreUpdateContract } from './job-store.update.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { jobStoreTextContract } from './store-text.js';
@@ -26,5 +27,6 @@ export function jobStoreContract(name: string, factory: PortFactory<JobStore>): 
   jobStoreMaintenanceContract(name, factory);
   jobStorePagingContract(name, factory);
   jobStoreExclusiveContract(name, factory);
+  jobStoreQueueControlContract(name, factory);
   jobStoreTextContract(name, factory);
 }
