@@ -31,6 +31,9 @@ import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
 import { SubmitJob } from './services/jobs/submit.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
+import { DeadLettersService } from './services/queues/dead-letters-service.js';
+import { QueuePauses } from './services/queues/queue-pauses.js';
+import { QueuesService } from './services/queues/queues-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
 import type { Worker } from './services/workers/worker.js';
@@ -71,6 +74,10 @@ export interface Dalston {
   readonly artifacts: ArtifactsService;
   readonly sessions: SessionsService;
   readonly maintenance: MaintenanceService;
+  /** Queue counts and durable pause/resume (see QueuesService). */
+  readonly queues: QueuesService;
+  /** A queue's dead letters: list, redrive, discard (see DeadLettersService). */
+  readonly deadLetters: DeadLettersService;
   readonly health: HealthService;
   readonly config: DalstonConfig;
   /** The engine's child container (resolve services or adapters by `TOKENS`). */
@@ -172,6 +179,8 @@ function guardedServices(c: DependencyContainer) {
       start: {},
       stop: {},
     }),
+    queues: guardService(c.resolve(QueuesService), { list: {}, stats: {}, pause: {}, resume: {} }),
+    deadLetters: guardService(c.resolve(DeadLettersService), { list: {}, redrive: {}, discard: {} }),
     health: guardService(c.resolve(HealthService), { check: {} }),
   };
 }
@@ -211,6 +220,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, EventPublisher);
   registerService(c, TenantCache);
   registerService(c, JobTransitions);
+  registerService(c, QueuePauses);
   registerService(c, RateLimitsService);
   registerService(c, SubmitJob);
   registerService(c, JobCommands);
@@ -221,6 +231,8 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, ArtifactsService);
   registerService(c, SessionsService);
   registerService(c, MaintenanceService);
+  registerService(c, QueuesService);
+  registerService(c, DeadLettersService);
   c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
 }
 

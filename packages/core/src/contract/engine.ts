@@ -1,5 +1,6 @@
 /** The whole-engine contract: every flow group against fresh adapters from `factory`. */
 import { engineCancelContract } from './engine.cancel.js';
+import { engineDeadLettersContract } from './engine.dead-letters.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import { engineHandlerValuesContract } from './engine.handler-values.js';
@@ -9,6 +10,7 @@ import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
 import { engineMaintenanceContract } from './engine.maintenance.js';
+import { engineQueuesContract } from './engine.queues.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineSessionsContract } from './engine.sessions.js';
 import { engineStoreFaultsContract } from './engine.store-faults.js';
@@ -18,6 +20,7 @@ export type { EngineFactory, EngineFixture } from './engine.harness.js';
 export { SUITE_CONFIG } from './engine.harness.js';
 export {
   engineCancelContract,
+  engineDeadLettersContract,
   engineEventsContract,
   engineFlowContract,
   engineHandlerValuesContract,
@@ -26,6 +29,7 @@ export {
   engineLimitsContract,
   engineLoggingContract,
   engineMaintenanceContract,
+  engineQueuesContract,
   engineRecoveryContract,
   engineSessionsContract,
   engineStoreFaultsContract,
@@ -47,4 +51,6 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineHandlerValuesContract(name, factory);
   engineStoreFaultsContract(name, factory);
   engineMaintenanceContract(name, factory);
+  engineQueuesContract(name, factory);
+  engineDeadLettersContract(name, factory);
 }

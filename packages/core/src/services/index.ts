@@ -13,6 +13,16 @@ export { JobsService, type ListJobsInput } from './jobs/jobs-service.js';
 export type { SubmitInput } from './jobs/submit.js';
 export { MaintenanceService, type ReconcileCounts } from './maintenance/maintenance-service.js';
 export type { OrphanCounts } from './maintenance/retention.js';
+export type { RedriveOutcome } from './queues/dead-letter-actions.js';
+export {
+  type DeadLetterList,
+  DeadLettersService,
+  type DeadLetterView,
+  type DiscardReport,
+  type RedriveReport,
+  type SkippedLetter,
+} from './queues/dead-letters-service.js';
+export { type QueueStatus, QueuesService } from './queues/queues-service.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
 export { type EndSessionInput, SessionsService } from './sessions/sessions-service.js';
