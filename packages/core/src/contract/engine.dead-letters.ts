@@ -15,7 +15,7 @@ import {
   randomName,
   withEngine,
 } from './engine.harness.js';
-import { statsOf } from './engine.queues.js';
+import { settledStats, statsOf } from './engine.queues.js';
 
 const MAX_DELIVERIES = 2;
 const byQueue = { build: (p: { queue: string }) => [{ stage: 'work', queue: p.queue }] };
@@ -135,7 +135,7 @@ export function engineDeadLettersContract(name: string, factory: EngineFactory):
           output: 'fixed',
         });
         expect(await run.job(dropped!)).toMatchObject({ status: 'failed', error: { code: 'DEAD_LETTERED' } });
-        expect(await statsOf(run.dalston, q)).toMatchObject({ ready: 0, leased: 0, dead: 0 });
+        await settledStats(run, run.dalston, q, { ready: 0, leased: 0, dead: 0 });
       });
     });
 
@@ -181,7 +181,7 @@ export function engineDeadLettersContract(name: string, factory: EngineFactory):
         run.dalston.createWorker({ queues: [q], waitMs: 50, handler: () => 'ok' });
         for (const id of jobs.slice(0, 3)) await run.waitFor(id, 'completed');
         expect((await run.job(jobs[3]!)).status).toBe('cancelled');
-        expect(await statsOf(run.dalston, q)).toMatchObject({ ready: 0, leased: 0, dead: 0 });
+        await settledStats(run, run.dalston, q, { ready: 0, leased: 0, dead: 0 });
       });
     });
 

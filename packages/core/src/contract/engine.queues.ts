@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Dalston } from '../create-dalston.js';
-import { type EngineFactory, type EngineRun, gate, randomName, withEngine } from './engine.harness.js';
+import {
+  type EngineFactory,
+  type EngineRun,
+  eventually,
+  gate,
+  randomName,
+  withEngine,
+} from './engine.harness.js';
 
 const POLL_MS = 100;
 const byQueue = { build: (p: { queue: string }) => [{ stage: 'work', queue: p.queue }] };
@@ -18,6 +25,16 @@ const submitTo = async (run: EngineRun, queue: string) =>
 export async function statsOf(engine: Dalston, queue: string) {
   const all = (await engine.queues.stats())._unsafeUnwrap();
   return all.find((s) => s.queue === queue);
+}
+
+/**
+ * Waits until the queue's stats match: a worker acks a finished message just after its
+ * outcome commits (with its next lease, on a queue that acks and leases in one call).
+ */
+export async function settledStats(run: EngineRun, engine: Dalston, queue: string, expected: object) {
+  await eventually(run.time, async () => {
+    expect(await statsOf(engine, queue)).toMatchObject(expected);
+  });
 }
 
 export function engineQueuesContract(name: string, factory: EngineFactory): void {
@@ -74,7 +91,7 @@ export function engineQueuesContract(name: string, factory: EngineFactory): void
           paused: false,
         });
         await run.waitFor(held.id, 'completed');
-        expect(await statsOf(run.dalston, qa)).toMatchObject({ ready: 0, leased: 0, paused: false });
+        await settledStats(run, run.dalston, qa, { ready: 0, leased: 0, paused: false });
       });
     });
 
@@ -101,7 +118,7 @@ export function engineQueuesContract(name: string, factory: EngineFactory): void
         await run.waitFor(running.id, 'completed');
         await run.time.advance(3 * POLL_MS);
         expect((await run.job(waiting.id)).status).toBe('pending');
-        expect(await statsOf(run.dalston, q)).toMatchObject({ ready: 1, leased: 0, paused: true });
+        await settledStats(run, run.dalston, q, { ready: 1, leased: 0, paused: true });
         (await run.dalston.queues.resume(q))._unsafeUnwrap();
         await run.waitFor(waiting.id, 'completed');
       });
@@ -131,7 +148,7 @@ export function engineQueuesContract(name: string, factory: EngineFactory): void
         (await restarted.queues.resume(q))._unsafeUnwrap();
         await run.waitFor(job.id, 'completed');
         expect(runs).toBe(1);
-        expect(await statsOf(restarted, q)).toMatchObject({ ready: 0, leased: 0, dead: 0, paused: false });
+        await settledStats(run, restarted, q, { ready: 0, leased: 0, dead: 0, paused: false });
       });
     });
 
