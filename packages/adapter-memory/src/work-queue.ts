@@ -189,6 +189,14 @@ export class MemoryWorkQueue implements WorkQueue {
     return true;
   }
 
+  async queueNames(): Promise<string[]> {
+    this.assertOpen('queueNames');
+    return [...this.queues.values()]
+      .filter((q) => !q.empty)
+      .map((q) => q.name)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   async stats(queue: string): Promise<QueueStats> {
     const q = this.queues.get(queue);
     return q ? q.stats(this.clock.now()) : { ready: 0, delayed: 0, leased: 0, dead: 0 };

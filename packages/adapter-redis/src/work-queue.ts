@@ -24,6 +24,7 @@ import { BlockingWaits, isCluster } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
 import { KeyLayout, QUEUE_PARTS } from './keys.js';
 import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
+import { scanQueueNames } from './queue-names.js';
 import { type RedisClient, scripts } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';
 
@@ -233,6 +234,11 @@ export class RedisWorkQueue implements WorkQueue {
     return guard('workQueue', 'removeDeadLetter', async () => {
       return Number(await scripts.removeDead.run(this.client, this.queueKeys(queue), [id])) === 1;
     });
+  }
+
+  async queueNames(): Promise<string[]> {
+    this.assertOpen('queueNames');
+    return guard('workQueue', 'queueNames', () => scanQueueNames(this.client, this.keys.prefix));
   }
 
   async stats(queue: string): Promise<QueueStats> {

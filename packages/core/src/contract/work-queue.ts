@@ -10,6 +10,7 @@ import { workQueueDeadLetterPagesContract } from './work-queue.dead-letter-pages
 import { workQueueDeadLettersContract } from './work-queue.dead-letters.js';
 import { workQueueLeasesContract } from './work-queue.leases.js';
 import { queueMessage } from './work-queue.messages.js';
+import { workQueueQueueNamesContract } from './work-queue.queue-names.js';
 
 export {
   workQueueAckLeaseContract,
@@ -18,6 +19,7 @@ export {
   workQueueDeadLetterPagesContract,
   workQueueDeadLettersContract,
   workQueueLeasesContract,
+  workQueueQueueNamesContract,
 };
 
 /** Runs every WorkQueue group against fresh ports from `factory`. */
@@ -32,4 +34,5 @@ export function workQueueContract(name: string, factory: PortFactory<WorkQueue>)
   workQueueAckLeaseContract(name, factory);
   workQueueDeadLettersContract(name, factory);
   workQueueDeadLetterPagesContract(name, factory);
+  workQueueQueueNamesContract(name, factory);
 }

@@ -189,6 +189,13 @@ export interface WorkQueue extends PortLifecycle {
   /** Exact counts for the queue. */
   stats(queue: string): Promise<QueueStats>;
 
+  /**
+   * Names of the queues that hold at least one ready, delayed or leased message or dead
+   * letter, in byte order. Read-only. May walk the store's keys (Redis SCAN): an operator's
+   * call (`queues.stats()`), not for hot paths.
+   */
+  queueNames(): Promise<string[]>;
+
   /** Reachability probe; rejects with STORE_UNAVAILABLE when down. */
   ping(): Promise<void>;
 

@@ -6,8 +6,9 @@
  * QueuePauses). A paused queue still takes messages (submits, retries, reconcile); its
  * workers lease none until it is resumed, and attempts already running go on.
  *
- * Known queues: those of this engine's configuration (`config.queues`) and workers, and
- * every queue that has a pause switch (paused at least once, by any engine).
+ * Known queues: those of this engine's configuration (`config.queues`) and workers, every
+ * queue that has a pause switch (paused at least once, by any engine), and every queue the
+ * WorkQueue holds a message or dead letter for (`WorkQueue.queueNames`).
  */
 import { okAsync, type ResultAsync } from 'neverthrow';
 import type { DalstonError } from '../../domain/errors.js';
@@ -54,16 +55,16 @@ export class QueuesService {
 
   /** Names of the known queues, sorted (see the module comment). */
   list(): ResultAsync<string[], DalstonError> {
-    return attempt(async () => this.known(await this.jobStore.queueControls()));
+    return attempt(async () => this.known(...(await this.read())));
   }
 
   /** Every known queue's counts and pause switch, by name. Exact per queue, not one snapshot of all. */
   stats(): ResultAsync<QueueStatus[], DalstonError> {
     return attempt(async () => {
-      const controls = await this.jobStore.queueControls();
+      const [controls, holding] = await this.read();
       const paused = new Set(controls.filter((c) => c.paused).map((c) => c.queue));
       return Promise.all(
-        this.known(controls).map(async (queue) => ({
+        this.known(controls, holding).map(async (queue) => ({
           queue,
           ...(await this.workQueue.stats(queue)),
           paused: paused.has(queue),
@@ -95,8 +96,13 @@ export class QueuesService {
       });
   }
 
-  private known(controls: readonly QueueControl[]): string[] {
-    const names = new Set([...this.runtime.queues, ...controls.map((c) => c.queue)]);
+  /** The switches (JobStore) and the queues holding messages or dead letters (WorkQueue). */
+  private read(): Promise<[QueueControl[], string[]]> {
+    return Promise.all([this.jobStore.queueControls(), this.workQueue.queueNames()]);
+  }
+
+  private known(controls: readonly QueueControl[], holding: readonly string[]): string[] {
+    const names = new Set([...this.runtime.queues, ...controls.map((c) => c.queue), ...holding]);
     return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 }
