@@ -76,8 +76,18 @@ local function cleanup_if_empty()
   end
 end
 
+-- Dead-letter ids were a LIST before they had paging positions: an old list becomes the
+-- sorted set in place, its ids at positions 1..n (older than any new letter), oldest first.
+local function upgrade_deadids()
+  if redis.call('TYPE', K_DEADIDS).ok ~= 'list' then return end
+  local ids = redis.call('LRANGE', K_DEADIDS, 0, -1)
+  redis.call('DEL', K_DEADIDS)
+  for i, id in ipairs(ids) do redis.call('ZADD', K_DEADIDS, i, id) end
+end
+
 -- Written to the dead letters first, then removed from the live queue.
 local function dead_letter(id, body, reason, deliveries, now)
+  upgrade_deadids()
   local entry = { body = body or false, reason = reason, deliveries = deliveries, at = now }
   redis.call('HSET', K_DEAD, id, cjson.encode(entry))
   local position = now * 1000
