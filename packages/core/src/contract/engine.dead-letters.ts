@@ -5,7 +5,9 @@
  * (the task is requeued); discarding removes the letter and leaves the task failed; `all`
  * works through every letter; stats match at each step; bad input names its field.
  */
+import type { ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
+import type { DalstonError } from '../domain/errors.js';
 import type { Lease } from '../ports/work-queue.js';
 import {
   type EngineFactory,
@@ -189,8 +191,7 @@ export function engineDeadLettersContract(name: string, factory: EngineFactory):
       const q = randomName('q');
       await withEngine(factory, { pipeline: byQueue, config: config(q) }, async (run) => {
         const dl = run.dalston.deadLetters;
-        const field = async (r: ReturnType<typeof dl.list> | ReturnType<typeof dl.redrive>) =>
-          (await r)._unsafeUnwrapErr();
+        const field = async <T>(r: ResultAsync<T, DalstonError>) => (await r)._unsafeUnwrapErr();
         expect(await field(dl.list('Not A Queue'))).toMatchObject({
           code: 'VALIDATION_FAILED',
           field: 'queue',
