@@ -35,6 +35,11 @@ engineContract('postgres+redis+s3', async () => {
       await real.close();
       await inspectTarget(target).cleanup();
     },
+    // What FLUSHALL does to this engine's queue store, on the shared server: every key of its prefix.
+    wipeQueue: async () => {
+      const keys = await real.redis.keys(`*${target.redisPrefix}*`);
+      if (keys.length > 0) await real.redis.del(...keys);
+    },
   };
 });
 

@@ -25,6 +25,7 @@ import {
   type ListJobsQuery,
   type NewEvent,
   type PurgeCursor,
+  type QueueControl,
   type ReadEventsQuery,
   type RowRetentionCursor,
   type Schedule,
@@ -41,6 +42,7 @@ import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
 import { JobStoreState } from './job-store-state.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { QueueControlTable } from './queue-control.js';
 import { deleteExpiredJobRows } from './row-retention.js';
 import { MemorySchedules } from './schedules.js';
 import { closedError, conflict, invalid } from './store-errors.js';
@@ -62,6 +64,7 @@ export class MemoryJobStore implements JobStore {
   private readonly state = new JobStoreState();
   private readonly mutex = new KeyedMutex();
   private readonly holds = new Map<string, Hold>();
+  private readonly queueControl = new QueueControlTable();
   private closed = false;
   private readonly schedules = new MemorySchedules((operation) => this.guard(operation));
 
@@ -350,6 +353,16 @@ export class MemoryJobStore implements JobStore {
       // Release only our own hold: after our TTL ran out another holder may own the name.
       if (this.holds.get(name)?.token === token) this.holds.delete(name);
     }
+  }
+
+  async setQueuePaused(queue: string, paused: boolean, at: number): Promise<QueueControl> {
+    this.guard('setQueuePaused');
+    return this.queueControl.set(queue, paused, at);
+  }
+
+  async queueControls(): Promise<QueueControl[]> {
+    this.guard('queueControls');
+    return this.queueControl.list();
   }
 
   async ping(): Promise<void> {

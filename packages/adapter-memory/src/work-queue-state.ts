@@ -53,11 +53,49 @@ export class QueueState {
   readonly dead = new Map<string, DeadLetter>();
   /** Ids of dead letters not yet marked processed, oldest first. */
   readonly unprocessedDead = new Set<string>();
+  /** Each dead letter's paging position (increasing in `dead` order, see `deadLetterPage`). */
+  private readonly deadPositions = new Map<string, number>();
+  private lastDeadPosition = 0;
   private readonly ready = new IndexedHeap<QueueEntry>(readyOrder);
   private readonly delayed = new IndexedHeap<QueueEntry>(delayedOrder);
   private readonly leased = new IndexedHeap<QueueEntry>(leasedOrder);
 
   constructor(readonly name: string) {}
+
+  /**
+   * Records a dead letter (moved to the end when its id was dead already) and marks it
+   * unprocessed. Its position is `now * 1000`, or one more than the last one when that is
+   * not smaller (the Redis adapter numbers its letters the same way).
+   */
+  putDead(letter: DeadLetter, now: number): void {
+    this.dead.delete(letter.id);
+    this.dead.set(letter.id, letter);
+    this.lastDeadPosition = Math.max(now * 1000, this.lastDeadPosition + 1);
+    this.deadPositions.set(letter.id, this.lastDeadPosition);
+    this.unprocessedDead.delete(letter.id);
+    this.unprocessedDead.add(letter.id);
+  }
+
+  /** Forgets a dead letter. Returns whether it was there. */
+  removeDead(id: string): boolean {
+    this.unprocessedDead.delete(id);
+    this.deadPositions.delete(id);
+    return this.dead.delete(id);
+  }
+
+  /** Up to `limit` dead letters after position `after`, oldest first, with the next position. */
+  deadPage(after: number, limit: number): { letters: DeadLetter[]; next: number | null } {
+    const letters: DeadLetter[] = [];
+    let last = after;
+    for (const [id, letter] of this.dead) {
+      const position = this.deadPositions.get(id)!;
+      if (position <= after) continue;
+      letters.push(letter);
+      last = position;
+      if (letters.length === limit) return { letters, next: last };
+    }
+    return { letters, next: null };
+  }
 
   /** True when nothing (live or dead) is left: the queue record can be forgotten. */
   get empty(): boolean {
@@ -124,17 +162,18 @@ export class QueueState {
     this.reclaim(now);
     for (let entry = this.ready.pop(); entry !== undefined; entry = this.ready.pop()) {
       if (entry.deliveries + 1 > entry.maxDeliveries) {
-        this.dead.set(entry.id, {
-          id: entry.id,
-          queue: this.name,
-          message: copyMessage(entry),
-          raw: null,
-          reason: `max deliveries (${entry.maxDeliveries}) exceeded`,
-          deliveries: entry.deliveries,
-          at: now,
-        });
-        this.unprocessedDead.delete(entry.id);
-        this.unprocessedDead.add(entry.id);
+        this.putDead(
+          {
+            id: entry.id,
+            queue: this.name,
+            message: copyMessage(entry),
+            raw: null,
+            reason: `max deliveries (${entry.maxDeliveries}) exceeded`,
+            deliveries: entry.deliveries,
+            at: now,
+          },
+          now,
+        );
         this.entries.delete(entry.id);
         continue;
       }

@@ -13,6 +13,7 @@ import {
   type Clock,
   DalstonError,
   type DeadLetter,
+  type DeadLetterPage,
   type Lease,
   type LeaseOptions,
   type QueueMessage,
@@ -148,6 +149,13 @@ export class MemoryWorkQueue implements WorkQueue {
     return out;
   }
 
+  async deadLetterPage(queue: string, options: { after?: number; limit: number }): Promise<DeadLetterPage> {
+    const page = this.queues.get(queue)?.deadPage(options.after ?? 0, options.limit);
+    return page
+      ? { letters: page.letters.map(copyDeadLetter), next: page.next }
+      : { letters: [], next: null };
+  }
+
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw fail('unprocessedDeadLetters', 'limit', 'must be an integer from 1 to 1000');
@@ -176,10 +184,17 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
     const q = this.queues.get(queue);
-    q?.unprocessedDead.delete(id);
-    if (!q?.dead.delete(id)) return false;
+    if (!q?.removeDead(id)) return false;
     this.forgetIfEmpty(q);
     return true;
+  }
+
+  async queueNames(): Promise<string[]> {
+    this.assertOpen('queueNames');
+    return [...this.queues.values()]
+      .filter((q) => !q.empty)
+      .map((q) => q.name)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   async stats(queue: string): Promise<QueueStats> {

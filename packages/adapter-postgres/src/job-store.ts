@@ -25,6 +25,7 @@ import type {
   ListJobsQuery,
   NewEvent,
   PurgeCursor,
+  QueueControl,
   ReadEventsQuery,
   RowRetentionCursor,
   Schedule,
@@ -42,6 +43,7 @@ import { eventsJson, insertEventsSql } from './job-json.js';
 import { eventColumns, jobColumns, rowToEvent, rowToJob, rowToTask, taskColumns } from './job-rows.js';
 import { appendEvents, deleteJob, JobWriter, rowToRead, snapshotSql } from './job-writes.js';
 import type { PostgresAdapterOptions } from './options.js';
+import { queueControls, setQueuePaused } from './queue-control.js';
 import { deleteExpiredJobRows } from './row-retention.js';
 import { PostgresSchedules } from './schedules.js';
 import { type Ctx, canMatch, limit, ms, text } from './values.js';
@@ -435,6 +437,14 @@ export class PostgresJobStore implements JobStore {
     });
     if (fnError) throw (fnError as { error: unknown }).error;
     return outcome;
+  }
+
+  setQueuePaused(queue: string, paused: boolean, at: number): Promise<QueueControl> {
+    return setQueuePaused(this.db, queue, paused, at);
+  }
+
+  queueControls(): Promise<QueueControl[]> {
+    return queueControls(this.db);
   }
 
   async ping(): Promise<void> {

@@ -59,6 +59,7 @@ export const scripts = {
   reject: LuaScript.load('queue-reject', QUEUE),
   stats: LuaScript.load('queue-stats', QUEUE),
   deadLetters: LuaScript.load('queue-dead-letters', QUEUE),
+  deadPage: LuaScript.load('queue-dead-page', QUEUE),
   removeDead: LuaScript.load('queue-remove-dead', QUEUE),
   deadUnprocessed: LuaScript.load('queue-dead-unprocessed', QUEUE),
   deadProcessed: LuaScript.load('queue-dead-processed', QUEUE),

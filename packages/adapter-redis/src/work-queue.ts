@@ -10,6 +10,7 @@ import {
   type AckAndLeaseResult,
   type AckRef,
   type DeadLetter,
+  type DeadLetterPage,
   type Lease,
   type LeaseOptions,
   type Logger,
@@ -23,6 +24,7 @@ import { BlockingWaits, isCluster } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
 import { KeyLayout, QUEUE_PARTS } from './keys.js';
 import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
+import { scanQueueNames } from './queue-names.js';
 import { type RedisClient, scripts } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';
 
@@ -164,6 +166,21 @@ export class RedisWorkQueue implements WorkQueue {
     return this.readLetters('deadLetters', scripts.deadLetters, queue, limit);
   }
 
+  async deadLetterPage(queue: string, options: { after?: number; limit: number }): Promise<DeadLetterPage> {
+    return guard('workQueue', 'deadLetterPage', async () => {
+      const args = [String(options.after ?? 0), options.limit];
+      const flat = (await scripts.deadPage.run(this.client, this.queueKeys(queue), args)) as (
+        | string
+        | null
+      )[];
+      const letters: DeadLetter[] = [];
+      for (let i = 0; i < flat.length; i += 3)
+        letters.push(parseDeadLetter(queue, String(flat[i]), flat[i + 2] ?? null));
+      const next = letters.length === options.limit ? Number(flat[flat.length - 2]) : null;
+      return { letters, next };
+    });
+  }
+
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
     return this.readLetters('unprocessedDeadLetters', scripts.deadUnprocessed, queue, limit);
   }
@@ -217,6 +234,11 @@ export class RedisWorkQueue implements WorkQueue {
     return guard('workQueue', 'removeDeadLetter', async () => {
       return Number(await scripts.removeDead.run(this.client, this.queueKeys(queue), [id])) === 1;
     });
+  }
+
+  async queueNames(): Promise<string[]> {
+    this.assertOpen('queueNames');
+    return guard('workQueue', 'queueNames', () => scanQueueNames(this.client, this.keys.prefix));
   }
 
   async stats(queue: string): Promise<QueueStats> {

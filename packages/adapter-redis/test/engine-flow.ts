@@ -31,6 +31,7 @@ export function engineFlow(target: TestTarget): void {
       adapters: { ...memoryAdapters(), workQueue, sessionStore, rateLimitStore, eventBus },
       time: realTime,
       cleanup: () => deletePrefix(target.client(), prefix),
+      wipeQueue: () => deletePrefix(target.client(), prefix),
     };
   });
 

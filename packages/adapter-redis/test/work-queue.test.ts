@@ -76,7 +76,28 @@ describe('RedisWorkQueue (raw Redis checks)', () => {
     expect(entry).toMatchObject({ reason: 'max deliveries (1) exceeded', deliveries: 1 });
     expect(JSON.parse(entry.body)).toEqual(m);
     expect(await target.client().hexists(qkey(q, 'body'), m.id)).toBe(0);
-    expect(await target.client().lrange(qkey(q, 'deadids'), 0, -1)).toEqual([m.id]);
+    expect(await target.client().zrange(qkey(q, 'deadids'), 0, -1)).toEqual([m.id]);
+  });
+
+  it('dead letters an older version kept as a list are paged, kept oldest first, and joined by new ones', async () => {
+    const q = qname();
+    const old = [message(q), message(q)];
+    for (const m of old) {
+      const entry = { body: JSON.stringify(m), reason: 'max deliveries (1) exceeded', deliveries: 1, at: 1 };
+      await target.client().hset(qkey(q, 'dead'), m.id, JSON.stringify(entry));
+      await target.client().rpush(qkey(q, 'deadids'), m.id);
+    }
+    const page = await queue.deadLetterPage(q, { limit: 1 });
+    expect(page.letters.map((d) => d.id)).toEqual([old[0]!.id]);
+    expect(await target.client().type(qkey(q, 'deadids'))).toBe('zset');
+    const fresh = message(q, { maxDeliveries: 1 });
+    await queue.enqueue([fresh]);
+    await queue.lease([q], { leaseMs: 50, waitMs: 0 });
+    expect(await queue.lease([q], { leaseMs: 1000, waitMs: 300 })).toBeNull();
+    const rest = await queue.deadLetterPage(q, { after: page.next!, limit: 10 });
+    expect(rest.letters.map((d) => d.id)).toEqual([old[1]!.id, fresh.id]);
+    expect(await queue.removeDeadLetter(q, old[1]!.id)).toBe(true);
+    expect((await queue.stats(q)).dead).toBe(2);
   });
 
   it('an unparseable entry goes to the dead letters with its raw text; work goes on', async () => {

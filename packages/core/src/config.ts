@@ -199,6 +199,11 @@ export const configSchema = z
       .describe(
         'How long the slot resync spares a holder the job store does not show unfinished, in ms: longer than one store write (pool wait included). Also how long a leaked slot may outlive its job.',
       ),
+    queuePollMs: positiveMs
+      .default(1000)
+      .describe(
+        "How often each engine with workers re-reads the queues' pause switches from the job store, in ms: a queue paused or resumed by another engine is honoured by this engine's workers within this long (at once by the engine that paused it).",
+      ),
     eventPollMs: positiveMs
       .default(1000)
       .describe('How often events() re-reads the event log as a fallback for missed bus messages, in ms.'),

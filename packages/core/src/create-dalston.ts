@@ -32,6 +32,9 @@ import { JobsService } from './services/jobs/jobs-service.js';
 import { SubmitJob } from './services/jobs/submit.js';
 import { SubmitManyJobs } from './services/jobs/submit-many.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
+import { DeadLettersService } from './services/queues/dead-letters-service.js';
+import { QueuePauses } from './services/queues/queue-pauses.js';
+import { QueuesService } from './services/queues/queues-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SchedulesService } from './services/schedules/schedules-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
@@ -75,6 +78,10 @@ export interface Dalston {
   readonly maintenance: MaintenanceService;
   /** Recurring jobs from cron expressions (fired by `maintenance.start()`). */
   readonly schedules: SchedulesService;
+  /** Queue counts and durable pause/resume (see QueuesService). */
+  readonly queues: QueuesService;
+  /** A queue's dead letters: list, redrive, discard (see DeadLettersService). */
+  readonly deadLetters: DeadLettersService;
   readonly health: HealthService;
   readonly config: DalstonConfig;
   /** The engine's child container (resolve services or adapters by `TOKENS`). */
@@ -190,6 +197,8 @@ function guardedServices(c: DependencyContainer) {
       ticks: schedule,
       fireDue: {},
     }),
+    queues: guardService(c.resolve(QueuesService), { list: {}, stats: {}, pause: {}, resume: {} }),
+    deadLetters: guardService(c.resolve(DeadLettersService), { list: {}, redrive: {}, discard: {} }),
     health: guardService(c.resolve(HealthService), { check: {} }),
   };
 }
@@ -229,6 +238,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, EventPublisher);
   registerService(c, TenantCache);
   registerService(c, JobTransitions);
+  registerService(c, QueuePauses);
   registerService(c, RateLimitsService);
   registerService(c, SubmitJob);
   registerService(c, SubmitManyJobs);
@@ -241,6 +251,8 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, SessionsService);
   registerService(c, SchedulesService);
   registerService(c, MaintenanceService);
+  registerService(c, QueuesService);
+  registerService(c, DeadLettersService);
   c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
 }
 

@@ -8,7 +8,8 @@
 --                          x = maxDeliveries, t = lease token or ''}
 --   KEYS[6] seq      STRING enqueue counter (deleted when the queue is empty)
 --   KEYS[7] dead     HASH  id -> JSON {body, reason, deliveries, at}
---   KEYS[8] deadids  LIST  dead-letter ids, oldest first
+--   KEYS[8] deadids  ZSET  dead-letter ids, score = paging position: now_ms * 1000, or one
+--                          more than the highest when that is not smaller (oldest first)
 --   KEYS[9] signal   LIST  wake-up tokens; waiting workers BLPOP it
 --   KEYS[10] deadnew LIST  dead-letter ids the reconciler has not marked processed, oldest first
 -- Time is the server's (TIME), so hosts with skewed clocks agree on lease expiry.
@@ -75,12 +76,24 @@ local function cleanup_if_empty()
   end
 end
 
+-- Dead-letter ids were a LIST before they had paging positions: an old list becomes the
+-- sorted set in place, its ids at positions 1..n (older than any new letter), oldest first.
+local function upgrade_deadids()
+  if redis.call('TYPE', K_DEADIDS).ok ~= 'list' then return end
+  local ids = redis.call('LRANGE', K_DEADIDS, 0, -1)
+  redis.call('DEL', K_DEADIDS)
+  for i, id in ipairs(ids) do redis.call('ZADD', K_DEADIDS, i, id) end
+end
+
 -- Written to the dead letters first, then removed from the live queue.
 local function dead_letter(id, body, reason, deliveries, now)
+  upgrade_deadids()
   local entry = { body = body or false, reason = reason, deliveries = deliveries, at = now }
   redis.call('HSET', K_DEAD, id, cjson.encode(entry))
-  redis.call('LREM', K_DEADIDS, 0, id)
-  redis.call('RPUSH', K_DEADIDS, id)
+  local position = now * 1000
+  local last = redis.call('ZRANGE', K_DEADIDS, -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) >= position then position = tonumber(last[2]) + 1 end
+  redis.call('ZADD', K_DEADIDS, string.format('%d', position), id)
   redis.call('LREM', K_DEADNEW, 0, id)
   redis.call('RPUSH', K_DEADNEW, id)
   forget(id)

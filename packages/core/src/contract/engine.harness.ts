@@ -20,6 +20,11 @@ export interface EngineFixture {
   time: TimeControl;
   /** Releases what the fixture opened (the engine closes the adapters itself). */
   cleanup(): Promise<void>;
+  /**
+   * Capability: wipes every key of the fixture's work-queue store, epoch included (what a
+   * Redis FLUSHALL does to it), when the set can. Tests of recovery from a wipe need it.
+   */
+  wipeQueue?: () => Promise<void>;
 }
 
 export type EngineFactory = () => Promise<EngineFixture>;
@@ -47,6 +52,8 @@ export interface EngineRun {
   waitFor(jobId: string, status: JobStatus | JobStatus[], timeoutMs?: number): Promise<Job>;
   /** Another engine on the same adapters: a second host process. */
   peer(): Dalston;
+  /** The fixture's `wipeQueue` capability, when it has one. */
+  wipeQueue?: () => Promise<void>;
 }
 
 export interface EngineOptions {
@@ -122,6 +129,7 @@ function runOf(dalston: Dalston, fixture: EngineFixture, tenantId: string, peer:
       return last!;
     },
     peer,
+    ...(fixture.wipeQueue ? { wipeQueue: fixture.wipeQueue } : {}),
   };
 }
 

@@ -256,6 +256,27 @@ const CASES: MethodCase[] = [
     paths: [[0], [1], [2], [3], [3, 'ttlMs']],
   },
   {
+    name: 'queues.pause / resume',
+    call: (d, args) => [m('queues', 'pause')(d, [args[0]]), m('queues', 'resume')(d, [args[1]])],
+    args: () => [randomName('q'), randomName('q')],
+    paths: [[0], [1]],
+  },
+  {
+    name: 'deadLetters.list',
+    call: m('deadLetters', 'list'),
+    args: () => [randomName('q'), { cursor: null, limit: 10 }],
+    paths: [[0], [1], [1, 'cursor'], [1, 'limit']],
+  },
+  {
+    name: 'deadLetters.redrive / discard',
+    call: (d, args) => [
+      m('deadLetters', 'redrive')(d, [args[0], args[1]]),
+      m('deadLetters', 'discard')(d, [args[0], args[1]]),
+    ],
+    args: () => [randomName('q'), 'all'],
+    paths: [[0], [1]],
+  },
+  {
     name: 'maintenance.sweepOrphans / start',
     call: (d, args) => [
       m('maintenance', 'sweepOrphans')(d, [args[0]]),

@@ -1,6 +1,7 @@
 /** The whole-engine contract: every flow group against fresh adapters from `factory`. */
 import { engineBulkReadContract } from './engine.bulk-read.js';
 import { engineCancelContract } from './engine.cancel.js';
+import { engineDeadLettersContract } from './engine.dead-letters.js';
 import { engineEventsContract } from './engine.events.js';
 import { engineFlowContract } from './engine.flow.js';
 import { engineHandlerValuesContract } from './engine.handler-values.js';
@@ -10,6 +11,7 @@ import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
 import { engineMaintenanceContract } from './engine.maintenance.js';
+import { engineQueuesContract } from './engine.queues.js';
 import { engineRecoveryContract } from './engine.recovery.js';
 import { engineRowRetentionContract } from './engine.row-retention.js';
 import { engineSessionsContract } from './engine.sessions.js';
@@ -21,6 +23,7 @@ export { SUITE_CONFIG } from './engine.harness.js';
 export {
   engineBulkReadContract,
   engineCancelContract,
+  engineDeadLettersContract,
   engineEventsContract,
   engineFlowContract,
   engineHandlerValuesContract,
@@ -29,6 +32,7 @@ export {
   engineLimitsContract,
   engineLoggingContract,
   engineMaintenanceContract,
+  engineQueuesContract,
   engineRecoveryContract,
   engineRowRetentionContract,
   engineSessionsContract,
@@ -53,4 +57,6 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineMaintenanceContract(name, factory);
   engineBulkReadContract(name, factory);
   engineRowRetentionContract(name, factory);
+  engineQueuesContract(name, factory);
+  engineDeadLettersContract(name, factory);
 }

@@ -12,6 +12,7 @@ import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';
 import { jobStorePagingContract } from './job-store.paging.js';
 import { jobStoreQueriesContract } from './job-store.queries.js';
+import { jobStoreQueueControlContract } from './job-store.queue-control.js';
 import { jobStoreRetentionContract } from './job-store.retention.js';
 import { jobStoreSchedulesContract } from './job-store.schedules.js';
 import { jobStoreUpdateContract } from './job-store.update.js';
@@ -32,5 +33,6 @@ export function jobStoreContract(name: string, factory: PortFactory<JobStore>): 
   jobStorePagingContract(name, factory);
   jobStoreExclusiveContract(name, factory);
   jobStoreSchedulesContract(name, factory);
+  jobStoreQueueControlContract(name, factory);
   jobStoreTextContract(name, factory);
 }

@@ -6,16 +6,20 @@ import { portLifecycleContract } from './lifecycle.js';
 import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';
 import { workQueueBasicsContract } from './work-queue.basics.js';
 import { workQueueBlockingContract } from './work-queue.blocking.js';
+import { workQueueDeadLetterPagesContract } from './work-queue.dead-letter-pages.js';
 import { workQueueDeadLettersContract } from './work-queue.dead-letters.js';
 import { workQueueLeasesContract } from './work-queue.leases.js';
 import { queueMessage } from './work-queue.messages.js';
+import { workQueueQueueNamesContract } from './work-queue.queue-names.js';
 
 export {
   workQueueAckLeaseContract,
   workQueueBasicsContract,
   workQueueBlockingContract,
+  workQueueDeadLetterPagesContract,
   workQueueDeadLettersContract,
   workQueueLeasesContract,
+  workQueueQueueNamesContract,
 };
 
 /** Runs every WorkQueue group against fresh ports from `factory`. */
@@ -29,4 +33,6 @@ export function workQueueContract(name: string, factory: PortFactory<WorkQueue>)
   workQueueBlockingContract(name, factory);
   workQueueAckLeaseContract(name, factory);
   workQueueDeadLettersContract(name, factory);
+  workQueueDeadLetterPagesContract(name, factory);
+  workQueueQueueNamesContract(name, factory);
 }

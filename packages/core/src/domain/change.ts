@@ -73,7 +73,12 @@ export type Occurrence =
   /** Cancel the job: pending/ready tasks cancelled now, running ones flagged. */
   | { kind: 'cancel'; reason: string }
   /** Retry a failed job: its failed (and cancelled-by-failure) tasks become pending/ready again. */
-  | { kind: 'retry' };
+  | { kind: 'retry' }
+  /**
+   * An operator redrives a dead-lettered attempt whose task is still ready or running at
+   * that attempt: the task becomes ready as a new attempt with fresh counters.
+   */
+  | { kind: 'redrive'; taskId: string; attempt: number };
 
 export interface DecideContext {
   /** Epoch ms of the change. */

@@ -1,6 +1,7 @@
 /**
- * Commands on a whole job: `cancel` and `retry`. `retry` is the one documented exception
- * to "terminal is absorbing": an explicit user command on a failed job.
+ * Commands of a user or operator: `cancel` and `retry` on a whole job, `redrive` of one
+ * dead-lettered attempt. `retry` is the one documented exception to "terminal is
+ * absorbing": an explicit user command on a failed job.
  */
 import type { Decision } from './change.js';
 import { isTerminalJobStatus } from './job.js';
@@ -14,9 +15,12 @@ import {
   refOf,
   setJob,
   setTask,
+  taskById,
   taskEvent,
   toDecision,
+  unleased,
 } from './job-draft.js';
+import { isTerminalTaskStatus } from './task.js';
 
 /**
  * Pending and ready tasks are cancelled now; running ones are flagged `cancelRequested`
@@ -73,5 +77,35 @@ export function retry(d: Draft): Decision {
     taskEvent(d, 'task.retrying', next, { reason: 'job retry', delayMs: 0 });
   }
   promoteDependents(d);
+  return toDecision(d);
+}
+
+/**
+ * Redrives a dead-lettered attempt whose task is still `ready` or `running` at `attempt`
+ * (the reconciler has not failed it yet): the task becomes `ready` as a new attempt with
+ * fresh `failures` and `lostLeases`, due now (a running handler is aborted). Anything else
+ * decides nothing: `not_found`, `stale` (another attempt), `terminal` (an ended task, or a
+ * cancelling job). A task that already failed is redriven by retrying its failed job.
+ */
+export function redrive(d: Draft, taskId: string, attempt: number): Decision {
+  const task = taskById(d, taskId);
+  if (!task) return nothing('not_found');
+  if (task.attempt !== attempt) return nothing('stale');
+  if (isTerminalTaskStatus(task.status) || d.job.status === 'cancelling') return nothing('terminal');
+  if (task.status !== 'ready' && task.status !== 'running') return nothing('not_ready');
+  if (task.status === 'running') d.abort.push(refOf(task));
+  const next = setTask(d, {
+    ...unleased(task),
+    status: 'ready',
+    attempt: task.attempt + 1,
+    failures: 0,
+    lostLeases: 0,
+    error: null,
+    notBefore: null,
+    startedAt: null,
+    cancelRequested: false,
+  });
+  taskEvent(d, 'task.retrying', next, { reason: 'dead letter redriven', delayMs: 0 });
+  d.enqueue.add(next.id);
   return toDecision(d);
 }

@@ -95,6 +95,8 @@ const nullableMs = epochMs.nullable();
 /** Stage and queue names. */
 export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 const nameSchema = z.string().regex(NAME_PATTERN, 'must match ^[a-z][a-z0-9_-]{0,62}$');
+/** A queue (or stage) name: `^[a-z][a-z0-9_-]{0,62}$`. */
+export const queueNameSchema = nameSchema;
 
 export const backoffPolicySchema: z.ZodType<BackoffPolicy> = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), delayMs: z.int().min(0).max(DAY_MS) }),

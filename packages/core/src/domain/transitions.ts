@@ -8,7 +8,7 @@ import type { DecideContext, Decision, JobChange, JobSnapshot, Occurrence, TaskW
 import { normaliseTaskSpec } from './dag.js';
 import type { NewEvent } from './events.js';
 import { isTerminalJobStatus, type Job } from './job.js';
-import { cancel, retry } from './job-commands.js';
+import { cancel, redrive, retry } from './job-commands.js';
 import { draftOf, nothing } from './job-draft.js';
 import type { JsonObject, JsonValue } from './json.js';
 import type { Task, TaskSpec, TaskStatus } from './task.js';
@@ -153,6 +153,8 @@ export function decide(snapshot: JobSnapshot, occurrence: Occurrence, ctx: Decid
       return outcome.cancelled(d, occurrence, ctx);
     case 'cancel':
       return cancel(d, occurrence.reason);
+    case 'redrive':
+      return redrive(d, occurrence.taskId, occurrence.attempt);
   }
 }
 

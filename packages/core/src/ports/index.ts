@@ -7,6 +7,7 @@ export type * from './job-store.js';
 export type * from './job-store-bulk.js';
 export type * from './lifecycle.js';
 export type * from './logger.js';
+export type * from './queue-control.js';
 export type * from './rate-limit-store.js';
 export type * from './session-archive.js';
 export type * from './session-store.js';

@@ -26,6 +26,7 @@ import type { Task } from '../domain/task.js';
 import type { JobStoreSchedules } from './job-store.schedules.js';
 import type { JobStoreBulk } from './job-store-bulk.js';
 import type { PortLifecycle } from './lifecycle.js';
+import type { QueueControlStore } from './queue-control.js';
 
 export type { JobChange, JobSnapshot, JobWrite, TaskWrite } from '../domain/change.js';
 export type * from './job-store.schedules.js';
@@ -116,8 +117,12 @@ export interface JobStoreCapabilities {
   exclusiveEndsWithConnection: boolean;
 }
 
-/** `ping()` and `close()`: see {@link PortLifecycle}; `createJobs`: see {@link JobStoreBulk}; the schedule methods: see {@link JobStoreSchedules}. */
-export interface JobStore extends PortLifecycle, JobStoreBulk, JobStoreSchedules {
+/**
+ * `ping()` and `close()`: see {@link PortLifecycle}; `createJobs`: see {@link JobStoreBulk}; the
+ * schedule methods: see {@link JobStoreSchedules}; the queue pause switches: see
+ * {@link QueueControlStore} (ports/queue-control.ts).
+ */
+export interface JobStore extends PortLifecycle, JobStoreBulk, JobStoreSchedules, QueueControlStore {
   readonly capabilities: JobStoreCapabilities;
 
   /**

@@ -42,6 +42,17 @@ export interface DeadLetter {
   at: number;
 }
 
+/** One page of a queue's dead letters (see `WorkQueue.deadLetterPage`). */
+export interface DeadLetterPage {
+  /** Oldest first. */
+  letters: DeadLetter[];
+  /**
+   * The position after the last letter of this page, to pass as `after` for the next one;
+   * null when this page reached the end (fewer letters than `limit`).
+   */
+  next: number | null;
+}
+
 /** Exact counts for one queue. */
 export interface QueueStats {
   /** Leasable now. */
@@ -140,6 +151,16 @@ export interface WorkQueue extends PortLifecycle {
   deadLetters(queue: string, limit: number): Promise<DeadLetter[]>;
 
   /**
+   * A page of the queue's dead letters, oldest first, after the position `after` (a `next`
+   * of an earlier page; omitted: from the oldest). `limit` 1..1000. Keyset paging: a letter
+   * kept throughout a listing is returned exactly once however many letters are removed
+   * meanwhile; letters dead-lettered during the listing come after every earlier one.
+   * Positions are non-negative safe integers, increasing with the time of dead-lettering.
+   * A queue without dead letters gives `{ letters: [], next: null }`. Read-only.
+   */
+  deadLetterPage(queue: string, options: { after?: number; limit: number }): Promise<DeadLetterPage>;
+
+  /**
    * Dead letters of a queue not yet marked processed, oldest first. `limit` 1..1000. The
    * reconciler reads these, fails their tasks, then marks them processed, so each is read
    * once however many letters the queue keeps.
@@ -167,6 +188,13 @@ export interface WorkQueue extends PortLifecycle {
 
   /** Exact counts for the queue. */
   stats(queue: string): Promise<QueueStats>;
+
+  /**
+   * Names of the queues that hold at least one ready, delayed or leased message or dead
+   * letter, in byte order. Read-only. May walk the store's keys (Redis SCAN): an operator's
+   * call (`queues.stats()`), not for hot paths.
+   */
+  queueNames(): Promise<string[]>;
 
   /** Reachability probe; rejects with STORE_UNAVAILABLE when down. */
   ping(): Promise<void>;

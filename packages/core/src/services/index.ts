@@ -15,6 +15,16 @@ export { SUBMIT_MANY_MAX, type SubmitManyItemError } from './jobs/submit-many.js
 export { MaintenanceService, type ReconcileCounts } from './maintenance/maintenance-service.js';
 export type { OrphanCounts } from './maintenance/retention.js';
 export type { RowRetentionCounts } from './maintenance/row-retention.js';
+export type { RedriveOutcome } from './queues/dead-letter-actions.js';
+export {
+  type DeadLetterList,
+  DeadLettersService,
+  type DeadLetterView,
+  type DiscardReport,
+  type RedriveReport,
+  type SkippedLetter,
+} from './queues/dead-letters-service.js';
+export { type QueueStatus, QueuesService } from './queues/queues-service.js';
 export type { CheckOptions, CheckOutcome, SlotOutcome } from './rate-limits/rate-limits-service.js';
 export { RateLimitsService } from './rate-limits/rate-limits-service.js';
 export type { FireCounts } from './schedules/firing.js';

@@ -11,6 +11,7 @@ import { toDalstonError } from '../../domain/errors.js';
 import type { Task } from '../../domain/task.js';
 import type { Lease } from '../../ports/work-queue.js';
 import type { Closable } from '../engine/runtime.js';
+import type { QueuePauses } from '../queues/queue-pauses.js';
 import { AttemptRunner, type RunnerDeps } from './attempt-runner.js';
 import type { TaskHandler } from './context.js';
 import type { StopReason } from './heartbeat.js';
@@ -74,9 +75,13 @@ export class WorkerLoop implements Worker, Closable {
   private readonly overdue: OverdueHandlers;
   private closing: Promise<void> | null = null;
 
+  /** The lease wait's signal: aborts at a stop or at a change of the paused queues. */
+  private leaseStop: { changed: AbortSignal; signal: AbortSignal } | null = null;
+
   constructor(
     private readonly settings: WorkerSettings,
     private readonly deps: Omit<RunnerDeps, 'handlerFor'>,
+    private readonly pauses: QueuePauses,
   ) {
     // Every loop waits on this signal (a lease wait or a backoff pause): one listener each.
     setMaxListeners(Math.max(10, 2 * settings.concurrency + 10), this.stopping.signal);
@@ -124,6 +129,7 @@ export class WorkerLoop implements Worker, Closable {
   private async loop(): Promise<void> {
     let failures = 0;
     let done: Lease | null = null; // finished, still to ack (only when the queue acks with the next lease)
+    await this.pauses.start();
     while (!this.stopping.signal.aborted) {
       let lease: Lease | null;
       try {
@@ -144,6 +150,11 @@ export class WorkerLoop implements Worker, Closable {
         await this.handBackUnstarted(lease);
         break;
       }
+      if (this.pauses.isPaused(lease.message.queue)) {
+        // Leased by a wait that began before the pause was known: hand it back unstarted.
+        await this.handBackUnstarted(lease);
+        continue;
+      }
       const overdue: { held?: HeldHandler } = {};
       done = await this.runner.run(
         lease,
@@ -162,17 +173,37 @@ export class WorkerLoop implements Worker, Closable {
     if (done) await this.runner.ack(done);
   }
 
-  /** The next lease; acks `done` in the same call when the queue supports it. */
+  /**
+   * The next lease from the worker's queues that are not paused; acks `done` in the same
+   * call when the queue supports it. With every queue paused, acks `done` and waits for a
+   * change of the pause switches (or the stop), then resolves null.
+   */
   private async next(done: Lease | null): Promise<Lease | null> {
     const { workQueue } = this.deps;
-    const options = {
-      leaseMs: this.deps.leaseMs,
-      waitMs: this.settings.waitMs,
-      signal: this.stopping.signal,
-    };
-    if (!done) return workQueue.lease(this.settings.queues, options);
+    const queues = this.settings.queues.filter((q) => !this.pauses.isPaused(q));
+    const signal = this.leaseSignal();
+    if (queues.length === 0) {
+      if (done) await this.runner.ack(done);
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      return null;
+    }
+    const options = { leaseMs: this.deps.leaseMs, waitMs: this.settings.waitMs, signal };
+    if (!done) return workQueue.lease(queues, options);
     const ref = { queue: done.message.queue, messageId: done.message.id, token: done.token };
-    return (await workQueue.ackAndLease!(ref, this.settings.queues, options)).lease;
+    return (await workQueue.ackAndLease!(ref, queues, options)).lease;
+  }
+
+  /** Stop or a change of the paused queues (one combined signal per change, shared by the loops). */
+  private leaseSignal(): AbortSignal {
+    const changed = this.pauses.changed;
+    if (this.leaseStop?.changed !== changed) {
+      this.leaseStop = { changed, signal: AbortSignal.any([this.stopping.signal, changed]) };
+      setMaxListeners(Math.max(10, 2 * this.settings.concurrency + 10), this.leaseStop.signal);
+    }
+    return this.leaseStop.signal;
   }
 
   private register(stop: (r: StopReason) => void, options: { counted?: boolean } = {}): () => void {

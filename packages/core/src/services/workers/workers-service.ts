@@ -17,6 +17,7 @@ import { TOKENS } from '../../tokens.js';
 import { JobTransitions } from '../engine/job-transitions.js';
 import { parseInput } from '../engine/result.js';
 import type { EngineRuntime } from '../engine/runtime.js';
+import { QueuePauses } from '../queues/queue-pauses.js';
 import type { TaskHandler } from './context.js';
 import { type ThreadIsolationOptions, threadIsolationSchema } from './isolation/isolation-options.js';
 import { ThreadPool } from './isolation/thread-pool.js';
@@ -80,6 +81,7 @@ export class WorkersService {
     TOKENS.ids,
     TOKENS.runtime,
     JobTransitions,
+    QueuePauses,
   ] as const;
 
   constructor(
@@ -92,6 +94,7 @@ export class WorkersService {
     private readonly ids: IdGenerator,
     private readonly runtime: EngineRuntime,
     private readonly transitions: JobTransitions,
+    private readonly pauses: QueuePauses,
   ) {}
 
   /**
@@ -131,6 +134,7 @@ export class WorkersService {
         runtime: this.runtime,
         leaseMs,
       },
+      this.pauses,
     );
     for (const q of o.queues) this.runtime.queues.add(q);
     this.runtime.closables.add(worker);

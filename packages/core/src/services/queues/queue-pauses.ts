@@ -1,0 +1,112 @@
+/**
+ * What this engine's workers know of the queues' pause switches. PostgreSQL (the JobStore)
+ * holds the switches; this keeps the set of paused queues in memory, read again every
+ * `queuePollMs` while the engine has workers (one small query per engine, not per worker),
+ * and at once for a switch this engine wrote itself. Workers lease only queues not in the
+ * set and wait on `changed` (aborted at every change) to re-read their queue list, so a
+ * pause is honoured by every engine within one poll interval and a resume picks up as
+ * fast. A failed read keeps the last known set (logged): a store outage neither pauses
+ * nor resumes anything.
+ */
+import type { DalstonConfig } from '../../config.js';
+import { toDalstonError } from '../../domain/errors.js';
+import type { Clock } from '../../ports/clock.js';
+import type { JobStore } from '../../ports/job-store.js';
+import type { Logger } from '../../ports/logger.js';
+import { TOKENS } from '../../tokens.js';
+import type { Closable, EngineRuntime } from '../engine/runtime.js';
+
+export class QueuePauses implements Closable {
+  static readonly inject = [
+    TOKENS.jobStore,
+    TOKENS.clock,
+    TOKENS.config,
+    TOKENS.logger,
+    TOKENS.runtime,
+  ] as const;
+
+  private paused = new Set<string>();
+  private change = new AbortController();
+  private readonly stopping = new AbortController();
+  private firstRead: Promise<void> | null = null;
+  private polling: Promise<void> | null = null;
+  /** Raised by every local write: a read that overlapped one is not trusted. */
+  private writes = 0;
+
+  constructor(
+    private readonly jobStore: JobStore,
+    private readonly clock: Clock,
+    private readonly config: DalstonConfig,
+    private readonly logger: Logger,
+    runtime: EngineRuntime,
+  ) {
+    runtime.closables.add(this);
+  }
+
+  /** Starts polling (idempotent). Resolves once the first read is done (or failed). */
+  start(): Promise<void> {
+    if (!this.firstRead) {
+      this.firstRead = this.refresh();
+      this.polling = this.poll();
+    }
+    return this.firstRead;
+  }
+
+  isPaused(queue: string): boolean {
+    return this.paused.has(queue);
+  }
+
+  /** Aborts at the next change of the paused set (read it again after each change). */
+  get changed(): AbortSignal {
+    return this.change.signal;
+  }
+
+  /** A switch this engine has just written: its workers honour it now. */
+  note(queue: string, paused: boolean): void {
+    this.writes++;
+    if (this.paused.has(queue) === paused) return;
+    const next = new Set(this.paused);
+    if (paused) next.add(queue);
+    else next.delete(queue);
+    this.replace(next);
+  }
+
+  /** Reads the switches once; keeps the last known set when the read fails. */
+  async refresh(): Promise<void> {
+    const writes = this.writes;
+    try {
+      const controls = await this.jobStore.queueControls();
+      if (writes !== this.writes) return; // a local write raced the read: the next poll decides
+      this.replace(new Set(controls.filter((c) => c.paused).map((c) => c.queue)));
+    } catch (e) {
+      this.logger.warn('queue pause switches could not be read; keeping the last known ones', {
+        error: toDalstonError(e).message,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    await this.firstRead;
+    while (!this.stopping.signal.aborted) {
+      try {
+        await this.clock.sleep(this.config.queuePollMs, this.stopping.signal);
+      } catch {
+        return;
+      }
+      await this.refresh();
+    }
+  }
+
+  private replace(next: Set<string>): void {
+    if (next.size === this.paused.size && [...next].every((q) => this.paused.has(q))) return;
+    this.paused = next;
+    const previous = this.change;
+    this.change = new AbortController();
+    previous.abort();
+  }
+}
