@@ -27,9 +27,11 @@ export class QueuePauses implements Closable {
 
   private paused = new Set<string>();
   private change = new AbortController();
-  private readonly stopping = new AbortController();
+  private stopping = new AbortController();
   private firstRead: Promise<void> | null = null;
   private polling: Promise<void> | null = null;
+  /** Running workers of this engine: the switches are polled while there is one. */
+  private users = 0;
   /** Raised by every local write: a read that overlapped one is not trusted. */
   private writes = 0;
 
@@ -43,13 +45,27 @@ export class QueuePauses implements Closable {
     runtime.closables.add(this);
   }
 
-  /** Starts polling (idempotent). Resolves once the first read is done (or failed). */
-  start(): Promise<void> {
+  /**
+   * A worker starts: polling runs while at least one does (an engine without workers, or
+   * whose workers all closed, reads nothing and keeps no timer). Resolves once the first
+   * read is done (or failed).
+   */
+  acquire(): Promise<void> {
+    this.users++;
     if (!this.firstRead) {
+      this.stopping = new AbortController();
       this.firstRead = this.refresh();
-      this.polling = this.poll();
+      this.polling = this.poll(this.stopping.signal);
     }
     return this.firstRead;
+  }
+
+  /** A worker closed: the last one stops the polling (the next `acquire` reads afresh). */
+  release(): void {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0) return;
+    this.stopping.abort();
+    this.firstRead = null;
   }
 
   isPaused(queue: string): boolean {
@@ -90,15 +106,15 @@ export class QueuePauses implements Closable {
     await this.polling;
   }
 
-  private async poll(): Promise<void> {
+  private async poll(signal: AbortSignal): Promise<void> {
     await this.firstRead;
-    while (!this.stopping.signal.aborted) {
+    while (!signal.aborted) {
       try {
-        await this.clock.sleep(this.config.queuePollMs, this.stopping.signal);
+        await this.clock.sleep(this.config.queuePollMs, signal);
       } catch {
         return;
       }
-      await this.refresh();
+      if (!signal.aborted) await this.refresh();
     }
   }
 

@@ -102,6 +102,8 @@ export class WorkerLoop implements Worker, Closable {
   get running(): number {
     return this.attempts.size + this.overdue.size;
   }
+  private pausesRead: Promise<void> | null = null;
+
   get closed(): boolean {
     return this.closing !== null;
   }
@@ -117,6 +119,8 @@ export class WorkerLoop implements Worker, Closable {
   }
 
   start(): this {
+    // The engine reads the pause switches while it has a running worker (not after the last closes).
+    this.pausesRead = this.pauses.acquire();
     for (let i = 0; i < this.settings.concurrency; i++) this.loops.push(this.loop());
     return this;
   }
@@ -129,7 +133,7 @@ export class WorkerLoop implements Worker, Closable {
   private async loop(): Promise<void> {
     let failures = 0;
     let done: Lease | null = null; // finished, still to ack (only when the queue acks with the next lease)
-    await this.pauses.start();
+    await this.pausesRead;
     while (!this.stopping.signal.aborted) {
       let lease: Lease | null;
       try {
@@ -228,6 +232,7 @@ export class WorkerLoop implements Worker, Closable {
       for (const stop of [...this.attempts.values(), ...this.uncounted.values()]) stop('shutdown');
       await all;
     }
+    if (this.pausesRead) this.pauses.release();
     await this.settings.dispose?.().catch(() => undefined);
   }
 
