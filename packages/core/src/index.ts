@@ -25,3 +25,4 @@ export { ManualClock } from './runtime/manual-clock.js';
 export { systemClock } from './runtime/system-clock.js';
 export * from './services/index.js';
 export * from './tokens.js';
+export { guardAdapters, guardPortNamed } from './port-guard/index.js';

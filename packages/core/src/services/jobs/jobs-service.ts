@@ -8,7 +8,7 @@ import type { DalstonConfig } from '../../config.js';
 import { type DalstonError, notFound } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import { JOB_STATUSES, type Job } from '../../domain/job.js';
-import { isStorableText, storableString } from '../../domain/schemas.js';
+import { isStorableText, pageLimitSchema, storableString } from '../../domain/schemas.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import type { JobPage, JobStore } from '../../ports/job-store.js';
@@ -36,7 +36,7 @@ const listSchema = z.strictObject({
   status: z.union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))]).optional(),
   from: z.number().optional(),
   to: z.number().optional(),
-  limit: z.int().min(1).max(1000).default(50),
+  limit: pageLimitSchema.default(50),
   cursor: storableString().max(1024).nullable().optional(),
 });
 
@@ -52,7 +52,7 @@ const streamSchema = z
 
 const readSchema = z.strictObject({
   after: z.int().min(0).optional(),
-  limit: z.int().min(1).max(1000).default(100),
+  limit: pageLimitSchema.default(100),
 });
 
 export class JobsService {
