@@ -5,6 +5,7 @@
  * poll: they are woken on enqueue and release, and a single clock timer is armed for the
  * earliest delayed message or lease expiry of a queue someone waits on.
  * All timing goes through the injected clock, so ManualClock tests run instantly.
+ * Arguments are trusted: core's port guard checked them (see docs/architecture.md).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -22,7 +23,6 @@ import {
   type WorkQueueCapabilities,
 } from '@dalston/core';
 import { copyMessage, type QueueEntry, QueueState } from './work-queue-state.js';
-import { fail, validateAckRef, validateLeaseRequest, validateQueueMessage } from './work-queue-validation.js';
 
 export interface MemoryWorkQueueOptions {
   clock?: Clock;
@@ -65,8 +65,6 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async enqueue(messages: QueueMessage[]): Promise<number> {
     this.assertOpen('enqueue');
-    if (!Array.isArray(messages)) throw fail('enqueue', 'messages', 'must be an array of queue messages');
-    for (let i = 0; i < messages.length; i++) validateQueueMessage(messages[i]!, i);
     const now = this.clock.now();
     let added = 0;
     let q: QueueState | undefined; // batches are usually for one queue: look it up once
@@ -82,13 +80,11 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async lease(queues: string[], options: LeaseOptions): Promise<Lease | null> {
     this.assertOpen('lease');
-    validateLeaseRequest(queues, options);
     const next = this.leaseOrWait(queues, options);
     return next instanceof Promise ? await next : next;
   }
 
   async extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null> {
-    if (!Number.isInteger(leaseMs) || leaseMs < 1) throw fail('extend', 'leaseMs', 'must be an integer >= 1');
     const q = this.queues.get(queue);
     const entry = q?.held(messageId, token);
     if (!q || !entry) return null;
@@ -103,8 +99,6 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async ackAndLease(done: AckRef, queues: string[], options: LeaseOptions): Promise<AckAndLeaseResult> {
     this.assertOpen('ackAndLease');
-    validateLeaseRequest(queues, options, 'ackAndLease');
-    validateAckRef(done);
     const acked = this.ackNow(done.queue, done.messageId, done.token);
     const next = this.leaseOrWait(queues, options);
     return { acked, lease: next instanceof Promise ? await next : next }; // no extra tick when not waiting
@@ -116,9 +110,6 @@ export class MemoryWorkQueue implements WorkQueue {
     token: string,
     options: { delayMs: number; countDelivery?: boolean },
   ): Promise<boolean> {
-    if (!Number.isFinite(options?.delayMs) || options.delayMs < 0) {
-      throw fail('release', 'options.delayMs', 'must be a number of milliseconds >= 0');
-    }
     const q = this.queues.get(queue);
     const entry = q?.held(messageId, token);
     if (!q || !entry) return false;
@@ -137,9 +128,6 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw fail('deadLetters', 'limit', 'must be an integer from 1 to 1000');
-    }
     const out: DeadLetter[] = [];
     for (const d of this.queues.get(queue)?.dead.values() ?? []) {
       if (out.length === limit) break;
@@ -149,9 +137,6 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw fail('unprocessedDeadLetters', 'limit', 'must be an integer from 1 to 1000');
-    }
     const q = this.queues.get(queue);
     const out: DeadLetter[] = [];
     for (const id of q?.unprocessedDead ?? []) {
@@ -162,7 +147,6 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async markDeadLettersProcessed(queue: string, ids: string[]): Promise<number> {
-    if (!Array.isArray(ids)) throw fail('markDeadLettersProcessed', 'ids', 'must be an array of ids');
     const q = this.queues.get(queue);
     let marked = 0;
     for (const id of ids) if (q?.unprocessedDead.delete(id)) marked++;

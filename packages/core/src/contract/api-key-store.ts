@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKeyStore } from '../ports/api-key-store.js';
 import { makeApiKey, newId, newTenantId } from './builders.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, HOSTILE_STRINGS, useFixture } from './store-helpers.js';
 import { apiKeyStoreTextContract } from './store-text.js';

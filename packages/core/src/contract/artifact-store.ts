@@ -14,7 +14,7 @@ import {
   taskArtifactKey,
 } from '../domain/artifact-key.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 

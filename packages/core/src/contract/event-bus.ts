@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DalstonEvent } from '../domain/events.js';
 import type { EventBus, EventTopic } from '../ports/event-bus.js';
 import { newTenantId } from './builders.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { eventually, randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 

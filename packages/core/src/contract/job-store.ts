@@ -5,7 +5,7 @@
  */
 import type { JobStore } from '../ports/job-store.js';
 import { makeJob } from './builders.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { jobStoreCreateContract } from './job-store.create.js';
 import { jobStoreExclusiveContract } from './job-store.exclusive.js';
 import { jobStoreMaintenanceContract } from './job-store.maintenance.js';

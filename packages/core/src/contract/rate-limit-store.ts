@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateLimitDecision, RateLimitPolicy } from '../domain/rate-limit.js';
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
-import { type PortFactory, type TimeControl, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory, type TimeControl } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionArchive, SessionClose } from '../ports/session-archive.js';
 import { makeSessionRecord, newId, newTenantId } from './builders.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
 import { sessionArchiveTextContract } from './store-text.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LiveSession } from '../domain/session.js';
 import type { SessionStore } from '../ports/session-store.js';
 import { newTenantId } from './builders.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantStore } from '../ports/tenant-store.js';
 import { makeTenant, newTenantId } from './builders.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, HOSTILE_STRINGS, useFixture } from './store-helpers.js';
 import { tenantStoreTextContract } from './store-text.js';

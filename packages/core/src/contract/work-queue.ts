@@ -1,6 +1,6 @@
 /** The WorkQueue contract: every behaviour group, for one adapter. */
 import type { WorkQueue } from '../ports/work-queue.js';
-import { type PortFactory, guardedFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { randomName } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';

@@ -190,7 +190,10 @@ export const dalstonEventSchema: z.ZodType<DalstonEvent> = z.object({
 /** Page sizes of every listing and scan port method: an integer from 1 to 1000. */
 export const PAGE_LIMIT_MAX = 1000;
 export const PAGE_LIMIT_RULE = `must be an integer from 1 to ${PAGE_LIMIT_MAX}`;
-export const pageLimitSchema = z.int(PAGE_LIMIT_RULE).min(1, PAGE_LIMIT_RULE).max(PAGE_LIMIT_MAX, PAGE_LIMIT_RULE);
+export const pageLimitSchema = z
+  .int(PAGE_LIMIT_RULE)
+  .min(1, PAGE_LIMIT_RULE)
+  .max(PAGE_LIMIT_MAX, PAGE_LIMIT_RULE);
 
 const queueField = z
   .string()

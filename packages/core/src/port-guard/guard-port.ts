@@ -48,7 +48,8 @@ export class ArgumentError {
   ) {}
 }
 
-export const argumentError = (field: string, message: string): ArgumentError => new ArgumentError(field, message);
+export const argumentError = (field: string, message: string): ArgumentError =>
+  new ArgumentError(field, message);
 
 const GUARDED = Symbol.for('dalston.port-guard');
 
@@ -139,5 +140,9 @@ const isThenable = (v: unknown): v is Promise<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
 function invalidArgument(store: StoreName, operation: string, e: ArgumentError): DalstonError {
-  return new DalstonError('VALIDATION_FAILED', `${e.field}: ${e.message}`, { store, operation, field: e.field });
+  return new DalstonError('VALIDATION_FAILED', `${e.field}: ${e.message}`, {
+    store,
+    operation,
+    field: e.field,
+  });
 }

@@ -43,6 +43,7 @@ export function guardPortNamed<N extends PortName>(name: N, port: DalstonAdapter
 /** The adapter set with every port behind its guard (the clock as it is). */
 export function guardAdapters(adapters: DalstonAdapters): DalstonAdapters {
   const out = { ...adapters };
-  for (const name of PORT_NAMES) (out as Record<PortName, unknown>)[name] = guardPortNamed(name, adapters[name]);
+  for (const name of PORT_NAMES)
+    (out as Record<PortName, unknown>)[name] = guardPortNamed(name, adapters[name]);
   return out;
 }

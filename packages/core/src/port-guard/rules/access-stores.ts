@@ -6,7 +6,15 @@
 import type { ApiKeyStore } from '../../ports/api-key-store.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
-import { array, epochMs, nonNegativeInt, object, pageLimit, storableText, string } from '../argument-checks.js';
+import {
+  array,
+  epochMs,
+  nonNegativeInt,
+  object,
+  pageLimit,
+  storableText,
+  string,
+} from '../argument-checks.js';
 import { argumentError, type PortRules } from '../guard-port.js';
 
 function record(v: unknown, field: string, what: string): asserts v is Record<string, unknown> {

@@ -48,7 +48,8 @@ function checkMetadata(metadata: unknown): void {
     }
     bytes += k.length + v.length;
   }
-  if (bytes > METADATA_MAX_BYTES) throw argumentError('metadata', `at most ${METADATA_MAX_BYTES} bytes in total`);
+  if (bytes > METADATA_MAX_BYTES)
+    throw argumentError('metadata', `at most ${METADATA_MAX_BYTES} bytes in total`);
 }
 
 function checkPut(options: unknown): void {
@@ -65,7 +66,12 @@ function checkPut(options: unknown): void {
 function checkBody(body: unknown): void {
   if (typeof body === 'string' || body instanceof Uint8Array) return;
   const pipeable = typeof body === 'object' && body !== null;
-  if (pipeable && (typeof (body as { pipe?: unknown }).pipe === 'function' || typeof (body as { getReader?: unknown }).getReader === 'function')) return;
+  if (
+    pipeable &&
+    (typeof (body as { pipe?: unknown }).pipe === 'function' ||
+      typeof (body as { getReader?: unknown }).getReader === 'function')
+  )
+    return;
   throw argumentError('body', 'must be a Uint8Array, a string, a Node Readable or a web ReadableStream');
 }
 
@@ -78,7 +84,10 @@ function checkRange(options: unknown): void {
   if (!Number.isSafeInteger(range.start) || (range.start as number) < 0) {
     throw argumentError('range.start', 'must be an integer >= 0');
   }
-  if (range.end !== undefined && (!Number.isSafeInteger(range.end) || (range.end as number) < (range.start as number))) {
+  if (
+    range.end !== undefined &&
+    (!Number.isSafeInteger(range.end) || (range.end as number) < (range.start as number))
+  ) {
     throw argumentError('range.end', 'must be an integer >= range.start');
   }
 }

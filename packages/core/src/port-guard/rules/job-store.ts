@@ -24,7 +24,8 @@ function checkLooseEvents(events: unknown, field = 'events'): void {
   array(events, field, 'events');
   events.forEach((e, i) => {
     object(e, `${field}.${i}`, 'an event');
-    if (e.jobId != null) throw argumentError(`${field}.${i}.jobId`, 'job events go through createJob/updateJob');
+    if (e.jobId != null)
+      throw argumentError(`${field}.${i}.jobId`, 'job events go through createJob/updateJob');
   });
   storableText(events, field);
 }
@@ -86,7 +87,7 @@ export const jobStoreRules: PortRules<JobStore> = {
   markPublished: {
     check: ([ids]) => {
       array(ids, 'ids', 'event ids');
-      ids.forEach((id, i) => integer(id, `ids.${i}`));
+      for (const [i, id] of ids.entries()) integer(id, `ids.${i}`);
     },
   },
   findReadyTasks: {
@@ -143,4 +144,3 @@ export const jobStoreRules: PortRules<JobStore> = {
   ping: {},
   close: {},
 };
-

@@ -20,7 +20,10 @@ function checkPolicy(policy: unknown, cost: unknown): void {
   } catch (e) {
     if (!isDalstonError(e)) throw e;
     const field = e.field ?? 'policy';
-    throw argumentError(field, e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message);
+    throw argumentError(
+      field,
+      e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message,
+    );
   }
 }
 
@@ -58,7 +61,7 @@ export const rateLimitStoreRules: PortRules<RateLimitStore> = {
     check: ([key, present, options]) => {
       nonEmptyString(key, 'key');
       array(present, 'present', 'holder ids');
-      present.forEach((h, i) => nonEmptyString(h, `present[${i}]`));
+      for (const [i, h] of present.entries()) nonEmptyString(h, `present[${i}]`);
       object(options, 'options', '{ ttlMs, graceMs }');
       positiveInt(options.ttlMs, 'ttlMs');
       nonNegativeInt(options.graceMs, 'graceMs');

@@ -116,7 +116,7 @@ export const workQueueRules: PortRules<WorkQueue> = {
     check: ([queue, ids]) => {
       nonEmptyString(queue, 'queue');
       array(ids, 'ids', 'dead-letter ids');
-      ids.forEach((id, i) => string(id, `ids[${i}]`));
+      for (const [i, id] of ids.entries()) string(id, `ids[${i}]`);
     },
   },
   removeDeadLetter: {
