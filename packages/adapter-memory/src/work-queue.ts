@@ -85,6 +85,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null> {
+    this.assertOpen('extend');
     const q = this.queues.get(queue);
     const entry = q?.held(messageId, token);
     if (!q || !entry) return null;
@@ -94,6 +95,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async ack(queue: string, messageId: string, token: string): Promise<boolean> {
+    this.assertOpen('ack');
     return this.ackNow(queue, messageId, token);
   }
 
@@ -110,6 +112,7 @@ export class MemoryWorkQueue implements WorkQueue {
     token: string,
     options: { delayMs: number; countDelivery?: boolean },
   ): Promise<boolean> {
+    this.assertOpen('release');
     const q = this.queues.get(queue);
     const entry = q?.held(messageId, token);
     if (!q || !entry) return false;
@@ -120,6 +123,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async remove(queue: string, messageId: string): Promise<boolean> {
+    this.assertOpen('remove');
     const q = this.queues.get(queue);
     const entry = q?.entries.get(messageId);
     if (!q || !entry) return false;
@@ -128,6 +132,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    this.assertOpen('deadLetters');
     const out: DeadLetter[] = [];
     for (const d of this.queues.get(queue)?.dead.values() ?? []) {
       if (out.length === limit) break;
@@ -137,6 +142,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    this.assertOpen('unprocessedDeadLetters');
     const q = this.queues.get(queue);
     const out: DeadLetter[] = [];
     for (const id of q?.unprocessedDead ?? []) {
@@ -147,6 +153,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async markDeadLettersProcessed(queue: string, ids: string[]): Promise<number> {
+    this.assertOpen('markDeadLettersProcessed');
     const q = this.queues.get(queue);
     let marked = 0;
     for (const id of ids) if (q?.unprocessedDead.delete(id)) marked++;
@@ -159,6 +166,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
+    this.assertOpen('removeDeadLetter');
     const q = this.queues.get(queue);
     q?.unprocessedDead.delete(id);
     if (!q?.dead.delete(id)) return false;
@@ -167,6 +175,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async stats(queue: string): Promise<QueueStats> {
+    this.assertOpen('stats');
     const q = this.queues.get(queue);
     return q ? q.stats(this.clock.now()) : { ready: 0, delayed: 0, leased: 0, dead: 0 };
   }

@@ -95,7 +95,10 @@ describe('MemoryWorkQueue (copies and ackAndLease)', () => {
     await expect(q.ackAndLease(ref, ['a'], { leaseMs: 1, waitMs: 0 })).rejects.toMatchObject({
       code: 'CLOSED',
     });
-    expect(await q.stats('a')).toMatchObject({ leased: 1 });
+    // Reads are refused after close too; the queue's own count (one queue record and its
+    // one message) shows the message still held.
+    await expect(q.stats('a')).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(q.size()).toBe(2);
   });
 
   it("behind core's guard, ackAndLease rejects a malformed ack reference with VALIDATION_FAILED", async () => {

@@ -12,10 +12,16 @@ const T0 = Date.UTC(2026, 0, 1);
 export function apiKeyStoreContract(name: string, unguarded: PortFactory<ApiKeyStore>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('apiKeyStore', unguarded);
-  portLifecycleContract(name, 'apiKeyStore', factory, {
-    operation: 'create',
-    call: (s) => s.create(makeApiKey()),
-  });
+  portLifecycleContract(
+    name,
+    'apiKeyStore',
+    factory,
+    {
+      operation: 'create',
+      call: (s) => s.create(makeApiKey()),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId(), 'key-1') },
+  );
   describe(`${name}: ApiKeyStore`, () => {
     const fx = useFixture(factory);
 

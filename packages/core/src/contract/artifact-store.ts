@@ -65,10 +65,16 @@ const ids = () => ({ tenant: randomName('t'), job: randomName('job') });
 export function artifactStoreContract(name: string, unguarded: PortFactory<ArtifactStore>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('artifactStore', unguarded);
-  portLifecycleContract(name, 'artifactStore', factory, {
-    operation: 'head',
-    call: (s) => s.head(jobInputKey(randomName('t'), randomName('job'), 'a.bin')),
-  });
+  portLifecycleContract(
+    name,
+    'artifactStore',
+    factory,
+    {
+      operation: 'put',
+      call: (s) => s.put(jobInputKey(randomName('t'), randomName('job'), 'a.bin'), 'x'),
+    },
+    { operation: 'head', call: (s) => s.head(jobInputKey(randomName('t'), randomName('job'), 'a.bin')) },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<ArtifactStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

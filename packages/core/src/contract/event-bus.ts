@@ -44,10 +44,16 @@ const QUIET_MS = 100;
 export function eventBusContract(name: string, unguarded: PortFactory<EventBus>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('eventBus', unguarded);
-  portLifecycleContract(name, 'eventBus', factory, {
-    operation: 'publish',
-    call: (b) => b.publish([busEvent(newTenantId(), null, 1)]),
-  });
+  portLifecycleContract(
+    name,
+    'eventBus',
+    factory,
+    {
+      operation: 'publish',
+      call: (b) => b.publish([busEvent(newTenantId(), null, 1)]),
+    },
+    { operation: 'subscribe', call: (b) => b.subscribe({ tenantId: newTenantId() }, () => {}) },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<EventBus>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -4,7 +4,7 @@
  * scans / purge / delete / outbox, and the exclusive-pass primitive.
  */
 import type { JobStore } from '../ports/job-store.js';
-import { makeJob } from './builders.js';
+import { makeJob, newTenantId } from './builders.js';
 import { guardedFactory, type PortFactory } from './fixture.js';
 import { jobStoreCreateContract } from './job-store.create.js';
 import { jobStoreExclusiveContract } from './job-store.exclusive.js';
@@ -18,10 +18,16 @@ import { jobStoreTextContract } from './store-text.js';
 export function jobStoreContract(name: string, unguarded: PortFactory<JobStore>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('jobStore', unguarded);
-  portLifecycleContract(name, 'jobStore', factory, {
-    operation: 'createJob',
-    call: (s) => s.createJob({ job: makeJob(), tasks: [], events: [] }),
-  });
+  portLifecycleContract(
+    name,
+    'jobStore',
+    factory,
+    {
+      operation: 'createJob',
+      call: (s) => s.createJob({ job: makeJob(), tasks: [], events: [] }),
+    },
+    { operation: 'getJob', call: (s) => s.getJob(newTenantId(), 'job-1') },
+  );
   jobStoreCreateContract(name, factory);
   jobStoreUpdateContract(name, factory);
   jobStoreQueriesContract(name, factory);

@@ -43,10 +43,16 @@ async function hitUntilDenied(port: RateLimitStore, key: string, policy: RateLim
 export function rateLimitStoreContract(name: string, unguarded: PortFactory<RateLimitStore>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('rateLimitStore', unguarded);
-  portLifecycleContract(name, 'rateLimitStore', factory, {
-    operation: 'acquireSlot',
-    call: (s) => s.acquireSlot(randomName('slot'), 'holder-1', 1, 1000),
-  });
+  portLifecycleContract(
+    name,
+    'rateLimitStore',
+    factory,
+    {
+      operation: 'acquireSlot',
+      call: (s) => s.acquireSlot(randomName('slot'), 'holder-1', 1, 1000),
+    },
+    { operation: 'holders', call: (s) => s.holders(randomName('slot')) },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<RateLimitStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -21,10 +21,16 @@ const closing = (overrides: Partial<SessionClose> = {}): SessionClose => ({
 export function sessionArchiveContract(name: string, unguarded: PortFactory<SessionArchive>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('sessionArchive', unguarded);
-  portLifecycleContract(name, 'sessionArchive', factory, {
-    operation: 'open',
-    call: (s) => s.open(makeSessionRecord()),
-  });
+  portLifecycleContract(
+    name,
+    'sessionArchive',
+    factory,
+    {
+      operation: 'open',
+      call: (s) => s.open(makeSessionRecord()),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId(), 'sess-1') },
+  );
   describe(`${name}: SessionArchive`, () => {
     const fx = useFixture(factory);
 

@@ -36,10 +36,16 @@ const LONG_TTL = 1000;
 export function sessionStoreContract(name: string, unguarded: PortFactory<SessionStore>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('sessionStore', unguarded);
-  portLifecycleContract(name, 'sessionStore', factory, {
-    operation: 'create',
-    call: (s) => s.create(liveSession(newTenantId(), Date.now()), 1000),
-  });
+  portLifecycleContract(
+    name,
+    'sessionStore',
+    factory,
+    {
+      operation: 'create',
+      call: (s) => s.create(liveSession(newTenantId(), Date.now()), 1000),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId(), 'sess-1') },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<SessionStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

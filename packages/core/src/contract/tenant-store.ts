@@ -10,10 +10,16 @@ import { tenantStoreTextContract } from './store-text.js';
 export function tenantStoreContract(name: string, unguarded: PortFactory<TenantStore>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('tenantStore', unguarded);
-  portLifecycleContract(name, 'tenantStore', factory, {
-    operation: 'create',
-    call: (s) => s.create(makeTenant()),
-  });
+  portLifecycleContract(
+    name,
+    'tenantStore',
+    factory,
+    {
+      operation: 'create',
+      call: (s) => s.create(makeTenant()),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId()) },
+  );
   describe(`${name}: TenantStore`, () => {
     const fx = useFixture(factory);
 

@@ -22,10 +22,16 @@ export {
 export function workQueueContract(name: string, unguarded: PortFactory<WorkQueue>): void {
   // The port behind core's guard, as createDalston uses it: the checks tested are core's.
   const factory = guardedFactory('workQueue', unguarded);
-  portLifecycleContract(name, 'workQueue', factory, {
-    operation: 'enqueue',
-    call: (q) => q.enqueue([queueMessage(randomName('q'))]),
-  });
+  portLifecycleContract(
+    name,
+    'workQueue',
+    factory,
+    {
+      operation: 'enqueue',
+      call: (q) => q.enqueue([queueMessage(randomName('q'))]),
+    },
+    { operation: 'stats', call: (q) => q.stats(randomName('q')) },
+  );
   workQueueBasicsContract(name, factory);
   workQueueLeasesContract(name, factory);
   workQueueBlockingContract(name, factory);
