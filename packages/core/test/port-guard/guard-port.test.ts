@@ -127,7 +127,7 @@ describe('guardPort', () => {
   it('turns a sync method failure into a thrown error (uriFor, keyFromUri)', () => {
     const port = {
       uriFor: (key: string) => `x://${key}`,
-      keyFromUri: () => {
+      keyFromUri: (_uri: string) => {
         throw new Error('bad');
       },
     };
