@@ -25,6 +25,8 @@ export interface BenchOptions {
   counts: Counts;
   /** Write the printed table as JSON here too. */
   jsonOut: string | null;
+  /** Call Dalston's ports through core's port guard, as `createDalston` does. */
+  guarded: boolean;
 }
 
 export interface Counts {
@@ -79,6 +81,7 @@ const USAGE = `usage: npm run bench [-- options]
   --maintenance-tasks <n>  ready backlog of the maintenance suite (default 100000, quick 10000)
   --memory-stored <n>      jobs stored before the memory-scale suite's large run (default 50000, quick 10000)
   --json <file>            also write the results as JSON
+  --guarded                call Dalston's ports through core's port guard (as createDalston does)
 environment: DALSTON_BENCH_REDIS_URL (default redis://127.0.0.1:6379),
              DALSTON_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)`;
 
@@ -87,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   let quick = false;
   let repeat: number | null = null;
   let jsonOut: string | null = null;
+  let guarded = false;
   let flowJobs: number | null = null;
   let maintenanceTasks: number | null = null;
   let memoryStored: number | null = null;
@@ -98,6 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       return v;
     };
     if (arg === '--quick') quick = true;
+    else if (arg === '--guarded') guarded = true;
     else if (arg === '--suite' || arg === '-s') {
       for (const s of value().split(',')) {
         if (!(SUITES as readonly string[]).includes(s)) fail(`unknown suite "${s}"`);
@@ -136,6 +141,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       ...(memoryStored ? { memoryStoredJobs: memoryStored } : {}),
     },
     jsonOut,
+    guarded,
   };
 }
 

@@ -4,6 +4,7 @@
  * and enqueue-to-start latency to an idle waiting worker.
  */
 import { RedisWorkQueue } from '@dalston/adapter-redis';
+import { guardPortNamed } from '@dalston/core';
 import type { BenchOptions } from '../lib/options.js';
 import { deleteKeys, redisClient, redisConnection } from '../lib/redis.js';
 import { add } from '../lib/report.js';
@@ -34,7 +35,8 @@ async function measureRedisQueue(o: BenchOptions): Promise<QueueFigures> {
   const bullPrefix = `bull-bench-${tag}`;
   const client = redisClient(o.redisUrl);
   const connection = redisConnection(o.redisUrl);
-  const queue = new RedisWorkQueue({ client, prefix });
+  const raw = new RedisWorkQueue({ client, prefix });
+  const queue = o.guarded ? guardPortNamed('workQueue', raw) : raw;
   try {
     const throughput = new Map<number, { dalston: number; bull: number }>();
     const warm = Math.min(1_000, o.counts.queueTasks);

@@ -7,7 +7,7 @@
  */
 import { MemoryRateLimitStore } from '@dalston/adapter-memory';
 import { RedisRateLimitStore } from '@dalston/adapter-redis';
-import type { RateLimitPolicy, RateLimitStore } from '@dalston/core';
+import { guardPortNamed, type RateLimitPolicy, type RateLimitStore } from '@dalston/core';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BenchOptions } from '../lib/options.js';
 import { deleteKeys, redisClient } from '../lib/redis.js';
@@ -76,8 +76,9 @@ async function measureRate(o: BenchOptions): Promise<RateFigures> {
   const prefix = `dalston-bench-${tag}`;
   const rlfPrefix = `rlf-bench-${tag}`;
   const client = redisClient(o.redisUrl);
-  const redisStore = new RedisRateLimitStore({ client, prefix });
-  const memoryStore = new MemoryRateLimitStore();
+  const guard = (store: RateLimitStore) => (o.guarded ? guardPortNamed('rateLimitStore', store) : store);
+  const redisStore = guard(new RedisRateLimitStore({ client, prefix }));
+  const memoryStore = guard(new MemoryRateLimitStore());
   const points = Math.ceil(o.counts.rateChecks / o.counts.rateKeys) * (o.repeat + 1) * 10;
   const fixed: RateLimitPolicy = { algorithm: 'fixed', limit: points, windowMs: WINDOW_MS };
   const gcra: RateLimitPolicy = { algorithm: 'gcra', limit: points, windowMs: WINDOW_MS, burst: points };
@@ -129,7 +130,7 @@ async function measureRate(o: BenchOptions): Promise<RateFigures> {
       rlfCheck(new RateLimiterRedis({ storeClient: client, keyPrefix: rlfPrefix, ...strictRlf })),
       tag,
     );
-    f.exact.dalstonMemory = await admitted(dalstonCheck(new MemoryRateLimitStore(), strict), tag);
+    f.exact.dalstonMemory = await admitted(dalstonCheck(guard(new MemoryRateLimitStore()), strict), tag);
     f.exact.rlfMemory = await admitted(rlfCheck(new RateLimiterMemory(strictRlf)), tag);
     return f;
   } finally {

@@ -4,7 +4,6 @@
  * lastUsedAt writes, deep copies in and out).
  */
 import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
-import { checkStorableText } from './arg-checks.js';
 import { copy } from './deep-copy.js';
 import { conflict, OpenState } from './store-errors.js';
 import { compareText } from './text-order.js';
@@ -16,7 +15,6 @@ export class MemoryApiKeyStore implements ApiKeyStore {
 
   async create(record: ApiKeyRecord): Promise<ApiKeyRecord> {
     this.state.check('create');
-    checkStorableText('apiKeyStore', 'create', 'record', record);
     if (this.keys.has(record.id))
       throw conflict('apiKeyStore', 'create', `API key ${record.id} already exists`);
     if (this.byPrefix.has(record.prefix)) {

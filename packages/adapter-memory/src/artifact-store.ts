@@ -1,6 +1,6 @@
 /**
  * MemoryArtifactStore: the ArtifactStore port in process. Objects are bytes in a map,
- * keyed by core-derived keys (checked with core's `parseArtifactKey` / `isArtifactPrefix`),
+ * keyed by core-derived keys (core's port guard checks them; this store trusts its arguments),
  * addressed as `memory://{bucket}/{prefix}{key}`. A put reads the whole body first and
  * only then makes the object visible, so a failing or aborted body leaves nothing.
  * No presigned URLs and no multipart uploads: the capabilities say so.
@@ -17,7 +17,6 @@ import {
   type ByteRange,
   type Clock,
   DalstonError,
-  isArtifactPrefix,
   type PutOptions,
   type PutResult,
   parseArtifactKey,
@@ -43,32 +42,9 @@ interface StoredObject {
 
 const STORE = 'artifactStore' as const;
 const SCHEME = 'memory://';
-const METADATA_KEY = /^[a-z0-9-]{1,128}$/;
 
 const invalid = (operation: string, field: string, message: string) =>
   new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: STORE, operation, field });
-
-function checkKey(operation: string, key: string, field = 'key'): void {
-  const parsed = parseArtifactKey(key);
-  if (parsed.isErr()) throw invalid(operation, field, parsed.error.message.replace(/^key: /, ''));
-}
-
-function checkPrefix(operation: string, prefix: string): void {
-  if (!isArtifactPrefix(prefix)) {
-    throw invalid(operation, 'prefix', 'not an artifact prefix derived by core (tenants/{tenantId}/...)');
-  }
-}
-
-function checkPutOptions(options: PutOptions): void {
-  const { contentType, metadata } = options;
-  if (contentType !== undefined && (typeof contentType !== 'string' || contentType.length === 0)) {
-    throw invalid('put', 'contentType', 'must be a non-empty string');
-  }
-  for (const [k, v] of Object.entries(metadata ?? {})) {
-    if (!METADATA_KEY.test(k)) throw invalid('put', `metadata.${k}`, 'keys use only [a-z0-9-]');
-    if (typeof v !== 'string') throw invalid('put', `metadata.${k}`, 'values must be strings');
-  }
-}
 
 export class MemoryArtifactStore implements ArtifactStore {
   readonly capabilities: ArtifactStoreCapabilities = { presign: false, abortStaleUploads: false };
@@ -96,8 +72,6 @@ export class MemoryArtifactStore implements ArtifactStore {
 
   async put(key: string, body: ArtifactBody, options: PutOptions = {}): Promise<PutResult> {
     this.assertOpen('put');
-    checkKey('put', key);
-    checkPutOptions(options);
     const bytes = await readBody(body, options.signal);
     const etag = createHash('md5').update(bytes).digest('hex');
     this.objects.set(key, {
@@ -112,7 +86,6 @@ export class MemoryArtifactStore implements ArtifactStore {
 
   async get(key: string, options: { range?: ByteRange } = {}): Promise<ArtifactObject> {
     this.assertOpen('get');
-    checkKey('get', key);
     const obj = this.objects.get(key);
     if (!obj) {
       throw new DalstonError('NOT_FOUND', `artifact ${key} not found`, { store: STORE, operation: 'get' });
@@ -125,20 +98,17 @@ export class MemoryArtifactStore implements ArtifactStore {
 
   async head(key: string): Promise<ArtifactInfo | null> {
     this.assertOpen('head');
-    checkKey('head', key);
     const obj = this.objects.get(key);
     return obj ? this.info(key, obj) : null;
   }
 
   async delete(key: string): Promise<void> {
     this.assertOpen('delete');
-    checkKey('delete', key);
     this.objects.delete(key);
   }
 
   async deletePrefix(prefix: string): Promise<number> {
     this.assertOpen('deletePrefix');
-    checkPrefix('deletePrefix', prefix);
     let n = 0;
     for (const key of [...this.objects.keys()]) {
       if (key.startsWith(prefix)) {
@@ -154,11 +124,7 @@ export class MemoryArtifactStore implements ArtifactStore {
     options: { limit?: number; cursor?: string | null } = {},
   ): Promise<ArtifactPage> {
     this.assertOpen('list');
-    checkPrefix('list', prefix);
     const limit = options.limit ?? 1000;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalid('list', 'limit', 'must be an integer from 1 to 1000');
-    }
     const cursor = options.cursor ?? null;
     const keys = [...this.objects.keys()]
       .filter((k) => k.startsWith(prefix) && (cursor === null || k > cursor))
@@ -187,7 +153,6 @@ export class MemoryArtifactStore implements ArtifactStore {
   }
 
   uriFor(key: string): string {
-    checkKey('uriFor', key);
     return `${SCHEME}${this.bucket}/${this.prefix}${key}`;
   }
 
@@ -201,8 +166,11 @@ export class MemoryArtifactStore implements ArtifactStore {
     const objectKey = uri.slice(base.length);
     if (!objectKey.startsWith(this.prefix))
       throw invalid('keyFromUri', 'uri', 'outside this store’s key prefix');
+    // Decoding a URI is this store's own (its scheme, bucket and prefix): the key it
+    // yields is checked here, as no caller argument covers it.
     const key = objectKey.slice(this.prefix.length);
-    checkKey('keyFromUri', key, 'uri');
+    if (parseArtifactKey(key).isErr())
+      throw invalid('keyFromUri', 'uri', 'does not hold a derived artifact key');
     return key;
   }
 
@@ -234,11 +202,6 @@ export class MemoryArtifactStore implements ArtifactStore {
   /** [start, endExclusive) for a range; VALIDATION_FAILED when it does not fit the object. */
   private rangeBounds(range: ByteRange, size: number): [number, number] {
     const { start, end } = range;
-    if (!Number.isSafeInteger(start) || start < 0)
-      throw invalid('get', 'range.start', 'must be an integer >= 0');
-    if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
-      throw invalid('get', 'range.end', 'must be an integer >= range.start');
-    }
     if (start >= size) throw invalid('get', 'range', `not satisfiable: the object has ${size} bytes`);
     // Like S3, an end past the object is clamped to its last byte.
     return [start, end === undefined ? size : Math.min(end + 1, size)];

@@ -26,11 +26,6 @@ interface Subscriber {
   active: boolean;
 }
 
-const invalid = (operation: string, field: string, message: string) =>
-  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: 'eventBus', operation, field });
-
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-
 /** Topic names, as the Redis adapter's channels: one per tenant, one per job. */
 const tenantTopic = (tenantId: string) => `tenant:${tenantId}`;
 const jobTopic = (tenantId: string, jobId: string) => `job:${tenantId}:${jobId}`;
@@ -46,14 +41,6 @@ export class MemoryEventBus implements EventBus {
 
   async publish(events: DalstonEvent[]): Promise<void> {
     this.assertOpen('publish');
-    if (!Array.isArray(events)) throw invalid('publish', 'events', 'must be an array of events');
-    for (const [i, e] of events.entries()) {
-      if (typeof e !== 'object' || e === null) throw invalid('publish', `events[${i}]`, 'must be an event');
-      if (!isId(e.tenantId)) throw invalid('publish', `events[${i}].tenantId`, 'must be a non-empty string');
-      if (e.jobId !== null && !isId(e.jobId)) {
-        throw invalid('publish', `events[${i}].jobId`, 'must be a non-empty string or null');
-      }
-    }
     // Snapshot now: what is published travels as data, like a message on the wire.
     const deliveries = events.map((event) => ({
       json: JSON.stringify(event),
@@ -72,11 +59,6 @@ export class MemoryEventBus implements EventBus {
 
   async subscribe(topic: EventTopic, handler: (event: DalstonEvent) => void): Promise<Subscription> {
     this.assertOpen('subscribe');
-    if (!isId(topic?.tenantId)) throw invalid('subscribe', 'topic.tenantId', 'must be a non-empty string');
-    if (topic.jobId !== undefined && !isId(topic.jobId)) {
-      throw invalid('subscribe', 'topic.jobId', 'must be a non-empty string when given');
-    }
-    if (typeof handler !== 'function') throw invalid('subscribe', 'handler', 'must be a function');
     const name = topic.jobId ? jobTopic(topic.tenantId, topic.jobId) : tenantTopic(topic.tenantId);
     const sub: Subscriber = { handler, active: true };
     let subs = this.topics.get(name);

@@ -36,7 +36,6 @@ import {
   toDalstonError,
   type UpdateJobResult,
 } from '@dalston/core';
-import { checkLimit, checkStorableText } from './arg-checks.js';
 import { copy } from './deep-copy.js';
 import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
@@ -107,7 +106,6 @@ export class MemoryJobStore implements JobStore {
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     this.guard('createJob');
     const { job, tasks, events } = copy(input);
-    checkStorableText('jobStore', 'createJob', 'input', { job, tasks, events });
     if (job.idempotencyKey != null) {
       const existing = this.state.jobIdForKey(job.tenantId, job.idempotencyKey);
       if (existing !== undefined) return { created: false, snapshot: this.state.snapshot(existing)! };
@@ -200,22 +198,11 @@ export class MemoryJobStore implements JobStore {
 
   async appendEvents(events: NewEvent[]): Promise<DalstonEvent[]> {
     this.guard('appendEvents');
-    events.forEach((e, i) => {
-      if (e.jobId != null) {
-        throw invalid(
-          'jobStore',
-          'appendEvents',
-          `events.${i}.jobId`,
-          'job events go through createJob/updateJob',
-        );
-      }
-    });
     return this.state.appendEvents(events);
   }
 
   async listJobs(query: ListJobsQuery): Promise<JobPage> {
     this.guard('listJobs');
-    checkLimit('jobStore', 'listJobs', query.limit);
     const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
     const statuses = query.status && query.status.length > 0 ? new Set(query.status) : null;
     const to = query.createdTo;
@@ -236,13 +223,11 @@ export class MemoryJobStore implements JobStore {
 
   async readEvents(query: ReadEventsQuery): Promise<DalstonEvent[]> {
     this.guard('readEvents');
-    checkLimit('jobStore', 'readEvents', query.limit);
     return this.state.readEvents(query.tenantId, query.jobId, query.after ?? 0, query.limit);
   }
 
   async unpublishedEvents(before: number, limit: number): Promise<DalstonEvent[]> {
     this.guard('unpublishedEvents');
-    checkLimit('jobStore', 'unpublishedEvents', limit);
     return this.state.unpublishedEvents(before, limit);
   }
 
@@ -253,7 +238,6 @@ export class MemoryJobStore implements JobStore {
 
   async findReadyTasks(limit: number, afterTaskId?: string, options: FindReadyOptions = {}): Promise<Task[]> {
     this.guard('findReadyTasks');
-    checkLimit('jobStore', 'findReadyTasks', limit);
     const since = options.changedSince;
     if (since !== undefined && !/^[0-9]{1,15}$/.test(since)) {
       throw invalid('jobStore', 'findReadyTasks', 'options.changedSince', 'must be a mark from readyMark()');
@@ -268,7 +252,6 @@ export class MemoryJobStore implements JobStore {
 
   async findExpiredLeases(now: number, limit: number): Promise<Task[]> {
     this.guard('findExpiredLeases');
-    checkLimit('jobStore', 'findExpiredLeases', limit);
     return this.state.expiredLeases(now, limit);
   }
 
@@ -284,7 +267,6 @@ export class MemoryJobStore implements JobStore {
 
   async findJobsDueForPurge(now: number, limit: number, after?: PurgeCursor): Promise<Job[]> {
     this.guard('findJobsDueForPurge');
-    checkLimit('jobStore', 'findJobsDueForPurge', limit);
     return this.state.jobsDueForPurge(now, limit, after);
   }
 
@@ -339,9 +321,6 @@ export class MemoryJobStore implements JobStore {
     fn: () => Promise<T>,
   ): Promise<{ ran: true; value: T } | { ran: false }> {
     this.guard('exclusive');
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
-      throw invalid('jobStore', 'exclusive', 'ttlMs', 'must be a positive number of milliseconds');
-    }
     const now = this.clock.now();
     const held = this.holds.get(name);
     if (held && held.expiresAt > now) return { ran: false };

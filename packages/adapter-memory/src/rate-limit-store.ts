@@ -4,22 +4,20 @@
  * before the next (one JS turn), so hits are exact under concurrency. Window states and
  * slot holders expire by the injected clock; expired holders are dropped on every call.
  * Each holder also keeps its confirmation time (last granted acquire or refresh), which
- * `reconcileSlots` compares with its grace.
+ * `reconcileSlots` compares with its grace. Arguments (policy and cost included) are
+ * trusted: core's port guard validated them, so the math runs on validated policies.
  */
 import {
   applyValidatedRateLimit,
   type Clock,
   DalstonError,
-  isDalstonError,
   type RateLimitDecision,
   type RateLimitPolicy,
-  RateLimitPolicyCheck,
   type RateLimitState,
   type RateLimitStore,
   type SlotDecision,
   type SlotReconcileResult,
   systemClock,
-  validateCost,
 } from '@dalston/core';
 
 /** Expired window states are swept after at least this many hits (and never before one can have expired). */
@@ -38,22 +36,6 @@ interface Slot {
 /** The confirmation time of a holder `reconcileSlots` added: never confirmed by its holder. */
 const NEVER = Number.NEGATIVE_INFINITY;
 
-const invalid = (operation: string, field: string, message: string) =>
-  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, {
-    store: 'rateLimitStore',
-    operation,
-    field,
-  });
-
-function checkKey(operation: string, value: string, field: string): void {
-  if (typeof value !== 'string' || value === '')
-    throw invalid(operation, field, 'must be a non-empty string');
-}
-
-function checkPositiveInt(operation: string, value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw invalid(operation, field, 'must be an integer >= 1');
-}
-
 export class MemoryRateLimitStore implements RateLimitStore {
   private readonly clock: Clock;
   private readonly windows = new Map<string, { state: RateLimitState; expiresAt: number }>();
@@ -64,7 +46,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
   /** A lower bound of every window state's expiresAt (epoch ms): nothing expires before it. */
   private windowsExpireFrom = Number.POSITIVE_INFINITY;
   private hitsSinceSweep = 0;
-  private readonly policies = new RateLimitPolicyCheck();
   private closed = false;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
@@ -73,8 +54,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async hit(key: string, policy: RateLimitPolicy, cost = 1): Promise<RateLimitDecision> {
     this.assertOpen('hit');
-    checkKey('hit', key, 'key');
-    this.validate(policy, cost);
     const now = this.clock.now();
     const stored = this.windows.get(key);
     const outcome = applyValidatedRateLimit(
@@ -95,10 +74,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<SlotDecision> {
     this.assertOpen('acquireSlot');
-    checkKey('acquireSlot', key, 'key');
-    checkKey('acquireSlot', holder, 'holder');
-    checkPositiveInt('acquireSlot', limit, 'limit');
-    checkPositiveInt('acquireSlot', ttlMs, 'ttlMs');
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     if (holders.has(holder) || holders.size < limit) {
@@ -119,7 +94,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async refreshSlot(key: string, holder: string, ttlMs: number): Promise<boolean> {
     this.assertOpen('refreshSlot');
-    checkPositiveInt('refreshSlot', ttlMs, 'ttlMs');
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     if (!holders.has(holder)) return false;
@@ -138,16 +112,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     options: { ttlMs: number; graceMs: number },
   ): Promise<SlotReconcileResult> {
     this.assertOpen('reconcileSlots');
-    checkKey('reconcileSlots', key, 'key');
-    if (!Array.isArray(present)) throw invalid('reconcileSlots', 'present', 'must be an array of holder ids');
-    present.forEach((h, i) => {
-      checkKey('reconcileSlots', h, `present[${i}]`);
-    });
-    const ttlMs = options?.ttlMs;
-    const graceMs = options?.graceMs;
-    checkPositiveInt('reconcileSlots', ttlMs, 'ttlMs');
-    if (!Number.isSafeInteger(graceMs) || graceMs < 0)
-      throw invalid('reconcileSlots', 'graceMs', 'must be an integer >= 0');
+    const { ttlMs, graceMs } = options;
     const now = this.clock.now();
     const holders = this.liveHolders(key, now);
     const listed = new Set(present);
@@ -177,24 +142,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   async close(): Promise<void> {
     this.closed = true;
-  }
-
-  /** Core's validation of `policy` (once per policy object, see RateLimitPolicyCheck) and `cost`. */
-  private validate(policy: RateLimitPolicy, cost: number): void {
-    try {
-      this.policies.validate(policy);
-      validateCost(cost);
-    } catch (e) {
-      if (isDalstonError(e)) {
-        throw new DalstonError(e.code, e.message, {
-          store: 'rateLimitStore',
-          operation: 'hit',
-          field: e.field,
-          cause: e,
-        });
-      }
-      throw e;
-    }
   }
 
   /** Test helper: window states plus slot keys held in memory. */

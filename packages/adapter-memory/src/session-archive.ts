@@ -4,7 +4,6 @@
  * compare-and-set on `active` so the first close wins, deep copies in and out).
  */
 import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
-import { checkLimit, checkStorableText } from './arg-checks.js';
 import { copy } from './deep-copy.js';
 import { conflict, OpenState } from './store-errors.js';
 import { compareText } from './text-order.js';
@@ -15,7 +14,6 @@ export class MemorySessionArchive implements SessionArchive {
 
   async open(record: SessionRecord): Promise<SessionRecord> {
     this.state.check('open');
-    checkStorableText('sessionArchive', 'open', 'record', record);
     if (this.records.has(record.id)) {
       throw conflict('sessionArchive', 'open', `session ${record.id} already exists`);
     }
@@ -31,7 +29,6 @@ export class MemorySessionArchive implements SessionArchive {
 
   async closeRecord(tenantId: string, sessionId: string, close: SessionClose): Promise<SessionRecord | null> {
     this.state.check('closeRecord');
-    checkStorableText('sessionArchive', 'closeRecord', 'close', close);
     const record = this.records.get(sessionId);
     if (!record || record.tenantId !== tenantId || record.status !== 'active') return null;
     const { status, endedAt, stats, artifacts, error } = copy(close);
@@ -42,7 +39,6 @@ export class MemorySessionArchive implements SessionArchive {
 
   async listActive(startedBefore: number, limit: number, after?: SessionCursor): Promise<SessionRecord[]> {
     this.state.check('listActive');
-    checkLimit('sessionArchive', 'listActive', limit);
     const isAfter = (r: SessionRecord) =>
       !after ||
       r.startedAt > after.startedAt ||

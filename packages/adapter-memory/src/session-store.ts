@@ -9,7 +9,6 @@ import {
   type LiveSession,
   type PatchOptions,
   type PatchResult,
-  SESSION_STATUSES,
   type SessionPage,
   type SessionPatch,
   type SessionStore,
@@ -18,52 +17,6 @@ import {
 
 export interface MemorySessionStoreOptions {
   clock?: Clock;
-}
-
-const invalid = (operation: string, field: string, message: string) =>
-  new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store: 'sessionStore', operation, field });
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function checkTtl(operation: string, ttlMs: number, field = 'ttlMs'): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1)
-    throw invalid(operation, field, 'must be an integer number of ms >= 1');
-}
-
-function checkSession(s: LiveSession): void {
-  if (typeof s !== 'object' || s === null) throw invalid('create', 'session', 'must be a session object');
-  if (typeof s.id !== 'string' || s.id === '')
-    throw invalid('create', 'session.id', 'must be a non-empty string');
-  if (typeof s.tenantId !== 'string' || s.tenantId === '') {
-    throw invalid('create', 'session.tenantId', 'must be a non-empty string');
-  }
-  if (!SESSION_STATUSES.includes(s.status)) {
-    throw invalid('create', 'session.status', `must be one of ${SESSION_STATUSES.join(', ')}`);
-  }
-  if (s.workerId !== null && typeof s.workerId !== 'string') {
-    throw invalid('create', 'session.workerId', 'must be a string or null');
-  }
-  if (!isPlainObject(s.fields)) throw invalid('create', 'session.fields', 'must be an object of JSON values');
-  if (!Number.isFinite(s.createdAt)) throw invalid('create', 'session.createdAt', 'must be epoch ms');
-}
-
-function checkPatch(patch: SessionPatch, options: PatchOptions): void {
-  if (typeof patch !== 'object' || patch === null) throw invalid('patch', 'patch', 'must be an object');
-  if (patch.status !== undefined && !SESSION_STATUSES.includes(patch.status)) {
-    throw invalid('patch', 'patch.status', `must be one of ${SESSION_STATUSES.join(', ')}`);
-  }
-  if (patch.workerId !== undefined && patch.workerId !== null && typeof patch.workerId !== 'string') {
-    throw invalid('patch', 'patch.workerId', 'must be a string or null');
-  }
-  if (patch.fields !== undefined && !isPlainObject(patch.fields)) {
-    throw invalid('patch', 'patch.fields', 'must be an object of JSON values');
-  }
-  if (!Number.isFinite(options?.at)) throw invalid('patch', 'options.at', 'must be epoch ms');
-  if (options.ttlMs !== undefined) checkTtl('patch', options.ttlMs, 'options.ttlMs');
-  if (options.expectedVersion !== undefined && !Number.isInteger(options.expectedVersion)) {
-    throw invalid('patch', 'options.expectedVersion', 'must be an integer');
-  }
 }
 
 export class MemorySessionStore implements SessionStore {
@@ -79,8 +32,6 @@ export class MemorySessionStore implements SessionStore {
 
   async create(session: LiveSession, ttlMs: number): Promise<boolean> {
     this.assertOpen('create');
-    checkSession(session);
-    checkTtl('create', ttlMs);
     if (++this.creates % 256 === 0) this.sweep();
     if (this.sessions.has(session.id) && this.live(this.sessions.get(session.id)!.tenantId, session.id)) {
       return false;
@@ -106,7 +57,6 @@ export class MemorySessionStore implements SessionStore {
     options: PatchOptions,
   ): Promise<PatchResult> {
     this.assertOpen('patch');
-    checkPatch(patch, options);
     const s = this.live(tenantId, sessionId);
     if (!s) return { ok: false, reason: 'not_found' };
     if (options.expectedVersion !== undefined && options.expectedVersion !== s.version) {
@@ -123,7 +73,6 @@ export class MemorySessionStore implements SessionStore {
 
   async touch(tenantId: string, sessionId: string, ttlMs: number): Promise<boolean> {
     this.assertOpen('touch');
-    checkTtl('touch', ttlMs);
     const s = this.live(tenantId, sessionId);
     if (!s) return false;
     s.expiresAt = this.clock.now() + ttlMs;
@@ -139,9 +88,6 @@ export class MemorySessionStore implements SessionStore {
 
   async list(tenantId: string, limit: number, cursor?: string | null): Promise<SessionPage> {
     this.assertOpen('list');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalid('list', 'limit', 'must be an integer from 1 to 1000');
-    }
     this.sweep();
     const ids = [...this.sessions.values()]
       .filter((s) => s.tenantId === tenantId && (cursor == null || s.id > cursor))

@@ -3,7 +3,6 @@
  * (CONFLICT on a duplicate id, id-ordered keyset listing, deep copies in and out).
  */
 import type { Tenant, TenantLimits, TenantStore } from '@dalston/core';
-import { checkLimit, checkStorableText } from './arg-checks.js';
 import { copy } from './deep-copy.js';
 import { conflict, OpenState } from './store-errors.js';
 import { compareText } from './text-order.js';
@@ -14,7 +13,6 @@ export class MemoryTenantStore implements TenantStore {
 
   async create(tenant: Tenant): Promise<Tenant> {
     this.state.check('create');
-    checkStorableText('tenantStore', 'create', 'tenant', tenant);
     if (this.tenants.has(tenant.id))
       throw conflict('tenantStore', 'create', `tenant ${tenant.id} already exists`);
     this.tenants.set(tenant.id, copy(tenant));
@@ -29,7 +27,6 @@ export class MemoryTenantStore implements TenantStore {
 
   async updateLimits(tenantId: string, limits: TenantLimits): Promise<Tenant | null> {
     this.state.check('updateLimits');
-    checkStorableText('tenantStore', 'updateLimits', 'limits', limits);
     return this.replace(tenantId, (t) => ({ ...t, limits: copy(limits) }));
   }
 
@@ -40,7 +37,6 @@ export class MemoryTenantStore implements TenantStore {
 
   async list(limit: number, afterId?: string): Promise<Tenant[]> {
     this.state.check('list');
-    checkLimit('tenantStore', 'list', limit);
     return [...this.tenants.values()]
       .filter((t) => afterId === undefined || compareText(t.id, afterId) > 0)
       .sort((a, b) => compareText(a.id, b.id))

@@ -5,6 +5,7 @@
  * poll: they are woken on enqueue and release, and a single clock timer is armed for the
  * earliest delayed message or lease expiry of a queue someone waits on.
  * All timing goes through the injected clock, so ManualClock tests run instantly.
+ * Arguments are trusted: core's port guard checked them (see docs/architecture.md).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -23,7 +24,6 @@ import {
   type WorkQueueCapabilities,
 } from '@dalston/core';
 import { copyMessage, type QueueEntry, QueueState } from './work-queue-state.js';
-import { fail, validateAckRef, validateLeaseRequest, validateQueueMessage } from './work-queue-validation.js';
 
 export interface MemoryWorkQueueOptions {
   clock?: Clock;
@@ -66,8 +66,6 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async enqueue(messages: QueueMessage[]): Promise<number> {
     this.assertOpen('enqueue');
-    if (!Array.isArray(messages)) throw fail('enqueue', 'messages', 'must be an array of queue messages');
-    for (let i = 0; i < messages.length; i++) validateQueueMessage(messages[i]!, i);
     const now = this.clock.now();
     let added = 0;
     let q: QueueState | undefined; // batches are usually for one queue: look it up once
@@ -83,13 +81,12 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async lease(queues: string[], options: LeaseOptions): Promise<Lease | null> {
     this.assertOpen('lease');
-    validateLeaseRequest(queues, options);
     const next = this.leaseOrWait(queues, options);
     return next instanceof Promise ? await next : next;
   }
 
   async extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null> {
-    if (!Number.isInteger(leaseMs) || leaseMs < 1) throw fail('extend', 'leaseMs', 'must be an integer >= 1');
+    this.assertOpen('extend');
     const q = this.queues.get(queue);
     const entry = q?.held(messageId, token);
     if (!q || !entry) return null;
@@ -99,13 +96,12 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async ack(queue: string, messageId: string, token: string): Promise<boolean> {
+    this.assertOpen('ack');
     return this.ackNow(queue, messageId, token);
   }
 
   async ackAndLease(done: AckRef, queues: string[], options: LeaseOptions): Promise<AckAndLeaseResult> {
     this.assertOpen('ackAndLease');
-    validateLeaseRequest(queues, options, 'ackAndLease');
-    validateAckRef(done);
     const acked = this.ackNow(done.queue, done.messageId, done.token);
     const next = this.leaseOrWait(queues, options);
     return { acked, lease: next instanceof Promise ? await next : next }; // no extra tick when not waiting
@@ -117,9 +113,7 @@ export class MemoryWorkQueue implements WorkQueue {
     token: string,
     options: { delayMs: number; countDelivery?: boolean },
   ): Promise<boolean> {
-    if (!Number.isFinite(options?.delayMs) || options.delayMs < 0) {
-      throw fail('release', 'options.delayMs', 'must be a number of milliseconds >= 0');
-    }
+    this.assertOpen('release');
     const q = this.queues.get(queue);
     const entry = q?.held(messageId, token);
     if (!q || !entry) return false;
@@ -130,6 +124,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async remove(queue: string, messageId: string): Promise<boolean> {
+    this.assertOpen('remove');
     const q = this.queues.get(queue);
     const entry = q?.entries.get(messageId);
     if (!q || !entry) return false;
@@ -138,9 +133,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw fail('deadLetters', 'limit', 'must be an integer from 1 to 1000');
-    }
+    this.assertOpen('deadLetters');
     const out: DeadLetter[] = [];
     for (const d of this.queues.get(queue)?.dead.values() ?? []) {
       if (out.length === limit) break;
@@ -157,9 +150,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw fail('unprocessedDeadLetters', 'limit', 'must be an integer from 1 to 1000');
-    }
+    this.assertOpen('unprocessedDeadLetters');
     const q = this.queues.get(queue);
     const out: DeadLetter[] = [];
     for (const id of q?.unprocessedDead ?? []) {
@@ -170,7 +161,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async markDeadLettersProcessed(queue: string, ids: string[]): Promise<number> {
-    if (!Array.isArray(ids)) throw fail('markDeadLettersProcessed', 'ids', 'must be an array of ids');
+    this.assertOpen('markDeadLettersProcessed');
     const q = this.queues.get(queue);
     let marked = 0;
     for (const id of ids) if (q?.unprocessedDead.delete(id)) marked++;
@@ -183,6 +174,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
+    this.assertOpen('removeDeadLetter');
     const q = this.queues.get(queue);
     if (!q?.removeDead(id)) return false;
     this.forgetIfEmpty(q);
@@ -198,6 +190,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async stats(queue: string): Promise<QueueStats> {
+    this.assertOpen('stats');
     const q = this.queues.get(queue);
     return q ? q.stats(this.clock.now()) : { ready: 0, delayed: 0, leased: 0, dead: 0 };
   }

@@ -3,7 +3,7 @@
  * finds ids by binary search, copies are exact (the fast path and structuredClone agree),
  * and slot holders are walked only when one may have expired.
  */
-import { ManualClock } from '@dalston/core';
+import { guardPortNamed, ManualClock } from '@dalston/core';
 import { makeSessionEvent } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { copy } from '../src/deep-copy.js';
@@ -111,9 +111,9 @@ describe('MemoryRateLimitStore window states', () => {
 });
 
 describe('MemoryRateLimitStore policy validation', () => {
-  it('validates a policy object once, again when it changes, and still refuses bad input', async () => {
+  it("behind core's guard: validates a policy object once, again when it changes, and still refuses bad input", async () => {
     const clock = new ManualClock();
-    const store = new MemoryRateLimitStore({ clock });
+    const store = guardPortNamed('rateLimitStore', new MemoryRateLimitStore({ clock }));
     const policy = { algorithm: 'fixed' as const, limit: 2, windowMs: 1000 };
     expect((await store.hit('k', policy)).allowed).toBe(true);
     expect((await store.hit('k', policy)).allowed).toBe(true);

@@ -1,5 +1,5 @@
 /** Memory-only JobStore behaviour the contract cannot express (clock control, close semantics, cursor format). */
-import { DalstonError, isDalstonError, ManualClock } from '@dalston/core';
+import { DalstonError, guardPortNamed, isDalstonError, ManualClock } from '@dalston/core';
 import { jobWrite, makeEvent, makeJob, makeTask } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../src/job-store.js';
@@ -73,8 +73,8 @@ describe('MemoryJobStore (memory-specific)', () => {
     await holder;
   });
 
-  it('rejects a non-positive exclusivity TTL with VALIDATION_FAILED', async () => {
-    const store = new MemoryJobStore();
+  it("behind core's guard, rejects a non-positive exclusivity TTL with VALIDATION_FAILED", async () => {
+    const store = guardPortNamed('jobStore', new MemoryJobStore());
     expect(await codeOf(store.exclusive('pass', { ttlMs: 0 }, async () => 1))).toBe('VALIDATION_FAILED');
   });
 

@@ -1,4 +1,4 @@
-import { type Lease, ManualClock, type QueueMessage } from '@dalston/core';
+import { guardPortNamed, type Lease, ManualClock, type QueueMessage } from '@dalston/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryWorkQueue } from '../src/work-queue.js';
@@ -34,8 +34,8 @@ describe('MemoryWorkQueue (memory specifics)', () => {
     expect(clock.pendingTimers()).toBe(0);
   }, 2000);
 
-  it('rejects with CLOSED after close, and requires the id to be taskId:attempt', async () => {
-    const q = new MemoryWorkQueue({ clock: new ManualClock() });
+  it("rejects with CLOSED after close, and (behind core's guard) requires the id to be taskId:attempt", async () => {
+    const q = guardPortNamed('workQueue', new MemoryWorkQueue({ clock: new ManualClock() }));
     await expect(q.enqueue([{ ...message('a', 't1'), id: 'other' }])).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       field: 'messages[0].id',
@@ -95,15 +95,18 @@ describe('MemoryWorkQueue (copies and ackAndLease)', () => {
     await expect(q.ackAndLease(ref, ['a'], { leaseMs: 1, waitMs: 0 })).rejects.toMatchObject({
       code: 'CLOSED',
     });
-    expect(await q.stats('a')).toMatchObject({ leased: 1 });
+    // Reads are refused after close too; the queue's own count (one queue record and its
+    // one message) shows the message still held.
+    await expect(q.stats('a')).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(q.size()).toBe(2);
   });
 
-  it('ackAndLease rejects a malformed ack reference with VALIDATION_FAILED', async () => {
-    const q = new MemoryWorkQueue({ clock: new ManualClock() });
+  it("behind core's guard, ackAndLease rejects a malformed ack reference with VALIDATION_FAILED", async () => {
+    const q = guardPortNamed('workQueue', new MemoryWorkQueue({ clock: new ManualClock() }));
     const bad = { queue: 'a', messageId: 1 } as unknown as Parameters<MemoryWorkQueue['ackAndLease']>[0];
-    await expect(q.ackAndLease(bad, ['a'], { leaseMs: 1, waitMs: 0 })).rejects.toMatchObject({
+    await expect(q.ackAndLease!(bad, ['a'], { leaseMs: 1, waitMs: 0 })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
-      field: 'done',
+      field: 'done.messageId',
     });
   });
 });

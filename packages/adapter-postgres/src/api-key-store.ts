@@ -1,7 +1,6 @@
 /** PostgresApiKeyStore: API key records, hash and prefix only (`{schema}.api_keys`). */
 import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
 import { Database } from './database.js';
-import { invalid } from './errors.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { type Ctx, canMatch, key, ms, msCol, num, text } from './values.js';
 
@@ -44,8 +43,6 @@ export class PostgresApiKeyStore implements ApiKeyStore {
 
   async create(record: ApiKeyRecord): Promise<ApiKeyRecord> {
     const c = ctx('create');
-    if (!Array.isArray(record.scopes))
-      throw invalid(c.store, c.operation, 'record.scopes', 'must be an array');
     const values = [
       key(c, 'record.id', record.id),
       key(c, 'record.tenantId', record.tenantId),
@@ -117,9 +114,6 @@ export class PostgresApiKeyStore implements ApiKeyStore {
 
   async touchLastUsed(keyId: string, at: number, minIntervalMs: number): Promise<boolean> {
     const c = ctx('touchLastUsed');
-    if (!Number.isInteger(minIntervalMs) || minIntervalMs < 0) {
-      throw invalid(c.store, c.operation, 'minIntervalMs', 'must be an integer >= 0');
-    }
     // Written only when never used or last used before at - minIntervalMs (throttled writes).
     const res = await this.db.query(
       'apiKeyStore',

@@ -46,7 +46,7 @@ import type { PostgresAdapterOptions } from './options.js';
 import { queueControls, setQueuePaused } from './queue-control.js';
 import { deleteExpiredJobRows } from './row-retention.js';
 import { PostgresSchedules } from './schedules.js';
-import { type Ctx, canMatch, limit, ms, text } from './values.js';
+import { type Ctx, canMatch, ms, text } from './values.js';
 
 const ACTIVE = `('pending','running','cancelling')`;
 const TERMINAL = `('completed','failed','cancelled')`;
@@ -187,7 +187,7 @@ export class PostgresJobStore implements JobStore {
 
   async listJobs(query: ListJobsQuery): Promise<JobPage> {
     const c = ctx('listJobs');
-    const n = limit(c, query.limit);
+    const n = query.limit;
     const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
     if (!canMatch(query.tenantId)) return { jobs: [], nextCursor: null };
     const where = ['j.tenant_id = $1'];
@@ -221,9 +221,8 @@ export class PostgresJobStore implements JobStore {
   }
 
   async readEvents(query: ReadEventsQuery): Promise<DalstonEvent[]> {
-    const n = limit(ctx('readEvents'), query.limit);
+    const n = query.limit;
     const after = query.after ?? 0;
-    if (!Number.isSafeInteger(after)) throw invalid('jobStore', 'readEvents', 'after', 'must be an integer');
     const byJob = query.jobId !== undefined;
     if (!canMatch(query.tenantId, query.jobId)) return [];
     const { rows } = await this.db.query(
@@ -247,16 +246,13 @@ export class PostgresJobStore implements JobStore {
         () => `SELECT ${eventColumns()} FROM ${this.db.t('outbox')} o JOIN ${this.db.t('events')} e ON e.id = o.event_id
          WHERE e.at <= $1::timestamptz ORDER BY o.event_id LIMIT $2`,
       ),
-      [ms(c, 'before', before), limit(c, max)],
+      [ms(c, 'before', before), max],
     );
     return rows.map(rowToEvent);
   }
 
   async markPublished(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    if (!ids.every((id) => Number.isSafeInteger(id))) {
-      throw invalid('jobStore', 'markPublished', 'ids', 'must be event ids');
-    }
     await this.db.query(
       'jobStore',
       'markPublished',
@@ -279,7 +275,7 @@ export class PostgresJobStore implements JobStore {
         () => `SELECT ${taskColumns(this.db.t('task_dependencies'))} FROM ${this.db.t('tasks')} t
          WHERE t.status = 'ready' AND ($2::text IS NULL OR t.id > $2) ORDER BY t.id LIMIT $1`,
       ),
-      [limit(ctx('findReadyTasks'), max), afterTaskId ?? null],
+      [max, afterTaskId ?? null],
     );
     return rows.map(rowToTask);
   }
@@ -298,7 +294,7 @@ export class PostgresJobStore implements JobStore {
          WHERE t.status = 'ready' AND t.ready_xid >= $3::xid8 AND ($2::text IS NULL OR t.id > $2)
          ORDER BY t.id LIMIT $1`,
       ),
-      [limit(c, max), afterTaskId ?? null, mark],
+      [max, afterTaskId ?? null, mark],
     );
     return rows.map(rowToTask);
   }
@@ -323,7 +319,7 @@ export class PostgresJobStore implements JobStore {
          WHERE t.status = 'running' AND t.lease_expires_at < $1::timestamptz
          ORDER BY t.lease_expires_at, t.id LIMIT $2`,
       ),
-      [ms(c, 'now', now), limit(c, max)],
+      [ms(c, 'now', now), max],
     );
     return rows.map(rowToTask);
   }
@@ -360,7 +356,7 @@ export class PostgresJobStore implements JobStore {
        ORDER BY j.purge_after, j.id LIMIT $2`,
       [
         ms(c, 'now', now),
-        limit(c, max),
+        max,
         after ? ms(c, 'after.purgeAfter', after.purgeAfter) : null,
         after ? text(c, 'after.id', after.id) : null,
       ],
@@ -411,12 +407,9 @@ export class PostgresJobStore implements JobStore {
 
   async exclusive<T>(
     name: string,
-    options: ExclusiveOptions,
+    _options: ExclusiveOptions,
     fn: () => Promise<T>,
   ): Promise<{ ran: true; value: T } | { ran: false }> {
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
-      throw invalid('jobStore', 'exclusive', 'ttlMs', 'must be a positive number of milliseconds');
-    }
     const lockKey = `dalston.exclusive.${this.db.schemaName}.${name}`;
     let outcome: { ran: true; value: T } | { ran: false } = { ran: false };
     let fnError: { error: unknown } | null = null;

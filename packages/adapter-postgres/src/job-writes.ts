@@ -33,7 +33,6 @@ import {
 } from '@dalston/core';
 import { Batcher } from './batcher.js';
 import { type Database, Rollback } from './database.js';
-import { invalid } from './errors.js';
 import { eventIds, eventsJson, insertEventsSql, jobWriteJson, taskWritesJson } from './job-json.js';
 import { jobColumns, rowToJob, rowToTask, taskColumns } from './job-rows.js';
 import { type Ctx, canMatch } from './values.js';
@@ -284,11 +283,6 @@ export async function deleteJob(db: Database, tenantId: string, jobId: string): 
 /** One statement (its own transaction, so all or nothing); ids follow the input order. */
 export async function appendEvents(db: Database, events: NewEvent[]): Promise<DalstonEvent[]> {
   const c: Ctx = { store: 'jobStore', operation: 'appendEvents' };
-  events.forEach((e, i) => {
-    if (e.jobId != null) {
-      throw invalid(c.store, c.operation, `events.${i}.jobId`, 'job events go through createJob/updateJob');
-    }
-  });
   if (events.length === 0) return [];
   const sql = db.prepared(
     'append_events',

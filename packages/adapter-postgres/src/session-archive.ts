@@ -2,7 +2,7 @@
 import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { type Ctx, canMatch, json, key, limit, ms, msCol, num, text } from './values.js';
+import { type Ctx, canMatch, json, key, ms, msCol, num, text } from './values.js';
 
 const ctx = (operation: string): Ctx => ({ store: 'sessionArchive', operation });
 const COLUMNS = [
@@ -110,7 +110,7 @@ export class PostgresSessionArchive implements SessionArchive {
        ORDER BY started_at, id LIMIT $2`,
       [
         ms(c, 'startedBefore', startedBefore),
-        limit(c, max),
+        max,
         after ? ms(c, 'after.startedAt', after.startedAt) : null,
         after ? text(c, 'after.id', after.id) : null,
       ],

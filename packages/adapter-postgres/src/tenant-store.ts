@@ -2,7 +2,7 @@
 import type { Tenant, TenantLimits, TenantStore } from '@dalston/core';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
-import { bool, type Ctx, canMatch, json, key, limit, ms, msCol, num, text } from './values.js';
+import { bool, type Ctx, canMatch, json, key, ms, msCol, num, text } from './values.js';
 
 const ctx = (operation: string): Ctx => ({ store: 'tenantStore', operation });
 const COLUMNS = `id, name, limits, disabled, ${msCol('created_at')}`;
@@ -85,7 +85,7 @@ export class PostgresTenantStore implements TenantStore {
       'list',
       `SELECT ${COLUMNS} FROM ${this.db.t('tenants')}
        WHERE ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $1`,
-      [limit(ctx('list'), max), afterId ?? null],
+      [max, afterId ?? null],
     );
     return rows.map(rowToTenant);
   }

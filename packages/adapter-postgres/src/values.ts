@@ -1,5 +1,8 @@
 /**
- * Checks and conversions between domain values and column values.
+ * Conversions between domain values and column values, refusing what PostgreSQL itself
+ * cannot hold. Arguments arrive checked by core's port guard (shapes, page sizes, text no
+ * store can keep); what stays here are the limits of this store's own types, which no
+ * other store shares, and the last line before a value becomes a bound parameter:
  *
  * - Times: the domain uses epoch milliseconds; columns are `timestamptz`. Writes send an
  *   ISO-8601 string built from the integer (exact, no floating point); reads select
@@ -112,14 +115,6 @@ export function int(ctx: Ctx, field: string, v: unknown, min: number, big = fals
 
 export function bool(ctx: Ctx, field: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw invalid(ctx.store, ctx.operation, field, 'must be a boolean');
-  return v;
-}
-
-/** Page size accepted by every list/scan method: an integer in 1..1000. */
-export function limit(ctx: Ctx, v: unknown, field = 'limit'): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1000) {
-    throw invalid(ctx.store, ctx.operation, field, `must be an integer from 1 to 1000, got ${String(v)}`);
-  }
   return v;
 }
 

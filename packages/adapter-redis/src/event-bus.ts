@@ -27,7 +27,7 @@ import type { Redis } from 'ioredis';
 import { isCluster } from './blocking-wait.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './scripts.js';
-import { closedError, guard, invalid } from './store-errors.js';
+import { closedError, guard } from './store-errors.js';
 
 export interface RedisEventBusOptions {
   client: RedisClient;
@@ -53,7 +53,6 @@ export class RedisEventBus implements EventBus {
 
   async publish(events: DalstonEvent[]): Promise<void> {
     this.assertOpen('publish');
-    if (!Array.isArray(events)) throw invalid('eventBus', 'publish', 'events', 'must be an array of events');
     if (events.length === 0) return;
     // Channel -> its events in publish order (a Map keeps first-insertion order of channels).
     const byChannel = new Map<string, DalstonEvent[]>();
@@ -62,8 +61,7 @@ export class RedisEventBus implements EventBus {
       if (list) list.push(e);
       else byChannel.set(channel, [e]);
     };
-    for (const [i, e] of events.entries()) {
-      checkRoutable(e, i);
+    for (const e of events) {
       add(this.keys.tenantChannel(e.tenantId), e);
       if (e.jobId !== null) add(this.keys.jobChannel(e.tenantId, e.jobId), e);
     }
@@ -92,11 +90,6 @@ export class RedisEventBus implements EventBus {
 
   async subscribe(topic: EventTopic, handler: Handler): Promise<Subscription> {
     this.assertOpen('subscribe');
-    if (!topic || typeof topic.tenantId !== 'string' || topic.tenantId.length === 0) {
-      throw invalid('eventBus', 'subscribe', 'topic.tenantId', 'must be a non-empty string');
-    }
-    if (typeof handler !== 'function')
-      throw invalid('eventBus', 'subscribe', 'handler', 'must be a function');
     const channel =
       topic.jobId === undefined
         ? this.keys.tenantChannel(topic.tenantId)
@@ -203,19 +196,6 @@ export class RedisEventBus implements EventBus {
 
   private assertOpen(operation: string): void {
     if (this.closed) throw closedError('eventBus', operation);
-  }
-}
-
-/** What `publish` needs to route an event: an object with a tenant id and a job id or null. */
-function checkRoutable(e: unknown, i: number): asserts e is DalstonEvent {
-  if (typeof e !== 'object' || e === null)
-    throw invalid('eventBus', 'publish', `events[${i}]`, 'must be an event');
-  const { tenantId, jobId } = e as { tenantId?: unknown; jobId?: unknown };
-  if (typeof tenantId !== 'string' || tenantId.length === 0) {
-    throw invalid('eventBus', 'publish', `events[${i}].tenantId`, 'must be a non-empty string');
-  }
-  if (jobId !== null && (typeof jobId !== 'string' || jobId.length === 0)) {
-    throw invalid('eventBus', 'publish', `events[${i}].jobId`, 'must be a non-empty string or null');
   }
 }
 

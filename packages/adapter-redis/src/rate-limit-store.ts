@@ -12,21 +12,20 @@
  * socket write for all of them instead of one each, which is most of the client's CPU per
  * hit. Each script still runs atomically on its own, so admission stays exact. On a
  * Cluster client (keys of a pipeline must share a slot) every hit is sent alone.
+ * Arguments (policies and costs included) are trusted: core's port guard validated them.
  */
 import {
   type RateLimitDecision,
   type RateLimitPolicy,
-  RateLimitPolicyCheck,
   type RateLimitStore,
   type SlotDecision,
   type SlotReconcileResult,
   storeUnavailable,
-  validateCost,
 } from '@dalston/core';
 import { isCluster } from './blocking-wait.js';
 import { KeyLayout } from './keys.js';
 import { type LuaScript, type RedisClient, scripts } from './scripts.js';
-import { closedError, guard, invalid } from './store-errors.js';
+import { closedError, guard } from './store-errors.js';
 
 export interface RedisRateLimitStoreOptions {
   client: RedisClient;
@@ -46,27 +45,6 @@ interface PendingHit {
   reject: (error: unknown) => void;
 }
 
-/** Core's validation error (VALIDATION_FAILED naming the field) restated for this store. */
-const restated = (operation: string, e: unknown) => {
-  const err = e as { field?: string; message?: string };
-  return invalid(
-    'rateLimitStore',
-    operation,
-    err.field ?? 'policy',
-    (err.message ?? '').replace(/^[^:]*: /, ''),
-  );
-};
-
-const checkKey = (operation: string, key: unknown, field = 'key') => {
-  if (typeof key !== 'string' || key.length === 0)
-    throw invalid('rateLimitStore', operation, field, 'must be a non-empty string');
-};
-
-const checkPositiveInt = (operation: string, field: string, n: unknown) => {
-  if (!Number.isSafeInteger(n) || (n as number) < 1)
-    throw invalid('rateLimitStore', operation, field, 'must be an integer >= 1');
-};
-
 const isNoScript = (e: unknown) => e instanceof Error && e.message.includes('NOSCRIPT');
 
 /** The scripts' reply {allowed, remaining, retryAfterMs, resetAt} as a decision. */
@@ -84,7 +62,6 @@ const decision = (r: unknown, limit: number): RateLimitDecision => {
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly client: RedisClient;
   private readonly keys: KeyLayout;
-  private readonly policies = new RateLimitPolicyCheck();
   /** Whether hits of one tick share a pipeline (not on a Cluster, see the file's docblock). */
   private readonly batches: boolean;
   private pending: PendingHit[] = [];
@@ -100,8 +77,6 @@ export class RedisRateLimitStore implements RateLimitStore {
     // Not `async`: the hit resolves from the pipeline's reply, without another promise around it.
     try {
       this.assertOpen('hit');
-      checkKey('hit', key);
-      this.validate(policy, cost);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -183,22 +158,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     );
   }
 
-  /** Core's checks of `policy` (once per policy object, see RateLimitPolicyCheck) and `cost`. */
-  private validate(policy: RateLimitPolicy, cost: number): void {
-    try {
-      this.policies.validate(policy);
-      validateCost(cost);
-    } catch (e) {
-      throw restated('hit', e);
-    }
-  }
-
   async acquireSlot(key: string, holder: string, limit: number, ttlMs: number): Promise<SlotDecision> {
     this.assertOpen('acquireSlot');
-    checkKey('acquireSlot', key);
-    checkKey('acquireSlot', holder, 'holder');
-    checkPositiveInt('acquireSlot', 'limit', limit);
-    checkPositiveInt('acquireSlot', 'ttlMs', ttlMs);
     return guard('rateLimitStore', 'acquireSlot', async () => {
       const r = (await scripts.slotAcquire.run(this.client, this.keys.slotSet(key), [
         holder,
@@ -210,13 +171,14 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async releaseSlot(key: string, holder: string): Promise<boolean> {
+    this.assertOpen('releaseSlot');
     return guard('rateLimitStore', 'releaseSlot', async () => {
       return Number(await scripts.slotRelease.run(this.client, this.keys.slotSet(key), [holder])) === 1;
     });
   }
 
   async refreshSlot(key: string, holder: string, ttlMs: number): Promise<boolean> {
-    checkPositiveInt('refreshSlot', 'ttlMs', ttlMs);
+    this.assertOpen('refreshSlot');
     return guard('rateLimitStore', 'refreshSlot', async () => {
       return (
         Number(await scripts.slotRefresh.run(this.client, this.keys.slotSet(key), [holder, ttlMs])) === 1
@@ -225,6 +187,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async holders(key: string): Promise<string[]> {
+    this.assertOpen('holders');
     return guard('rateLimitStore', 'holders', async () => {
       const r = (await scripts.slotHolders.run(this.client, [this.keys.slots(key)], [])) as string[];
       return [...r].sort();
@@ -237,15 +200,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     options: { ttlMs: number; graceMs: number },
   ): Promise<SlotReconcileResult> {
     this.assertOpen('reconcileSlots');
-    checkKey('reconcileSlots', key);
-    if (!Array.isArray(present) || !present.every((h) => typeof h === 'string' && h.length > 0)) {
-      throw invalid('rateLimitStore', 'reconcileSlots', 'present', 'must be an array of non-empty strings');
-    }
-    const ttlMs = options?.ttlMs;
-    const graceMs = options?.graceMs;
-    checkPositiveInt('reconcileSlots', 'ttlMs', ttlMs);
-    if (!Number.isSafeInteger(graceMs) || graceMs < 0)
-      throw invalid('rateLimitStore', 'reconcileSlots', 'graceMs', 'must be an integer >= 0');
+    const { ttlMs, graceMs } = options;
     return guard('rateLimitStore', 'reconcileSlots', async () => {
       const r = (await scripts.slotReconcile.run(this.client, this.keys.slotSet(key), [
         ttlMs,

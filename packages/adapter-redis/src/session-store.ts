@@ -24,7 +24,7 @@ import {
 } from '@dalston/core';
 import { KeyLayout } from './keys.js';
 import { type RedisClient, scripts } from './scripts.js';
-import { closedError, guard, invalid } from './store-errors.js';
+import { closedError, guard } from './store-errors.js';
 
 export interface RedisSessionStoreOptions {
   client: RedisClient;
@@ -33,11 +33,6 @@ export interface RedisSessionStoreOptions {
 }
 
 const FIELD = 'f:';
-
-const checkTtl = (operation: string, ttlMs: number) => {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1)
-    throw invalid('sessionStore', operation, 'ttlMs', 'must be an integer >= 1');
-};
 
 export class RedisSessionStore implements SessionStore {
   private readonly client: RedisClient;
@@ -53,14 +48,7 @@ export class RedisSessionStore implements SessionStore {
 
   async create(session: LiveSession, ttlMs: number): Promise<boolean> {
     this.assertOpen('create');
-    checkTtl('create', ttlMs);
-    const parsed = liveSessionSchema.safeParse(session);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = ['session', ...(issue?.path ?? []).map(String)].join('.');
-      throw invalid('sessionStore', 'create', field, issue?.message ?? 'is invalid');
-    }
-    const s = { ...parsed.data, version: 1, expiresAt: parsed.data.createdAt + ttlMs };
+    const s = { ...session, version: 1, expiresAt: session.createdAt + ttlMs };
     return guard('sessionStore', 'create', async () => {
       const hash = [
         ...['id', s.id, 'tenantId', s.tenantId, 'status', s.status, 'workerId', JSON.stringify(s.workerId)],
@@ -76,6 +64,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(tenantId: string, sessionId: string): Promise<LiveSession | null> {
+    this.assertOpen('get');
     return guard('sessionStore', 'get', async () => {
       const flat = await this.client.hgetall(this.keys.session(tenantId, sessionId));
       return this.decode(tenantId, sessionId, flat);
@@ -89,9 +78,6 @@ export class RedisSessionStore implements SessionStore {
     options: PatchOptions,
   ): Promise<PatchResult> {
     this.assertOpen('patch');
-    if (options.ttlMs !== undefined) checkTtl('patch', options.ttlMs);
-    if (!Number.isFinite(options.at))
-      throw invalid('sessionStore', 'patch', 'options.at', 'must be epoch ms');
     const pairs: string[] = [];
     if (patch.status !== undefined) pairs.push('status', patch.status);
     if (patch.workerId !== undefined) pairs.push('workerId', JSON.stringify(patch.workerId));
@@ -115,7 +101,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async touch(tenantId: string, sessionId: string, ttlMs: number): Promise<boolean> {
-    checkTtl('touch', ttlMs);
+    this.assertOpen('touch');
     return guard('sessionStore', 'touch', async () => {
       const key = this.keys.session(tenantId, sessionId);
       const r = Number(await scripts.sessionTouch.run(this.client, [key], [ttlMs]));
@@ -126,6 +112,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async delete(tenantId: string, sessionId: string): Promise<boolean> {
+    this.assertOpen('delete');
     return guard('sessionStore', 'delete', async () => {
       const n = await this.client.del(this.keys.session(tenantId, sessionId));
       await scripts.sessionIndexRemove.run(this.client, this.keys.sessionIndex(tenantId), [sessionId]);
@@ -134,9 +121,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async list(tenantId: string, limit: number, cursor?: string | null): Promise<SessionPage> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalid('sessionStore', 'list', 'limit', 'must be an integer from 1 to 1000');
-    }
+    this.assertOpen('list');
     return guard('sessionStore', 'list', async () => {
       const sessions: LiveSession[] = [];
       let after = cursor ?? '';

@@ -1,7 +1,8 @@
 /**
  * One place that turns driver failures into DalstonErrors: every port method runs inside
  * `guard`, so a Redis failure surfaces as STORE_UNAVAILABLE naming the store and the
- * operation, and a DalstonError (validation, closed) passes through unchanged.
+ * operation, and a DalstonError (closed) passes through unchanged. Arguments are not
+ * checked here: core's port guard checked them before any method runs.
  */
 import { DalstonError, type StoreName, storeUnavailable } from '@dalston/core';
 
@@ -11,10 +12,6 @@ export async function guard<T>(store: StoreName, operation: string, fn: () => Pr
   } catch (e) {
     throw storeUnavailable(store, operation, e);
   }
-}
-
-export function invalid(store: StoreName, operation: string, field: string, message: string): DalstonError {
-  return new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store, operation, field });
 }
 
 export function closedError(store: StoreName, operation: string): DalstonError {

@@ -23,10 +23,10 @@ import {
 import { BlockingWaits, isCluster } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
 import { KeyLayout, QUEUE_PARTS } from './keys.js';
-import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
+import { parseDeadLetter, parseMessage } from './queue-entries.js';
 import { scanQueueNames } from './queue-names.js';
 import { type RedisClient, scripts } from './scripts.js';
-import { closedError, guard, invalid } from './store-errors.js';
+import { closedError, guard } from './store-errors.js';
 
 export interface RedisWorkQueueOptions {
   client: RedisClient;
@@ -34,12 +34,10 @@ export interface RedisWorkQueueOptions {
   logger?: Logger;
 }
 
-const MAX_NAME = 200;
 /** Queues whose key names are kept (a worker uses a few; more only clears the cache). */
 const MAX_CACHED_QUEUES = 1024;
 /** Index of the wake-up list in a queue's keys (see QUEUE_PARTS). */
 const SIGNAL = QUEUE_PARTS.indexOf('signal');
-const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_NAME;
 
 type LeaseAttempt = { lease: Lease } | { lease: null; wakeInMs: number };
 
@@ -62,12 +60,8 @@ export class RedisWorkQueue implements WorkQueue {
 
   async enqueue(messages: QueueMessage[]): Promise<number> {
     this.assertOpen('enqueue');
-    if (!Array.isArray(messages)) {
-      throw invalid('workQueue', 'enqueue', 'messages', 'must be an array of queue messages');
-    }
-    const valid = messages.map((m, i) => validateMessage(m, i));
     const byQueue = new Map<string, QueueMessage[]>();
-    for (const m of valid) {
+    for (const m of messages) {
       const batch = byQueue.get(m.queue);
       if (batch) batch.push(m);
       else byQueue.set(m.queue, [m]);
@@ -87,7 +81,6 @@ export class RedisWorkQueue implements WorkQueue {
 
   async lease(queues: string[], options: LeaseOptions): Promise<Lease | null> {
     this.assertOpen('lease');
-    this.validateLease('lease', queues, options);
     return guard('workQueue', 'lease', () => this.leaseLoop(queues, options, null));
   }
 
@@ -98,12 +91,6 @@ export class RedisWorkQueue implements WorkQueue {
    */
   async ackAndLease(done: AckRef, queues: string[], options: LeaseOptions): Promise<AckAndLeaseResult> {
     this.assertOpen('ackAndLease');
-    this.validateLease('ackAndLease', queues, options);
-    for (const f of ['queue', 'messageId', 'token'] as const) {
-      if (typeof done?.[f] !== 'string' || done[f].length === 0) {
-        throw invalid('workQueue', 'ackAndLease', `done.${f}`, 'must be a non-empty string');
-      }
-    }
     if (done.queue !== queues[0]) {
       const acked = await this.ack(done.queue, done.messageId, done.token);
       return { acked, lease: await this.lease(queues, options) };
@@ -124,9 +111,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async extend(queue: string, messageId: string, token: string, leaseMs: number): Promise<number | null> {
-    if (!Number.isInteger(leaseMs) || leaseMs < 1) {
-      throw invalid('workQueue', 'extend', 'leaseMs', 'must be an integer >= 1');
-    }
+    this.assertOpen('extend');
     return guard('workQueue', 'extend', async () => {
       const r = Number(
         await scripts.extend.run(this.client, this.queueKeys(queue), [messageId, token, leaseMs]),
@@ -136,6 +121,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async ack(queue: string, messageId: string, token: string): Promise<boolean> {
+    this.assertOpen('ack');
     return guard('workQueue', 'ack', async () => {
       return Number(await scripts.ack.run(this.client, this.queueKeys(queue), [messageId, token])) === 1;
     });
@@ -147,9 +133,7 @@ export class RedisWorkQueue implements WorkQueue {
     token: string,
     options: { delayMs: number; countDelivery?: boolean },
   ): Promise<boolean> {
-    if (!Number.isFinite(options?.delayMs) || options.delayMs < 0) {
-      throw invalid('workQueue', 'release', 'options.delayMs', 'must be a number of milliseconds >= 0');
-    }
+    this.assertOpen('release');
     return guard('workQueue', 'release', async () => {
       const args = [messageId, token, Math.ceil(options.delayMs), options.countDelivery ? '1' : '0'];
       return Number(await scripts.release.run(this.client, this.queueKeys(queue), args)) === 1;
@@ -157,12 +141,14 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async remove(queue: string, messageId: string): Promise<boolean> {
+    this.assertOpen('remove');
     return guard('workQueue', 'remove', async () => {
       return Number(await scripts.remove.run(this.client, this.queueKeys(queue), [messageId])) === 1;
     });
   }
 
   async deadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    this.assertOpen('deadLetters');
     return this.readLetters('deadLetters', scripts.deadLetters, queue, limit);
   }
 
@@ -182,6 +168,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async unprocessedDeadLetters(queue: string, limit: number): Promise<DeadLetter[]> {
+    this.assertOpen('unprocessedDeadLetters');
     return this.readLetters('unprocessedDeadLetters', scripts.deadUnprocessed, queue, limit);
   }
 
@@ -192,9 +179,6 @@ export class RedisWorkQueue implements WorkQueue {
     queue: string,
     limit: number,
   ): Promise<DeadLetter[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalid('workQueue', operation, 'limit', 'must be an integer from 1 to 1000');
-    }
     return guard('workQueue', operation, async () => {
       const flat = (await script.run(this.client, this.queueKeys(queue), [limit])) as (string | null)[];
       const out: DeadLetter[] = [];
@@ -205,9 +189,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async markDeadLettersProcessed(queue: string, ids: string[]): Promise<number> {
-    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-      throw invalid('workQueue', 'markDeadLettersProcessed', 'ids', 'must be an array of dead-letter ids');
-    }
+    this.assertOpen('markDeadLettersProcessed');
     if (ids.length === 0) return 0;
     return guard('workQueue', 'markDeadLettersProcessed', async () => {
       return Number(await scripts.deadProcessed.run(this.client, this.queueKeys(queue), ids));
@@ -222,6 +204,7 @@ export class RedisWorkQueue implements WorkQueue {
    * the INFO command (an ACL that forbids it) the marker alone is the epoch.
    */
   async epoch(): Promise<string> {
+    this.assertOpen('epoch');
     return guard('workQueue', 'epoch', async () => {
       if (isCluster(this.client)) return clusterEpoch(this.client, this.keys.prefix, randomUUID);
       const marker = String(await scripts.epoch.run(this.client, [this.keys.epoch()], [randomUUID()]));
@@ -231,6 +214,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async removeDeadLetter(queue: string, id: string): Promise<boolean> {
+    this.assertOpen('removeDeadLetter');
     return guard('workQueue', 'removeDeadLetter', async () => {
       return Number(await scripts.removeDead.run(this.client, this.queueKeys(queue), [id])) === 1;
     });
@@ -242,6 +226,7 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   async stats(queue: string): Promise<QueueStats> {
+    this.assertOpen('stats');
     return guard('workQueue', 'stats', async () => {
       const [ready, delayed, leased, dead] = (await scripts.stats.run(
         this.client,
@@ -321,18 +306,6 @@ export class RedisWorkQueue implements WorkQueue {
       this.keysOf.set(queue, keys);
     }
     return keys as string[];
-  }
-
-  private validateLease(operation: string, queues: string[], options: LeaseOptions): void {
-    if (!Array.isArray(queues) || queues.length === 0 || !queues.every(isName)) {
-      throw invalid('workQueue', operation, 'queues', 'must be a non-empty array of queue names');
-    }
-    if (!Number.isInteger(options?.leaseMs) || options.leaseMs < 1) {
-      throw invalid('workQueue', operation, 'options.leaseMs', 'must be an integer >= 1');
-    }
-    if (!Number.isFinite(options.waitMs) || options.waitMs < 0) {
-      throw invalid('workQueue', operation, 'options.waitMs', 'must be a number of milliseconds >= 0');
-    }
   }
 
   private assertOpen(operation: string): void {

@@ -4,7 +4,7 @@
  * in order), a single event still travels as one object, and a subscriber reads both,
  * dropping only the malformed elements of an array. Publish checks what it routes by.
  */
-import type { DalstonEvent } from '@dalston/core';
+import { type DalstonEvent, guardPortNamed } from '@dalston/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';
@@ -91,14 +91,15 @@ describe('RedisEventBus on the wire', () => {
     await sub.unsubscribe();
   });
 
-  it('refuses what it cannot route, naming the field', async () => {
+  it("behind core's guard, refuses what it cannot route, naming the field", async () => {
+    const bus = guardPortNamed('eventBus', adapters.eventBus);
     const bad = [
       [null, 'events[0]'],
       [{ ...event(1, 'w3', null), tenantId: '' }, 'events[0].tenantId'],
       [{ ...event(1, 'w3', null), jobId: 5 }, 'events[0].jobId'],
     ] as const;
     for (const [e, field] of bad) {
-      await expect(adapters.eventBus.publish([e as unknown as DalstonEvent])).rejects.toMatchObject({
+      await expect(bus.publish([e as unknown as DalstonEvent])).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',
         field,
       });

@@ -5,7 +5,7 @@
  * dead server fails every hit of the batch with STORE_UNAVAILABLE. The NOSCRIPT and kill
  * cases run on a private redis-server, never the shared one.
  */
-import type { RateLimitPolicy } from '@dalston/core';
+import { guardPortNamed, type RateLimitPolicy } from '@dalston/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';
 import { type RedisAdapters, RedisRateLimitStore, redisAdapters } from '../src/index.js';
@@ -15,6 +15,7 @@ const HOUR = 3_600_000; // windows aligned to the epoch: a test never straddles 
 const target = singleRedis();
 const prefix = randomPrefix('rlb');
 let limits: RedisRateLimitStore;
+const rawLimits = () => limits;
 beforeAll(async () => {
   await target.start();
   limits = new RedisRateLimitStore({ client: target.client(), prefix });
@@ -59,7 +60,8 @@ describe('RedisRateLimitStore batched hits (shared server)', () => {
     expect(got[4]!.limit).toBe(5);
   });
 
-  it('a bad hit fails alone with VALIDATION_FAILED; a mutated policy is validated again', async () => {
+  it("behind core's guard, a bad hit fails alone with VALIDATION_FAILED; a mutated policy is validated again", async () => {
+    const limits = guardPortNamed('rateLimitStore', rawLimits());
     const policy = { algorithm: 'fixed' as const, limit: 3, windowMs: HOUR };
     const k = `bad-${Math.random()}`;
     const [ok1, badCost, badKey, ok2] = await Promise.allSettled([

@@ -1,9 +1,10 @@
 /**
- * Between core keys (`tenants/{t}/jobs/{j}/...`, validated by core's `parseArtifactKey`)
- * and S3 object keys (`<adapter prefix><core key>`) and URIs (`s3://<bucket>/<object key>`).
- * Nothing else reaches the bucket: a key or prefix core did not derive is VALIDATION_FAILED.
+ * Between core keys (`tenants/{t}/jobs/{j}/...`) and S3 object keys (`<adapter prefix><core
+ * key>`) and URIs (`s3://<bucket>/<object key>`). Keys and prefixes arrive checked by core's
+ * port guard (only derived ones pass); decoding a URI is this store's own, so `keyFromUri`
+ * checks the key it yields.
  */
-import { isArtifactPrefix, parseArtifactKey, validationFailed } from '@dalston/core';
+import { parseArtifactKey, validationFailed } from '@dalston/core';
 
 export class ObjectKeys {
   constructor(
@@ -12,17 +13,13 @@ export class ObjectKeys {
     readonly prefix: string,
   ) {}
 
-  /** The object key for a core key. VALIDATION_FAILED unless core derived it. */
+  /** The object key for a core key. */
   objectKey(key: string): string {
-    assertArtifactKey(key);
     return this.prefix + key;
   }
 
-  /** The object-key prefix for a core prefix. VALIDATION_FAILED unless it is a core artifact prefix. */
+  /** The object-key prefix for a core prefix. */
   objectPrefix(prefix: string): string {
-    if (typeof prefix !== 'string' || !isArtifactPrefix(prefix)) {
-      throw validationFailed('prefix', 'not an artifact prefix derived by core (tenants/{tenantId}/...)');
-    }
     return this.prefix + prefix;
   }
 
@@ -36,7 +33,6 @@ export class ObjectKeys {
   }
 
   keyFromUri(uri: string): string {
-    if (typeof uri !== 'string') throw validationFailed('uri', 'expected a string');
     const scheme = 's3://';
     if (!uri.startsWith(scheme)) throw validationFailed('uri', 'not an s3:// URI');
     const rest = uri.slice(scheme.length);
@@ -46,15 +42,8 @@ export class ObjectKeys {
     const objectKey = slash < 0 ? '' : rest.slice(slash + 1);
     if (!objectKey.startsWith(this.prefix)) throw validationFailed('uri', 'outside this store’s key prefix');
     const key = objectKey.slice(this.prefix.length);
-    assertArtifactKey(key, 'uri');
+    const parsed = parseArtifactKey(key);
+    if (parsed.isErr()) throw validationFailed('uri', parsed.error.message);
     return key;
-  }
-}
-
-function assertArtifactKey(key: string, field = 'key'): void {
-  if (typeof key !== 'string') throw validationFailed(field, 'expected a string');
-  const parsed = parseArtifactKey(key);
-  if (parsed.isErr()) {
-    throw field === 'key' ? parsed.error : validationFailed(field, parsed.error.message);
   }
 }

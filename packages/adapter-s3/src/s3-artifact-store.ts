@@ -28,7 +28,6 @@ import { abortStaleUploads, deleteObjectsUnder, listObjects } from './bulk-opera
 import { ObjectKeys } from './object-keys.js';
 import type { ResolvedS3Options } from './options.js';
 import { presignGetUrl, presignPutUrl } from './presign.js';
-import { validateExpiry, validatePutOptions, validateRange } from './request-validation.js';
 import { closed, isNotFound, toArtifactError } from './s3-errors.js';
 import { unquote, uploadBody } from './upload.js';
 
@@ -63,7 +62,6 @@ export class S3ArtifactStore implements ArtifactStore {
   put(key: string, body: ArtifactBody, options: PutOptions = {}): Promise<PutResult> {
     return this.run('put', async () => {
       const objectKey = this.keys.objectKey(key);
-      validatePutOptions(options);
       const { size, etag } = await uploadBody(
         {
           client: this.client,
@@ -87,7 +85,7 @@ export class S3ArtifactStore implements ArtifactStore {
       'get',
       async () => {
         const objectKey = this.keys.objectKey(key);
-        const range = options.range === undefined ? undefined : validateRange(options.range);
+        const range = options.range === undefined ? undefined : rangeHeader(options.range);
         const out = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, ...(range ? { Range: range } : {}) }),
         );
@@ -131,12 +129,6 @@ export class S3ArtifactStore implements ArtifactStore {
   list(prefix: string, options: { limit?: number; cursor?: string | null } = {}): Promise<ArtifactPage> {
     return this.run('list', async () => {
       const limit = options.limit ?? 1000;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw validationFailed('limit', 'an integer from 1 to 1000');
-      }
-      if (options.cursor != null && (typeof options.cursor !== 'string' || options.cursor === '')) {
-        throw validationFailed('cursor', 'expected a cursor returned by list');
-      }
       const page = await listObjects(this.client, this.bucket, this.keys.objectPrefix(prefix), {
         limit,
         cursor: options.cursor ?? null,
@@ -161,27 +153,20 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.run('presignGet', async () => {
       this.requirePresign();
       const objectKey = this.keys.objectKey(key);
-      return presignGetUrl(this.client, this.bucket, objectKey, validateExpiry(expiresInSeconds));
+      return presignGetUrl(this.client, this.bucket, objectKey, expiresInSeconds);
     });
   }
 
   presignPut(key: string, expiresInSeconds: number, options: { contentType?: string } = {}): Promise<string> {
     return this.run('presignPut', async () => {
       this.requirePresign();
-      validatePutOptions({
-        ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      });
       const objectKey = this.keys.objectKey(key);
-      const expiresIn = validateExpiry(expiresInSeconds);
-      return presignPutUrl(this.client, this.bucket, objectKey, expiresIn, options.contentType);
+      return presignPutUrl(this.client, this.bucket, objectKey, expiresInSeconds, options.contentType);
     });
   }
 
   abortStaleUploads(olderThanMs: number): Promise<number> {
     return this.run('abortStaleUploads', async () => {
-      if (!Number.isFinite(olderThanMs) || olderThanMs < 0) {
-        throw validationFailed('olderThanMs', 'a non-negative number of milliseconds');
-      }
       if (!this.capabilities.abortStaleUploads) return 0;
       return abortStaleUploads(this.client, this.bucket, this.options.prefix, Date.now() - olderThanMs);
     });
@@ -250,3 +235,7 @@ function totalSize(contentRange: string | undefined): number | undefined {
   const m = contentRange ? /\/(\d+)$/.exec(contentRange) : null;
   return m?.[1] ? Number(m[1]) : undefined;
 }
+
+/** The HTTP Range header of a byte range (end inclusive, like the header). */
+const rangeHeader = ({ start, end }: ByteRange): string =>
+  end === undefined ? `bytes=${start}-` : `bytes=${start}-${end}`;

@@ -6,6 +6,7 @@
 
 import { type DalstonConfig, type DalstonConfigInput, parseConfig } from './config.js';
 import { DalstonError } from './domain/errors.js';
+import { guardAdapters } from './port-guard/index.js';
 import type { IdGenerator } from './ports/id-generator.js';
 import type { Logger } from './ports/logger.js';
 import { timeOrderedIds } from './runtime/ids.js';
@@ -106,7 +107,8 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
   const config = parseConfig(options.config);
   if (config.isErr()) throw config.error;
   const c = rootContainer.createChildContainer();
-  register(c, options, config.value);
+  // Every port behind its guard, once: arguments are checked here, adapters trust them.
+  register(c, { ...options, adapters: guardAdapters(options.adapters) }, config.value);
   const runtime = c.resolve<EngineRuntime>(TOKENS.runtime);
   const workers = c.resolve(WorkersService);
   const publisher = c.resolve(EventPublisher);

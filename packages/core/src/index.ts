@@ -20,6 +20,7 @@ export * from './domain/session.js';
 export * from './domain/task.js';
 export * from './domain/tenant.js';
 export * from './domain/transitions.js';
+export { guardAdapters, guardPortNamed } from './port-guard/index.js';
 export type * from './ports/index.js';
 export { timeOrderedIds } from './runtime/ids.js';
 export { jsonLogger, silentLogger } from './runtime/logger.js';

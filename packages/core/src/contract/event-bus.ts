@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DalstonEvent } from '../domain/events.js';
 import type { EventBus, EventTopic } from '../ports/event-bus.js';
 import { newTenantId } from './builders.js';
-import type { PortFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { eventually, randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 
@@ -41,11 +41,19 @@ async function collect(bus: EventBus, topic: EventTopic) {
 /** Time allowed for an event that should not arrive to show up anyway. */
 const QUIET_MS = 100;
 
-export function eventBusContract(name: string, factory: PortFactory<EventBus>): void {
-  portLifecycleContract(name, 'eventBus', factory, {
-    operation: 'publish',
-    call: (b) => b.publish([busEvent(newTenantId(), null, 1)]),
-  });
+export function eventBusContract(name: string, unguarded: PortFactory<EventBus>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('eventBus', unguarded);
+  portLifecycleContract(
+    name,
+    'eventBus',
+    factory,
+    {
+      operation: 'publish',
+      call: (b) => b.publish([busEvent(newTenantId(), null, 1)]),
+    },
+    { operation: 'subscribe', call: (b) => b.subscribe({ tenantId: newTenantId() }, () => {}) },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<EventBus>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -4,8 +4,8 @@
  * reconciler scans / purge / delete / outbox, row retention, the exclusive-pass primitive, and schedules.
  */
 import type { JobStore } from '../ports/job-store.js';
-import { makeJob } from './builders.js';
-import type { PortFactory } from './fixture.js';
+import { makeJob, newTenantId } from './builders.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { jobStoreBulkContract } from './job-store.bulk.js';
 import { jobStoreCreateContract } from './job-store.create.js';
 import { jobStoreExclusiveContract } from './job-store.exclusive.js';
@@ -19,11 +19,19 @@ import { jobStoreUpdateContract } from './job-store.update.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { jobStoreTextContract } from './store-text.js';
 
-export function jobStoreContract(name: string, factory: PortFactory<JobStore>): void {
-  portLifecycleContract(name, 'jobStore', factory, {
-    operation: 'createJob',
-    call: (s) => s.createJob({ job: makeJob(), tasks: [], events: [] }),
-  });
+export function jobStoreContract(name: string, unguarded: PortFactory<JobStore>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('jobStore', unguarded);
+  portLifecycleContract(
+    name,
+    'jobStore',
+    factory,
+    {
+      operation: 'createJob',
+      call: (s) => s.createJob({ job: makeJob(), tasks: [], events: [] }),
+    },
+    { operation: 'getJob', call: (s) => s.getJob(newTenantId(), 'job-1') },
+  );
   jobStoreCreateContract(name, factory);
   jobStoreBulkContract(name, factory);
   jobStoreUpdateContract(name, factory);

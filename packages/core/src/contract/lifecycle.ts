@@ -9,15 +9,22 @@ import type { PortLifecycle } from '../ports/lifecycle.js';
 import type { PortFactory } from './fixture.js';
 import { expectDalstonError, useFixture } from './store-helpers.js';
 
+/** A call of the port and the operation a refusal must name. */
+export interface PortCall<T> {
+  operation: string;
+  call: (port: T) => Promise<unknown>;
+}
+
 /**
- * Registers the lifecycle tests for one port. `use` is an ordinary call of the port (a read
- * or a write) that must be refused once the port is closed, as `operation`.
+ * Registers the lifecycle tests for one port. `use` is an ordinary call of the port (a
+ * write) and `read` a read; both must be refused once the port is closed, as `operation`.
  */
 export function portLifecycleContract<T extends PortLifecycle>(
   name: string,
   store: StoreName,
   factory: PortFactory<T>,
-  use: { operation: string; call: (port: T) => Promise<unknown> },
+  use: PortCall<T>,
+  read?: PortCall<T>,
 ): void {
   describe(`${name}: ${store} ping and close`, () => {
     const fx = useFixture(factory);
@@ -34,16 +41,18 @@ export function portLifecycleContract<T extends PortLifecycle>(
       await expect(port.close()).resolves.toBeUndefined();
     });
 
-    it('refuses ping and a write with CLOSED naming the store and operation once closed', async () => {
+    it('refuses ping, a write and a read with CLOSED naming the store and operation once closed', async () => {
       const port = fx().port;
       await port.close();
       const pinged = await expectDalstonError(port.ping(), 'CLOSED');
       expect(pinged.store).toBe(store);
       expect(pinged.operation).toBe('ping');
-      const used = await expectDalstonError(use.call(port), 'CLOSED');
-      expect(used.store).toBe(store);
-      expect(used.operation).toBe(use.operation);
-      expect(used.message).toContain('closed');
+      for (const call of read ? [use, read] : [use]) {
+        const used = await expectDalstonError(call.call(port), 'CLOSED');
+        expect(used.store).toBe(store);
+        expect(used.operation).toBe(call.operation);
+        expect(used.message).toContain('closed');
+      }
     });
   });
 }

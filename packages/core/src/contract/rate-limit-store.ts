@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateLimitDecision, RateLimitPolicy } from '../domain/rate-limit.js';
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
-import type { PortFactory, TimeControl } from './fixture.js';
+import { guardedFactory, type PortFactory, type TimeControl } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 
@@ -40,11 +40,19 @@ async function hitUntilDenied(port: RateLimitStore, key: string, policy: RateLim
   throw new Error(`no denial after ${max} hits`);
 }
 
-export function rateLimitStoreContract(name: string, factory: PortFactory<RateLimitStore>): void {
-  portLifecycleContract(name, 'rateLimitStore', factory, {
-    operation: 'acquireSlot',
-    call: (s) => s.acquireSlot(randomName('slot'), 'holder-1', 1, 1000),
-  });
+export function rateLimitStoreContract(name: string, unguarded: PortFactory<RateLimitStore>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('rateLimitStore', unguarded);
+  portLifecycleContract(
+    name,
+    'rateLimitStore',
+    factory,
+    {
+      operation: 'acquireSlot',
+      call: (s) => s.acquireSlot(randomName('slot'), 'holder-1', 1, 1000),
+    },
+    { operation: 'holders', call: (s) => s.holders(randomName('slot')) },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<RateLimitStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionArchive, SessionClose } from '../ports/session-archive.js';
 import { makeSessionRecord, newId, newTenantId } from './builders.js';
-import type { PortFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
 import { sessionArchiveTextContract } from './store-text.js';
@@ -18,11 +18,19 @@ const closing = (overrides: Partial<SessionClose> = {}): SessionClose => ({
   ...overrides,
 });
 
-export function sessionArchiveContract(name: string, factory: PortFactory<SessionArchive>): void {
-  portLifecycleContract(name, 'sessionArchive', factory, {
-    operation: 'open',
-    call: (s) => s.open(makeSessionRecord()),
-  });
+export function sessionArchiveContract(name: string, unguarded: PortFactory<SessionArchive>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('sessionArchive', unguarded);
+  portLifecycleContract(
+    name,
+    'sessionArchive',
+    factory,
+    {
+      operation: 'open',
+      call: (s) => s.open(makeSessionRecord()),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId(), 'sess-1') },
+  );
   describe(`${name}: SessionArchive`, () => {
     const fx = useFixture(factory);
 

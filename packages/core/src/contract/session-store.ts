@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LiveSession } from '../domain/session.js';
 import type { SessionStore } from '../ports/session-store.js';
 import { newTenantId } from './builders.js';
-import type { PortFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { randomName, withFixture } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 
@@ -33,11 +33,19 @@ export function liveSession(
 const TTL = 300;
 const LONG_TTL = 1000;
 
-export function sessionStoreContract(name: string, factory: PortFactory<SessionStore>): void {
-  portLifecycleContract(name, 'sessionStore', factory, {
-    operation: 'create',
-    call: (s) => s.create(liveSession(newTenantId(), Date.now()), 1000),
-  });
+export function sessionStoreContract(name: string, unguarded: PortFactory<SessionStore>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('sessionStore', unguarded);
+  portLifecycleContract(
+    name,
+    'sessionStore',
+    factory,
+    {
+      operation: 'create',
+      call: (s) => s.create(liveSession(newTenantId(), Date.now()), 1000),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId(), 'sess-1') },
+  );
   const test = (title: string, body: Parameters<typeof withFixture<SessionStore>>[1]) =>
     it(title, () => withFixture(factory, body));
 

@@ -2,16 +2,24 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantStore } from '../ports/tenant-store.js';
 import { makeTenant, newTenantId } from './builders.js';
-import type { PortFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { expectDalstonError, HOSTILE_STRINGS, useFixture } from './store-helpers.js';
 import { tenantStoreTextContract } from './store-text.js';
 
-export function tenantStoreContract(name: string, factory: PortFactory<TenantStore>): void {
-  portLifecycleContract(name, 'tenantStore', factory, {
-    operation: 'create',
-    call: (s) => s.create(makeTenant()),
-  });
+export function tenantStoreContract(name: string, unguarded: PortFactory<TenantStore>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('tenantStore', unguarded);
+  portLifecycleContract(
+    name,
+    'tenantStore',
+    factory,
+    {
+      operation: 'create',
+      call: (s) => s.create(makeTenant()),
+    },
+    { operation: 'get', call: (s) => s.get(newTenantId()) },
+  );
   describe(`${name}: TenantStore`, () => {
     const fx = useFixture(factory);
 

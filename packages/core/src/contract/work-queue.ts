@@ -1,6 +1,6 @@
 /** The WorkQueue contract: every behaviour group, for one adapter. */
 import type { WorkQueue } from '../ports/work-queue.js';
-import type { PortFactory } from './fixture.js';
+import { guardedFactory, type PortFactory } from './fixture.js';
 import { randomName } from './harness.js';
 import { portLifecycleContract } from './lifecycle.js';
 import { workQueueAckLeaseContract } from './work-queue.ack-lease.js';
@@ -23,11 +23,19 @@ export {
 };
 
 /** Runs every WorkQueue group against fresh ports from `factory`. */
-export function workQueueContract(name: string, factory: PortFactory<WorkQueue>): void {
-  portLifecycleContract(name, 'workQueue', factory, {
-    operation: 'enqueue',
-    call: (q) => q.enqueue([queueMessage(randomName('q'))]),
-  });
+export function workQueueContract(name: string, unguarded: PortFactory<WorkQueue>): void {
+  // The port behind core's guard, as createDalston uses it: the checks tested are core's.
+  const factory = guardedFactory('workQueue', unguarded);
+  portLifecycleContract(
+    name,
+    'workQueue',
+    factory,
+    {
+      operation: 'enqueue',
+      call: (q) => q.enqueue([queueMessage(randomName('q'))]),
+    },
+    { operation: 'stats', call: (q) => q.stats(randomName('q')) },
+  );
   workQueueBasicsContract(name, factory);
   workQueueLeasesContract(name, factory);
   workQueueBlockingContract(name, factory);

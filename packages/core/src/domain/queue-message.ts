@@ -18,3 +18,9 @@ export interface QueueMessage {
   /** Leases handed out before the message is dead-lettered instead (>= 1). */
   maxDeliveries: number;
 }
+
+/** The longest queue, task, job or tenant name a queue message carries. */
+export const MAX_QUEUE_FIELD_LENGTH = 200;
+
+/** The one rule for a message id: `${taskId}:${attempt}` (enqueue is idempotent per task attempt). */
+export const queueMessageId = (taskId: string, attempt: number): string => `${taskId}:${attempt}`;

@@ -8,7 +8,7 @@ import { API_KEY_SCOPES, type ApiKeyRecord } from './api-key.js';
 import { type DalstonEvent, EVENT_TYPES } from './events.js';
 import { type ErrorInfo, JOB_STATUSES, type Job } from './job.js';
 import type { JsonObject, JsonValue } from './json.js';
-import type { QueueMessage } from './queue-message.js';
+import { MAX_QUEUE_FIELD_LENGTH, type QueueMessage, queueMessageId } from './queue-message.js';
 import type { RateLimitPolicy } from './rate-limit.js';
 import { rateLimitPolicyProblem } from './rate-limit-algorithms.js';
 import { type LiveSession, SESSION_STATUSES, type SessionRecord } from './session.js';
@@ -189,18 +189,39 @@ export const dalstonEventSchema: z.ZodType<DalstonEvent> = z.object({
   at: epochMs,
 });
 
-/** Shape of `QueueMessage` (domain/queue-message.ts). */
-export const queueMessageSchema: z.ZodType<QueueMessage> = z.object({
-  id: z.string().min(1),
-  queue: z.string().min(1),
-  taskId: z.string().min(1),
-  jobId: z.string().min(1),
-  tenantId: z.string().min(1),
-  attempt: z.int().min(1),
-  priority: z.int(),
-  notBefore: nullableMs,
-  maxDeliveries: z.int().min(1),
-});
+/** Page sizes of every listing and scan port method: an integer from 1 to 1000. */
+export const PAGE_LIMIT_MAX = 1000;
+export const PAGE_LIMIT_RULE = `must be an integer from 1 to ${PAGE_LIMIT_MAX}`;
+export const pageLimitSchema = z
+  .int(PAGE_LIMIT_RULE)
+  .min(1, PAGE_LIMIT_RULE)
+  .max(PAGE_LIMIT_MAX, PAGE_LIMIT_RULE);
+
+const queueField = z
+  .string()
+  .min(1, 'must be a non-empty string')
+  .max(MAX_QUEUE_FIELD_LENGTH, `must be at most ${MAX_QUEUE_FIELD_LENGTH} characters`);
+
+/**
+ * Shape of `QueueMessage` (domain/queue-message.ts), id rule included (`queueMessageId`):
+ * what the work queue accepts on enqueue and what it reads back.
+ */
+export const queueMessageSchema: z.ZodType<QueueMessage> = z
+  .object({
+    id: z.string().min(1),
+    queue: queueField,
+    taskId: queueField,
+    jobId: queueField,
+    tenantId: queueField,
+    attempt: z.int().min(1),
+    priority: z.int(),
+    notBefore: z.number().min(0).nullable(),
+    maxDeliveries: z.int().min(1),
+  })
+  .refine((m) => m.id === queueMessageId(m.taskId, m.attempt), {
+    message: 'must be <taskId>:<attempt>',
+    path: ['id'],
+  });
 
 export const liveSessionSchema: z.ZodType<LiveSession> = z.object({
   id: z.string().min(1),

@@ -9,7 +9,7 @@ import { type DalstonError, notFound } from '../../domain/errors.js';
 import type { DalstonEvent } from '../../domain/events.js';
 import { JOB_STATUSES, type Job } from '../../domain/job.js';
 import { type JobDetails, jobDetailsOf } from '../../domain/job-details.js';
-import { isStorableText, storableString } from '../../domain/schemas.js';
+import { isStorableText, pageLimitSchema, storableString } from '../../domain/schemas.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventBus } from '../../ports/event-bus.js';
 import type { JobPage, JobStore } from '../../ports/job-store.js';
@@ -38,7 +38,7 @@ const listSchema = z.strictObject({
   status: z.union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))]).optional(),
   from: z.number().optional(),
   to: z.number().optional(),
-  limit: z.int().min(1).max(1000).default(50),
+  limit: pageLimitSchema.default(50),
   cursor: storableString().max(1024).nullable().optional(),
 });
 
@@ -54,7 +54,7 @@ const streamSchema = z
 
 const readSchema = z.strictObject({
   after: z.int().min(0).optional(),
-  limit: z.int().min(1).max(1000).default(100),
+  limit: pageLimitSchema.default(100),
 });
 
 export class JobsService {
