@@ -1,11 +1,13 @@
 /**
- * createDalston: builds the engine from adapters, a pipeline and configuration, wired in
+ * createDalston: builds the engine from adapters, job types (or a legacy pipeline) and configuration, wired in
  * a tsyringe child container (typed tokens in `tokens.ts`; every service lists the token
  * of each constructor parameter, so no decorator metadata is needed; see services/engine/di.ts).
  */
 
+import type { ResultAsync } from 'neverthrow';
 import { type DalstonConfig, type DalstonConfigInput, parseConfig } from './config.js';
 import { DalstonError } from './domain/errors.js';
+import type { Job } from './domain/job.js';
 import type { IdGenerator } from './ports/id-generator.js';
 import type { Logger } from './ports/logger.js';
 import { timeOrderedIds } from './runtime/ids.js';
@@ -21,7 +23,9 @@ import {
   container as rootContainer,
 } from './services/engine/di.js';
 import { guardService } from './services/engine/guard.js';
+import type { JobMap } from './services/engine/job-definition.js';
 import { JobTransitions } from './services/engine/job-transitions.js';
+import { JobTypes } from './services/engine/job-types.js';
 import type { Pipeline } from './services/engine/pipeline.js';
 import { EventPublisher } from './services/engine/publisher.js';
 import { EngineRuntime } from './services/engine/runtime.js';
@@ -29,18 +33,29 @@ import { TenantCache } from './services/engine/tenant-guard.js';
 import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
-import { SubmitJob } from './services/jobs/submit.js';
+import { type SubmitInputOf, SubmitJob } from './services/jobs/submit.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
+import type { TypedWorkerOptions } from './services/workers/typed-handlers.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
 import { TOKENS } from './tokens.js';
 
-export interface CreateDalstonOptions {
+export interface CreateDalstonOptions<J extends JobMap = JobMap> {
   adapters: DalstonAdapters;
+  /**
+   * The job types the engine hosts, by name: `{ transcribe: defineJob({...}) }`. Each job
+   * records its type (`Job.type`); `jobs.submit({ type, ... })` and typed workers are
+   * checked against them. Give `jobs` or `pipeline`, not both.
+   */
+  jobs?: J;
+  /**
+   * Legacy: one untyped pipeline, hosted as the job type `default` (what jobs stored before
+   * job types are). Prefer `jobs`.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: a pipeline of any parameter type
-  pipeline: Pipeline<any>;
+  pipeline?: Pipeline<any>;
   config?: DalstonConfigInput;
   logger?: Logger;
   ids?: IdGenerator;
@@ -62,8 +77,19 @@ export interface Closable {
   close(): Promise<void>;
 }
 
-export interface Dalston {
-  readonly jobs: JobsService;
+/** `jobs.submit` of an engine with job types `J`: `type` and `parameters` checked by the compiler. */
+export type TypedJobsService<J extends JobMap> = string extends keyof J
+  ? JobsService
+  : Omit<JobsService, 'submit'> & {
+      /** Validates, admits, stores and enqueues a job of `type`. An idempotency key already used returns that job. */
+      submit(input: SubmitInputOf<J>): ResultAsync<Job, DalstonError>;
+    };
+
+/** The options of `createWorker` on an engine with job types `J`. */
+export type WorkerOptionsOf<J extends JobMap> = TypedWorkerOptions<J> | CreateWorkerOptions;
+
+export interface Dalston<J extends JobMap = JobMap> {
+  readonly jobs: TypedJobsService<J>;
   readonly workers: WorkersService;
   readonly rateLimits: RateLimitsService;
   readonly tenants: TenantsService;
@@ -75,8 +101,12 @@ export interface Dalston {
   readonly config: DalstonConfig;
   /** The engine's child container (resolve services or adapters by `TOKENS`). */
   readonly container: DependencyContainer;
-  /** Shortcut for `workers.createWorker`. */
-  createWorker(options: CreateWorkerOptions): Worker;
+  /**
+   * Shortcut for `workers.createWorker`, typed by the engine's job types: `{ handlers: {
+   * <type>: { <stage>: async (ctx) => output } } }` (queues derived from the stages), or
+   * the untyped `{ queues, handler(s) }`.
+   */
+  createWorker(options: WorkerOptionsOf<J>): Worker;
   /**
    * Stops workers and timers, marks pending published events, closes every port
    * (`close()` of each), then what the engine `owns`. Leaves no handle of the engine's
@@ -87,15 +117,21 @@ export interface Dalston {
 }
 
 /**
- * Builds an engine. Throws VALIDATION_FAILED (naming `config.<field>`, `adapters.<port>`
- * or `pipeline`) for bad options: construction is the one place core throws.
+ * Builds an engine. Throws VALIDATION_FAILED (naming `config.<field>`, `adapters.<port>`,
+ * `jobs.<type>.stages.<stage>.<field>` or `pipeline`) for bad options: construction is the
+ * one place core throws.
  */
-export function createDalston(options: CreateDalstonOptions): Dalston {
+export function createDalston<const J extends JobMap>(
+  options: CreateDalstonOptions<J> & { jobs: J; pipeline?: undefined },
+): Dalston<J>;
+export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston;
+export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston {
   checkOptions(options);
   const config = parseConfig(options.config);
   if (config.isErr()) throw config.error;
+  const jobTypes = JobTypes.fromOptions(options);
   const c = rootContainer.createChildContainer();
-  register(c, options, config.value);
+  register(c, options, config.value, jobTypes);
   const runtime = c.resolve<EngineRuntime>(TOKENS.runtime);
   const workers = c.resolve(WorkersService);
   const publisher = c.resolve(EventPublisher);
@@ -105,7 +141,7 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
     workers,
     config: config.value,
     container: c,
-    createWorker: (o) => workers.createWorker(o),
+    createWorker: (o: CreateWorkerOptions | TypedWorkerOptions) => workers.createWorker(o),
     close: (o = {}) => {
       closing ??= closeEngine(runtime, publisher, options, o.deadlineMs);
       return closing;
@@ -179,11 +215,13 @@ function guardedServices(c: DependencyContainer) {
 function checkOptions(options: CreateDalstonOptions): void {
   const fail = (field: string, message: string) =>
     new DalstonError('VALIDATION_FAILED', `${field}: ${message} (@dalston/core createDalston)`, { field });
-  if (!options || typeof options !== 'object') throw fail('options', 'expected { adapters, pipeline }');
+  if (!options || typeof options !== 'object') throw fail('options', 'expected { adapters, jobs }');
   for (const name of [...PORT_NAMES, 'clock'] as const) {
     if (!options.adapters?.[name]) throw fail(`adapters.${name}`, 'missing; pass e.g. memoryAdapters()');
   }
-  if (typeof options.pipeline?.build !== 'function') throw fail('pipeline.build', 'expected a function');
+  if (options.pipeline !== undefined && typeof options.pipeline?.build !== 'function') {
+    throw fail('pipeline.build', 'expected a function');
+  }
   for (const name of PORT_NAMES) {
     for (const method of ['ping', 'close'] as const) {
       if (typeof options.adapters[name][method] !== 'function') {
@@ -197,14 +235,19 @@ function checkOptions(options: CreateDalstonOptions): void {
   });
 }
 
-function register(c: DependencyContainer, options: CreateDalstonOptions, config: DalstonConfig): void {
+function register(
+  c: DependencyContainer,
+  options: CreateDalstonOptions,
+  config: DalstonConfig,
+  jobTypes: JobTypes,
+): void {
   const { adapters } = options;
   for (const name of PORT_NAMES) c.register(TOKENS[name], { useValue: adapters[name] });
   c.register(TOKENS.clock, { useValue: adapters.clock });
   c.register(TOKENS.ids, { useValue: options.ids ?? timeOrderedIds(() => adapters.clock.now()) });
   c.register(TOKENS.logger, { useValue: options.logger ?? silentLogger });
   c.register(TOKENS.config, { useValue: config });
-  c.register(TOKENS.pipeline, { useValue: options.pipeline });
+  c.register(TOKENS.jobTypes, { useValue: jobTypes });
   c.register(TOKENS.random, { useValue: options.random ?? Math.random });
   c.register(TOKENS.runtime, { useValue: new EngineRuntime(config.queues) });
   // One instance of each per engine, internal services included (shared state).

@@ -41,15 +41,18 @@ import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
 import { artifactBodySchema } from '../artifacts/put-input.js';
+import type { AnyJobDefinition, JobMap } from '../engine/job-definition.js';
 import { JobTransitions } from '../engine/job-transitions.js';
+import type { JobType, JobTypes } from '../engine/job-types.js';
 import { jobSlotKey } from '../engine/keys.js';
-import type { Pipeline } from '../engine/pipeline.js';
 import { EventPublisher } from '../engine/publisher.js';
 import { attempt, fieldPath, parseInput } from '../engine/result.js';
 import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 
 export interface SubmitInput {
+  /** The job type (a key of `createDalston({ jobs })`); may be left out when the engine has one type. */
+  type?: string;
   tenantId: string;
   parameters?: JsonObject;
   input?: { name: string; body: ArtifactBody; contentType?: string };
@@ -60,9 +63,25 @@ export interface SubmitInput {
   createdByKeyId?: string;
 }
 
+type IsSingleKey<T> = { [K in keyof T]: [Exclude<keyof T, K>] extends [never] ? true : false }[keyof T];
+type ParametersOf<D extends AnyJobDefinition> = z.input<D['parameters']>;
+type ParametersField<D extends AnyJobDefinition> =
+  {} extends ParametersOf<D> ? { parameters?: ParametersOf<D> } : { parameters: ParametersOf<D> };
+
+/**
+ * `jobs.submit`'s input on an engine with job types `J`: `type` names one of them (optional
+ * when there is exactly one) and `parameters` is what its schema accepts.
+ */
+export type SubmitInputOf<J extends JobMap> = {
+  [T in keyof J & string]: Omit<SubmitInput, 'type' | 'parameters'> &
+    (IsSingleKey<J> extends true ? { type?: T } : { type: T }) &
+    ParametersField<J[T]>;
+}[keyof J & string];
+
 const idSchema = storableString().min(1).max(64);
 /** Every string must be storable as is (no NUL, no lone surrogate) on every adapter set. */
 export const submitSchema = z.strictObject({
+  type: storableString().min(1).max(63).optional(),
   tenantId: idSchema,
   parameters: storableJsonObjectSchema.default({}),
   input: z
@@ -82,6 +101,7 @@ type Submit = z.output<typeof submitSchema>;
 interface Admitted {
   req: Submit;
   tenant: Tenant;
+  type: string;
   parameters: JsonObject;
   specs: NormalisedTaskSpec[];
   jobId: string;
@@ -95,7 +115,7 @@ export class SubmitJob {
     TOKENS.clock,
     TOKENS.ids,
     TOKENS.config,
-    TOKENS.pipeline,
+    TOKENS.jobTypes,
     TOKENS.logger,
     RateLimitsService,
     JobTransitions,
@@ -109,7 +129,7 @@ export class SubmitJob {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly config: DalstonConfig,
-    private readonly pipeline: Pipeline,
+    private readonly jobTypes: JobTypes,
     private readonly logger: Logger,
     private readonly rateLimits: RateLimitsService,
     private readonly transitions: JobTransitions,
@@ -127,23 +147,26 @@ export class SubmitJob {
   }
 
   private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
+    const type = this.jobTypes.resolve(req.type);
+    if (type.isErr()) return errAsync(type.error);
     return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
-      const parsed = this.parameters(req.parameters);
+      const parsed = this.parameters(type.value, req.parameters);
       if (isDalstonError(parsed)) return errAsync(parsed);
-      const specs = this.specs(parsed);
+      const specs = this.specs(type.value, parsed);
       if (isDalstonError(specs)) return errAsync(specs);
-      return okAsync({ req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') });
+      const jobId = this.ids.next('job');
+      return okAsync({ req, tenant, type: type.value.name, parameters: parsed, specs, jobId });
     });
   }
 
   /**
    * The parameters as a plain copy (so a getter or Proxy in the caller's object cannot
-   * change what was validated), through the pipeline's schema when it has one.
+   * change what was validated), through the job type's schema when it has one.
    */
-  private parameters(raw: JsonObject): JsonObject | DalstonError {
+  private parameters(type: JobType, raw: JsonObject): JsonObject | DalstonError {
     const copy = plainCopy(raw);
     if (copy === null) return validationFailed('parameters', 'could not be read as JSON');
-    const schema = this.pipeline.parameters;
+    const schema = type.parameters;
     if (!schema) return copy;
     const r = parseInput(schema, copy, 'parameters');
     if (r.isErr()) return r.error;
@@ -155,10 +178,10 @@ export class SubmitJob {
     return r.value as JsonObject;
   }
 
-  private specs(parameters: JsonObject): NormalisedTaskSpec[] | DalstonError {
+  private specs(type: JobType, parameters: JsonObject): NormalisedTaskSpec[] | DalstonError {
     let built: unknown;
     try {
-      built = this.pipeline.build(parameters);
+      built = type.build(parameters);
     } catch (e) {
       const cause = toDalstonError(e, 'VALIDATION_FAILED');
       return cause.code === 'VALIDATION_FAILED' && cause.field
@@ -234,6 +257,7 @@ export class SubmitJob {
         {
           id: v.jobId,
           tenantId: v.tenant.id,
+          type: v.type,
           parameters: v.parameters,
           input,
           idempotencyKey: v.req.idempotencyKey ?? null,
