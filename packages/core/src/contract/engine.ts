@@ -5,6 +5,7 @@ import { engineFlowContract } from './engine.flow.js';
 import { engineHandlerValuesContract } from './engine.handler-values.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineHostileContract } from './engine.hostile.js';
+import { engineJobTypesContract } from './engine.job-types.js';
 import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
@@ -22,6 +23,7 @@ export {
   engineFlowContract,
   engineHandlerValuesContract,
   engineHostileContract,
+  engineJobTypesContract,
   engineLeasesContract,
   engineLimitsContract,
   engineLoggingContract,
@@ -47,4 +49,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineHandlerValuesContract(name, factory);
   engineStoreFaultsContract(name, factory);
   engineMaintenanceContract(name, factory);
+  engineJobTypesContract(name, factory);
 }
