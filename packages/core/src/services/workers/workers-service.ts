@@ -122,7 +122,7 @@ export class WorkersService {
   createWorker(options: CreateWorkerOptions | TypedWorkerOptions): Worker {
     if (this.runtime.closed) throw new DalstonError('CLOSED', 'the engine is closed');
     if (isTypedForm(options)) {
-      const parsed = parseInput(typedOptionsSchema, options, 'options');
+      const parsed = parseInput(typedOptionsSchema, options);
       if (parsed.isErr()) throw parsed.error;
       const routing = typedWorkerRouting(this.jobTypes, parsed.value.handlers);
       return this.start({ ...parsed.value, queues: routing.queues, handlers: {} }, routing);
