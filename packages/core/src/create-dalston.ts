@@ -33,7 +33,7 @@ import { TenantCache } from './services/engine/tenant-guard.js';
 import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
-import { type SubmitInputOf, SubmitJob } from './services/jobs/submit.js';
+import { type SubmitInput, type SubmitInputOf, SubmitJob } from './services/jobs/submit.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
@@ -77,18 +77,25 @@ export interface Closable {
   close(): Promise<void>;
 }
 
-/** `jobs.submit` of an engine with job types `J`: `type` and `parameters` checked by the compiler. */
-export type TypedJobsService<J extends JobMap> = string extends keyof J
-  ? JobsService
-  : Omit<JobsService, 'submit'> & {
-      /** Validates, admits, stores and enqueues a job of `type`. An idempotency key already used returns that job. */
-      submit(input: SubmitInputOf<J>): ResultAsync<Job, DalstonError>;
-    };
+/**
+ * `dalston.jobs` of an engine with job types `J`: `submit`'s `type` and `parameters` are
+ * checked by the compiler (untyped on an engine without declared types). Structural, so a
+ * typed engine (`Dalston<J>`) can be passed where a `Dalston` is expected.
+ */
+export type TypedJobsService<J extends JobMap> = Omit<JobsService, 'submit'> & {
+  /** Validates, admits, stores and enqueues a job of `type`. An idempotency key already used returns that job. */
+  submit(input: string extends keyof J ? SubmitInput : SubmitInputOf<J>): ResultAsync<Job, DalstonError>;
+};
 
 /** The options of `createWorker` on an engine with job types `J`. */
 export type WorkerOptionsOf<J extends JobMap> = TypedWorkerOptions<J> | CreateWorkerOptions;
 
-export interface Dalston<J extends JobMap = JobMap> {
+/**
+ * The engine. `J` is its job types (inferred by `createDalston({ jobs })`); a bare `Dalston`
+ * accepts any engine, typed or not (its `submit` and `createWorker` are untyped).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the default admits every typed engine where a bare `Dalston` is expected
+export interface Dalston<J extends JobMap = any> {
   readonly jobs: TypedJobsService<J>;
   readonly workers: WorkersService;
   readonly rateLimits: RateLimitsService;
@@ -125,7 +132,7 @@ export function createDalston<const J extends JobMap>(
   options: CreateDalstonOptions<J> & { jobs: J; pipeline?: undefined },
 ): Dalston<J>;
 export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston;
-export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston {
+export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston<JobMap> {
   checkOptions(options);
   const config = parseConfig(options.config);
   if (config.isErr()) throw config.error;

@@ -54,7 +54,8 @@ export interface SubmitInput {
   /** The job type (a key of `createDalston({ jobs })`); may be left out when the engine has one type. */
   type?: string;
   tenantId: string;
-  parameters?: JsonObject;
+  /** JSON parameters, checked at run time by the job type's schema (`SubmitInputOf` types them). */
+  parameters?: { readonly [key: string]: unknown };
   input?: { name: string; body: ArtifactBody; contentType?: string };
   idempotencyKey?: string;
   /** 0 = delete at terminal, -1 = keep, else days. Default: the engine's defaultRetentionDays. */
