@@ -15,10 +15,11 @@ import {
   silentLogger,
 } from '@dalston/core';
 import { adaptersFromEnv } from '@dalston/env';
-import { transcriptionPipeline } from './pipeline.js';
+import { type Jobs, jobs } from './pipeline.js';
 
 export interface Engine {
-  dalston: Dalston;
+  /** Typed by the example's job types (`submit` parameters, worker handlers). */
+  dalston: Dalston<Jobs>;
   /** The artifact store in use (the routes go through `dalston.artifacts`; tests read it directly). */
   artifactStore: ArtifactStore;
   mode: 'memory' | 'real';
@@ -55,7 +56,7 @@ function assemble(
 ): Engine {
   const dalston = createDalston({
     adapters,
-    pipeline: transcriptionPipeline,
+    jobs,
     logger,
     config: { queues: ['audio', 'asr'], ...options.config },
     owns: { close: closeConnections },

@@ -6,20 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Dalston, JsonObject, TaskHandler } from '@dalston/core';
-import { TRANSCRIPT_NAME } from './pipeline.js';
-
-interface Prepared extends JsonObject {
-  bytes: number;
-  sha256: string;
-}
+import type { Dalston, JobHandlers } from '@dalston/core';
+import { type Jobs, TRANSCRIPT_NAME } from './pipeline.js';
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
 
-export function createHandlers(dalston: Dalston, stageDelayMs: number): Record<string, TaskHandler> {
+type Handlers = Required<JobHandlers<Jobs['transcribe']>>;
+
+/** Typed handlers of the `transcribe` job type (`ctx.parameters` and `ctx.parents` are inferred). */
+export function createHandlers(dalston: Dalston<Jobs>, stageDelayMs: number): Handlers {
   const pause = (signal: AbortSignal) => sleep(stageDelayMs, undefined, { signal });
 
-  const prepare: TaskHandler = async (ctx) => {
+  const prepare: Handlers['prepare'] = async (ctx) => {
     const hash = createHash('sha256');
     let bytes = 0;
     if (ctx.artifacts.inputUri) {
@@ -31,11 +29,11 @@ export function createHandlers(dalston: Dalston, stageDelayMs: number): Record<s
       }
     }
     await pause(ctx.signal);
-    return { bytes, sha256: hash.digest('hex') } satisfies Prepared;
+    return { bytes, sha256: hash.digest('hex') };
   };
 
-  const transcribe: TaskHandler = async (ctx) => {
-    const prepared = ctx.parents.prepare?.output as Prepared;
+  const transcribe: Handlers['transcribe'] = async (ctx) => {
+    const prepared = ctx.parents.prepare.output;
     for (const percent of [25, 50, 75]) {
       await pause(ctx.signal);
       await ctx.progress({ percent });
@@ -46,19 +44,20 @@ export function createHandlers(dalston: Dalston, stageDelayMs: number): Record<s
       end: i * 2 + 2,
       text: [0, 1, 2].map((w) => WORDS[(seed + i * 3 + w) % WORDS.length]).join(' '),
     }));
-    return { language: String(ctx.job.parameters.language ?? 'en'), segments };
+    return { language: ctx.parameters.language, segments };
   };
 
-  const diarize: TaskHandler = async (ctx) => {
+  const diarize: Handlers['diarize'] = async (ctx) => {
     await pause(ctx.signal);
-    return { speakers: Number(ctx.job.parameters.speakers ?? 2) };
+    return { speakers: ctx.parameters.speakers ?? 2 };
   };
 
-  const merge: TaskHandler = async (ctx) => {
+  const merge: Handlers['merge'] = async (ctx) => {
     const transcript = {
       jobId: ctx.job.id,
-      ...(ctx.parents.transcribe?.output as JsonObject),
-      speakers: (ctx.parents.diarize?.output as JsonObject | null | undefined)?.speakers ?? null,
+      ...ctx.parents.transcribe.output,
+      // null when diarize was not asked for (left out by the plan) or was skipped
+      speakers: ctx.parents.diarize.output?.speakers ?? null,
     };
     const put = await dalston.artifacts.put(
       ctx.job.tenantId,

@@ -1,9 +1,10 @@
 /**
- * The example's pipeline: a transcription-shaped DAG. `prepare` reads the upload,
+ * The example's job type: a transcription-shaped DAG. `prepare` reads the upload,
  * `transcribe` and the optional `diarize` run on its output, `merge` writes the
- * transcript JSON as the job's output artifact.
+ * transcript JSON as the job's output artifact. Each stage's output has a zod schema
+ * (the handlers' parents are typed from it; the engine checks it at completion).
  */
-import type { Pipeline, TaskSpec } from '@dalston/core';
+import { defineJob } from '@dalston/core';
 import { z } from 'zod';
 
 export const parametersSchema = z.strictObject({
@@ -22,19 +23,38 @@ export type TranscriptionParameters = z.output<typeof parametersSchema>;
 /** The output artifact's name under `tenants/{t}/jobs/{j}/output/`. */
 export const TRANSCRIPT_NAME = 'transcript.json';
 
-export const transcriptionPipeline: Pipeline<TranscriptionParameters> = {
+/** The example's one job type. `diarize` is optional: the plan leaves it out unless asked for. */
+export const transcriptionJob = defineJob({
   parameters: parametersSchema,
-  build(p) {
-    const tasks: TaskSpec[] = [
-      { stage: 'prepare', queue: 'audio', timeoutMs: 120_000 },
-      { stage: 'transcribe', queue: 'asr', dependsOn: ['prepare'] },
-    ];
-    if (p.diarize) tasks.push({ stage: 'diarize', queue: 'asr', dependsOn: ['prepare'], required: false });
-    tasks.push({
-      stage: 'merge',
+  stages: {
+    prepare: {
       queue: 'audio',
-      dependsOn: p.diarize ? ['transcribe', 'diarize'] : ['transcribe'],
-    });
-    return tasks;
+      timeoutMs: 120_000,
+      output: z.object({ bytes: z.int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    },
+    transcribe: {
+      queue: 'asr',
+      dependsOn: ['prepare'],
+      output: z.object({
+        language: z.string(),
+        segments: z.array(z.object({ start: z.number(), end: z.number(), text: z.string() })),
+      }),
+    },
+    diarize: {
+      queue: 'asr',
+      dependsOn: ['prepare'],
+      required: false,
+      output: z.object({ speakers: z.int() }),
+    },
+    merge: {
+      queue: 'audio',
+      dependsOn: ['transcribe', 'diarize'],
+      output: z.object({ transcript: z.string(), bytes: z.int() }),
+    },
   },
-};
+  plan: (p) => (p.diarize ? {} : { omit: ['diarize'] }),
+});
+
+/** The engine's job types. */
+export const jobs = { transcribe: transcriptionJob };
+export type Jobs = typeof jobs;

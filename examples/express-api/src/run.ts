@@ -38,8 +38,7 @@ export const WORKER_CONCURRENCY = 8;
 
 export function startWorker(engine: Engine, stageDelayMs: number): Worker {
   return engine.dalston.createWorker({
-    queues: ['audio', 'asr'],
-    handlers: createHandlers(engine.dalston, stageDelayMs),
+    handlers: { transcribe: createHandlers(engine.dalston, stageDelayMs) },
     concurrency: WORKER_CONCURRENCY,
   });
 }

@@ -1,12 +1,12 @@
 /**
- * Testing a host without HTTP: the example's own pipeline and handlers on the memory set
+ * Testing a host without HTTP: the example's own job type and handlers on the memory set
  * with a ManualClock (the pattern docs/testing-your-host.md describes).
  */
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { createDalston, type DalstonEvent, ManualClock } from '@dalston/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandlers } from '../src/handlers.js';
-import { transcriptionPipeline } from '../src/pipeline.js';
+import { jobs } from '../src/pipeline.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function engine(clock = new ManualClock()) {
-  const dalston = createDalston({ adapters: memoryAdapters({ clock }), pipeline: transcriptionPipeline });
+  const dalston = createDalston({ adapters: memoryAdapters({ clock }), jobs });
   closers.push(() => dalston.close());
   (await dalston.tenants.create({ id: 'acme', name: 'Acme' }))._unsafeUnwrap();
   return { dalston, clock };
@@ -29,7 +29,7 @@ async function eventsOf(dalston: Awaited<ReturnType<typeof engine>>['dalston'], 
 describe('the example pipeline on the memory set', () => {
   it('runs prepare → transcribe/diarize → merge and writes the transcript', async () => {
     const { dalston } = await engine();
-    dalston.createWorker({ queues: ['audio', 'asr'], handlers: createHandlers(dalston, 0), concurrency: 2 });
+    dalston.createWorker({ handlers: { transcribe: createHandlers(dalston, 0) }, concurrency: 2 });
     const job = await dalston.jobs.submit({
       tenantId: 'acme',
       parameters: { diarize: true, speakers: 4 },
@@ -52,13 +52,14 @@ describe('the example pipeline on the memory set', () => {
     const handlers = createHandlers(dalston, 0);
     let calls = 0;
     dalston.createWorker({
-      queues: ['audio', 'asr'],
       handlers: {
-        ...handlers,
-        transcribe: (ctx) => {
-          calls += 1;
-          if (calls === 1) throw new Error('model not loaded yet');
-          return handlers.transcribe!(ctx);
+        transcribe: {
+          ...handlers,
+          transcribe: (ctx) => {
+            calls += 1;
+            if (calls === 1) throw new Error('model not loaded yet');
+            return handlers.transcribe(ctx);
+          },
         },
       },
     });

@@ -14,9 +14,10 @@ import {
   jobPrefix,
 } from '@dalston/core';
 import type { Transcript } from './handlers/merge.js';
-import { handlersByQueue, QUEUES, transcribePipeline } from './pipeline.js';
+import { jobs as jobTypes, QUEUES } from './pipeline.js';
 import { bytes, formatEvent, formatResult, type JobResult, seconds } from './report.js';
 import { generateSpeechWav, seededRandom, type Utterance } from './wav.js';
+import { handlersByQueue } from './workers.js';
 
 export interface DemoOptions {
   /** How many jobs to submit. Default 4. */
@@ -59,6 +60,8 @@ interface Submitted {
   events: DalstonEvent[];
 }
 
+type DemoEngine = Dalston<typeof jobTypes>;
+
 const DIARIZE_NOTE = ['', ', diarize will fail once', ', diarize is broken (will be skipped)'];
 
 type ResultLike<T> = { match<A, B = A>(ok: (t: T) => A, err: (e: DalstonError) => B): Promise<A | B> };
@@ -99,7 +102,7 @@ async function readTranscript(store: ArtifactStore, artifacts: ArtifactInfo[]): 
 
 /** Follows one job's events until its terminal event, printing a line for each. */
 async function follow(
-  engine: Dalston,
+  engine: DemoEngine,
   tenantId: string,
   s: Submitted,
   print: (e: DalstonEvent, s: Submitted) => void,
@@ -119,12 +122,13 @@ interface JobPlan {
 }
 
 /** Generates the job's audio and submits it; the WAV goes to the artifact store with the job. */
-async function submitJob(engine: Dalston, tenantId: string, plan: JobPlan, write: (line: string) => void) {
+async function submitJob(engine: DemoEngine, tenantId: string, plan: JobPlan, write: (line: string) => void) {
   const gen = generateSpeechWav({ seed: plan.seed });
   const body = plan.bad ? new TextEncoder().encode('ID3\u0003 this is an mp3, not a wav') : gen.wav;
   const { seed, paceMs, diarizeFailures } = plan;
   const job = await unwrap(
     engine.jobs.submit({
+      type: 'transcribe',
       tenantId,
       parameters: { seed, paceMs, diarizeFailures },
       input: { name: 'audio.wav', body, contentType: 'audio/wav' },
@@ -163,13 +167,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const adapters = memoryAdapters();
   const engine = createDalston({
     adapters,
-    pipeline: transcribePipeline,
+    jobs: jobTypes,
     config: { queues: Object.values(QUEUES) },
   });
   try {
     const tenant = await unwrap(engine.tenants.create({ name: 'transcribe-demo' }));
     for (const queue of Object.values(QUEUES)) {
-      engine.createWorker({ queues: [queue], handlers: handlersByQueue[queue], concurrency });
+      engine.createWorker({ handlers: { transcribe: handlersByQueue[queue] }, concurrency });
     }
     write(
       `Dalston transcribe demo: in-memory engine, ${jobs} job(s) from seed ${baseSeed}, ` +

@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { createDalston, type DalstonEvent } from '@dalston/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { handlersByQueue, QUEUES, transcribePipeline } from '../src/pipeline.js';
+import { jobs, QUEUES } from '../src/pipeline.js';
 import { generateSpeechWav } from '../src/wav.js';
+import { handlersByQueue } from '../src/workers.js';
 
 const engines: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -15,12 +16,12 @@ describe('handlers honour ctx.signal', () => {
     const adapters = memoryAdapters();
     const engine = createDalston({
       adapters,
-      pipeline: transcribePipeline,
+      jobs,
       config: { queues: Object.values(QUEUES) },
     });
     engines.push(engine);
     for (const queue of Object.values(QUEUES)) {
-      engine.createWorker({ queues: [queue], handlers: handlersByQueue[queue], concurrency: 2 });
+      engine.createWorker({ handlers: { transcribe: handlersByQueue[queue] }, concurrency: 2 });
     }
     const tenant = (await engine.tenants.create({ name: 'cancel-test' }))._unsafeUnwrap();
     // Slow steps (2 s each): the cancel has to interrupt the handler's wait to end quickly.

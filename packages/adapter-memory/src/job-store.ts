@@ -205,13 +205,18 @@ export class MemoryJobStore implements JobStore {
     this.guard('listJobs');
     const after = query.cursor == null ? null : decodeJobCursor(query.cursor);
     const statuses = query.status && query.status.length > 0 ? new Set(query.status) : null;
+    const types = query.type && query.type.length > 0 ? new Set(query.type) : null;
     const to = query.createdTo;
     // Jobs created at or after createdTo sort above every key (to, id): start below the smallest.
     const upper = to === undefined ? null : { createdAt: to, id: '' };
     const below = after === null ? upper : upper === null || newestFirst(after, upper) > 0 ? after : upper;
     const matches: Job[] = [];
     this.state.tenantJobsNewestFirst(query.tenantId, below, query.createdFrom, (j) => {
-      if ((statuses === null || statuses.has(j.status)) && (to === undefined || j.createdAt < to))
+      if (
+        (statuses === null || statuses.has(j.status)) &&
+        (types === null || types.has(j.type)) &&
+        (to === undefined || j.createdAt < to)
+      )
         matches.push(j);
       return matches.length <= query.limit;
     });

@@ -72,13 +72,14 @@ export function jobWriteJson(c: Ctx, expected: { status: string; version: number
   ]);
 }
 
-const JOB_INSERT_COLS = ['id', 'tenant_id', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
+const JOB_INSERT_COLS = ['id', 'tenant_id', 'type', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
 
 /** A new job row. */
 export function jobInsertJson(c: Ctx, job: Job): string {
   return object(JOB_INSERT_COLS, [
     key(c, 'job.id', job.id),
     key(c, 'job.tenantId', job.tenantId),
+    text(c, 'job.type', job.type),
     job.idempotencyKey === null ? null : key(c, 'job.idempotencyKey', job.idempotencyKey),
     ms(c, 'job.createdAt', job.createdAt),
     ...jobMutableValues(c, 'job', job),

@@ -10,6 +10,7 @@ export const jobColumns = (a = 'j') =>
   [
     `${a}.id`,
     `${a}.tenant_id`,
+    `${a}.type`,
     `${a}.status`,
     `${a}.parameters`,
     `${a}.input`,
@@ -74,6 +75,7 @@ type Row = Record<string, unknown>;
 export const rowToJob = (r: Row): Job => ({
   id: r.id as string,
   tenantId: r.tenant_id as string,
+  type: r.type as string,
   status: r.status as Job['status'],
   parameters: r.parameters as Job['parameters'],
   input: r.input as string | null,

@@ -197,6 +197,7 @@ export class PostgresJobStore implements JobStore {
       where.push(sql(`$${values.length}`));
     };
     if (query.status && query.status.length > 0) add((p) => `j.status = ANY(${p}::text[])`, query.status);
+    if (query.type && query.type.length > 0) add((p) => `j.type = ANY(${p}::text[])`, query.type);
     if (query.createdFrom !== undefined) {
       add((p) => `j.created_at >= ${p}::timestamptz`, ms(c, 'createdFrom', query.createdFrom));
     }

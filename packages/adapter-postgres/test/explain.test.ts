@@ -56,6 +56,7 @@ beforeAll(async () => {
       createdAt: T0 + i,
       purgeAfter: terminal ? T0 + i * 10 : null,
       idempotencyKey: i % 2 ? `key-${i}` : null,
+      type: i % 4 === 0 ? 'export' : 'transcribe',
     });
     const tasks = [
       makeTask(job, { stage: 'a', status: i % 2 ? 'ready' : 'completed' }),
@@ -144,6 +145,12 @@ const ops: [string, string, () => Promise<unknown>][] = [
         limit: 5,
         cursor: Buffer.from(`${T0 + 50}:z`).toString('base64url'),
       }),
+  ],
+  // No index of its own: the tenant's newest-first walk filters on type (migration 0004).
+  [
+    'listJobs (tenant, type)',
+    'jobs_tenant_created',
+    () => a.jobStore.listJobs({ tenantId, type: ['export'], limit: 5 }),
   ],
   ['readEvents (tenant)', 'events_tenant_id', () => a.jobStore.readEvents({ tenantId, after: 3, limit: 10 })],
   [

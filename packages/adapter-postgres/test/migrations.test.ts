@@ -74,7 +74,7 @@ describe('postgres: migrations', () => {
     ).toThrow(/option schema/);
   });
 
-  it('0003 upgrades a version-2 database with data: unpublished events move to the outbox, old jobs update', async () => {
+  it('0003 and 0004 upgrade a version-2 database with data: unpublished events move to the outbox, old jobs update and are of type default', async () => {
     const v2 = new Database(old.options());
     try {
       await migrateDatabase(v2, loadMigrations().slice(0, 2));
@@ -109,6 +109,10 @@ describe('postgres: migrations', () => {
     expect(await migrate(old.options())).toEqual({ applied, version: latest });
     const store = postgresAdapters(old.options()).jobStore;
     try {
+      // 0007: a job written before job types is of type 'default' (read back, and in the row).
+      expect((await store.getJob(job.tenantId, job.id))?.type).toBe('default');
+      const { rows: typed } = await raw.query(`SELECT type FROM ${s}.jobs WHERE id = $1`, [job.id]);
+      expect(typed).toEqual([{ type: 'default' }]);
       const unpublished = await store.unpublishedEvents(Date.now() + 1000, 10);
       expect(unpublished.map((e) => e.id)).toEqual(ev.filter((e) => !e.published).map((e) => Number(e.id)));
       const r = await store.updateJob(job.id, (snap) => ({

@@ -1,11 +1,13 @@
 /**
- * createDalston: builds the engine from adapters, a pipeline and configuration, wired in
+ * createDalston: builds the engine from adapters, job types (or a legacy pipeline) and configuration, wired in
  * a tsyringe child container (typed tokens in `tokens.ts`; every service lists the token
  * of each constructor parameter, so no decorator metadata is needed; see services/engine/di.ts).
  */
 
+import type { ResultAsync } from 'neverthrow';
 import { type DalstonConfig, type DalstonConfigInput, parseConfig } from './config.js';
 import { DalstonError } from './domain/errors.js';
+import type { Job } from './domain/job.js';
 import { guardAdapters } from './port-guard/index.js';
 import type { IdGenerator } from './ports/id-generator.js';
 import type { Logger } from './ports/logger.js';
@@ -22,7 +24,9 @@ import {
   container as rootContainer,
 } from './services/engine/di.js';
 import { guardService } from './services/engine/guard.js';
+import type { JobMap } from './services/engine/job-definition.js';
 import { JobTransitions } from './services/engine/job-transitions.js';
+import { JobTypes } from './services/engine/job-types.js';
 import type { Pipeline } from './services/engine/pipeline.js';
 import { EventPublisher } from './services/engine/publisher.js';
 import { EngineRuntime } from './services/engine/runtime.js';
@@ -30,7 +34,7 @@ import { TenantCache } from './services/engine/tenant-guard.js';
 import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
-import { SubmitJob } from './services/jobs/submit.js';
+import { type SubmitInput, type SubmitInputOf, SubmitJob } from './services/jobs/submit.js';
 import { SubmitManyJobs } from './services/jobs/submit-many.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { DeadLettersService } from './services/queues/dead-letters-service.js';
@@ -39,14 +43,25 @@ import { QueuesService } from './services/queues/queues-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SchedulesService } from './services/schedules/schedules-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
+import type { TypedWorkerOptions } from './services/workers/typed-handlers.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
 import { TOKENS } from './tokens.js';
 
-export interface CreateDalstonOptions {
+export interface CreateDalstonOptions<J extends JobMap = JobMap> {
   adapters: DalstonAdapters;
+  /**
+   * The job types the engine hosts, by name: `{ transcribe: defineJob({...}) }`. Each job
+   * records its type (`Job.type`); `jobs.submit({ type, ... })` and typed workers are
+   * checked against them. Give `jobs` or `pipeline`, not both.
+   */
+  jobs?: J;
+  /**
+   * Legacy: one untyped pipeline, hosted as the job type `default` (what jobs stored before
+   * job types are). Prefer `jobs`.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: a pipeline of any parameter type
-  pipeline: Pipeline<any>;
+  pipeline?: Pipeline<any>;
   config?: DalstonConfigInput;
   logger?: Logger;
   ids?: IdGenerator;
@@ -68,8 +83,26 @@ export interface Closable {
   close(): Promise<void>;
 }
 
-export interface Dalston {
-  readonly jobs: JobsService;
+/**
+ * `dalston.jobs` of an engine with job types `J`: `submit`'s `type` and `parameters` are
+ * checked by the compiler (untyped on an engine without declared types). Structural, so a
+ * typed engine (`Dalston<J>`) can be passed where a `Dalston` is expected.
+ */
+export type TypedJobsService<J extends JobMap> = Omit<JobsService, 'submit'> & {
+  /** Validates, admits, stores and enqueues a job of `type`. An idempotency key already used returns that job. */
+  submit(input: string extends keyof J ? SubmitInput : SubmitInputOf<J>): ResultAsync<Job, DalstonError>;
+};
+
+/** The options of `createWorker` on an engine with job types `J`. */
+export type WorkerOptionsOf<J extends JobMap> = TypedWorkerOptions<J> | CreateWorkerOptions;
+
+/**
+ * The engine. `J` is its job types (inferred by `createDalston({ jobs })`); a bare `Dalston`
+ * accepts any engine, typed or not (its `submit` and `createWorker` are untyped).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the default admits every typed engine where a bare `Dalston` is expected
+export interface Dalston<J extends JobMap = any> {
+  readonly jobs: TypedJobsService<J>;
   readonly workers: WorkersService;
   readonly rateLimits: RateLimitsService;
   readonly tenants: TenantsService;
@@ -87,8 +120,12 @@ export interface Dalston {
   readonly config: DalstonConfig;
   /** The engine's child container (resolve services or adapters by `TOKENS`). */
   readonly container: DependencyContainer;
-  /** Shortcut for `workers.createWorker`. */
-  createWorker(options: CreateWorkerOptions): Worker;
+  /**
+   * Shortcut for `workers.createWorker`, typed by the engine's job types: `{ handlers: {
+   * <type>: { <stage>: async (ctx) => output } } }` (queues derived from the stages), or
+   * the untyped `{ queues, handler(s) }`.
+   */
+  createWorker(options: WorkerOptionsOf<J>): Worker;
   /**
    * Stops workers and timers, marks pending published events, closes every port
    * (`close()` of each), then what the engine `owns`. Leaves no handle of the engine's
@@ -99,16 +136,22 @@ export interface Dalston {
 }
 
 /**
- * Builds an engine. Throws VALIDATION_FAILED (naming `config.<field>`, `adapters.<port>`
- * or `pipeline`) for bad options: construction is the one place core throws.
+ * Builds an engine. Throws VALIDATION_FAILED (naming `config.<field>`, `adapters.<port>`,
+ * `jobs.<type>.stages.<stage>.<field>` or `pipeline`) for bad options: construction is the
+ * one place core throws.
  */
-export function createDalston(options: CreateDalstonOptions): Dalston {
+export function createDalston<const J extends JobMap>(
+  options: CreateDalstonOptions<J> & { jobs: J; pipeline?: undefined },
+): Dalston<J>;
+export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston;
+export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston<JobMap> {
   checkOptions(options);
   const config = parseConfig(options.config);
   if (config.isErr()) throw config.error;
+  const jobTypes = JobTypes.fromOptions(options);
   const c = rootContainer.createChildContainer();
   // Every port behind its guard, once: arguments are checked here, adapters trust them.
-  register(c, { ...options, adapters: guardAdapters(options.adapters) }, config.value);
+  register(c, { ...options, adapters: guardAdapters(options.adapters) }, config.value, jobTypes);
   const runtime = c.resolve<EngineRuntime>(TOKENS.runtime);
   const workers = c.resolve(WorkersService);
   const publisher = c.resolve(EventPublisher);
@@ -118,7 +161,7 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
     workers,
     config: config.value,
     container: c,
-    createWorker: (o) => workers.createWorker(o),
+    createWorker: (o: CreateWorkerOptions | TypedWorkerOptions) => workers.createWorker(o),
     close: (o = {}) => {
       closing ??= closeEngine(runtime, publisher, options, o.deadlineMs);
       return closing;
@@ -208,11 +251,13 @@ function guardedServices(c: DependencyContainer) {
 function checkOptions(options: CreateDalstonOptions): void {
   const fail = (field: string, message: string) =>
     new DalstonError('VALIDATION_FAILED', `${field}: ${message} (@dalston/core createDalston)`, { field });
-  if (!options || typeof options !== 'object') throw fail('options', 'expected { adapters, pipeline }');
+  if (!options || typeof options !== 'object') throw fail('options', 'expected { adapters, jobs }');
   for (const name of [...PORT_NAMES, 'clock'] as const) {
     if (!options.adapters?.[name]) throw fail(`adapters.${name}`, 'missing; pass e.g. memoryAdapters()');
   }
-  if (typeof options.pipeline?.build !== 'function') throw fail('pipeline.build', 'expected a function');
+  if (options.pipeline !== undefined && typeof options.pipeline?.build !== 'function') {
+    throw fail('pipeline.build', 'expected a function');
+  }
   for (const name of PORT_NAMES) {
     for (const method of ['ping', 'close'] as const) {
       if (typeof options.adapters[name][method] !== 'function') {
@@ -226,14 +271,19 @@ function checkOptions(options: CreateDalstonOptions): void {
   });
 }
 
-function register(c: DependencyContainer, options: CreateDalstonOptions, config: DalstonConfig): void {
+function register(
+  c: DependencyContainer,
+  options: CreateDalstonOptions,
+  config: DalstonConfig,
+  jobTypes: JobTypes,
+): void {
   const { adapters } = options;
   for (const name of PORT_NAMES) c.register(TOKENS[name], { useValue: adapters[name] });
   c.register(TOKENS.clock, { useValue: adapters.clock });
   c.register(TOKENS.ids, { useValue: options.ids ?? timeOrderedIds(() => adapters.clock.now()) });
   c.register(TOKENS.logger, { useValue: options.logger ?? silentLogger });
   c.register(TOKENS.config, { useValue: config });
-  c.register(TOKENS.pipeline, { useValue: options.pipeline });
+  c.register(TOKENS.jobTypes, { useValue: jobTypes });
   c.register(TOKENS.random, { useValue: options.random ?? Math.random });
   c.register(TOKENS.runtime, { useValue: new EngineRuntime(config.queues) });
   // One instance of each per engine, internal services included (shared state).

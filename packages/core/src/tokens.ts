@@ -19,7 +19,7 @@ import type { SessionArchive } from './ports/session-archive.js';
 import type { SessionStore } from './ports/session-store.js';
 import type { TenantStore } from './ports/tenant-store.js';
 import type { WorkQueue } from './ports/work-queue.js';
-import type { Pipeline } from './services/engine/pipeline.js';
+import type { JobTypes } from './services/engine/job-types.js';
 import type { EngineRuntime } from './services/engine/runtime.js';
 
 declare const resolvesTo: unique symbol;
@@ -42,7 +42,8 @@ export const TOKENS = Object.freeze({
   ids: token<IdGenerator>('ids'),
   logger: token<Logger>('logger'),
   config: token<DalstonConfig>('config'),
-  pipeline: token<Pipeline>('pipeline'),
+  /** The job types the engine hosts (from `jobs`, or the legacy `pipeline` as type `default`). */
+  jobTypes: token<JobTypes>('jobTypes'),
   /** Random numbers in [0, 1) (backoff jitter). */
   random: token<() => number>('random'),
   /** Engine-internal shared state (running attempts, known queues, what close() stops). */

@@ -20,6 +20,7 @@ export function submitJob(dalston: Dalston, options: AppOptions) {
     const limits = { maxBytes: options.maxUploadBytes, allowedContentTypes: options.allowedContentTypes };
     const job = await receiveUpload(req, res, limits, async (fields, file) => {
       const submitted = await dalston.jobs.submit({
+        type: 'transcribe',
         tenantId,
         parameters: parseParameters(fields.parameters),
         input: { name: file.name, body: file.body, contentType: file.contentType },
@@ -34,7 +35,7 @@ export function submitJob(dalston: Dalston, options: AppOptions) {
   };
 }
 
-/** The `parameters` form field: a JSON object (validated by the pipeline's schema in core). */
+/** The `parameters` form field: a JSON object (validated by the job type's schema in core). */
 function parseParameters(raw: string | undefined): JsonObject {
   if (raw === undefined || raw.trim() === '') return {};
   let value: unknown;

@@ -3,17 +3,10 @@
  * 10 ms frame above the speech-exit level within ±40 ms of the rough boundary), then snaps
  * them to the nearest zero crossing (±5 ms) so a cut never clicks.
  */
-import type { TaskHandler } from '@dalston/core';
+import type { StageHandler } from '@dalston/core';
 import { frameEnergy, nearestZeroCrossing, noiseFloorDb, round1 } from '../dsp.js';
-import {
-  type AlignOutput,
-  checkpoint,
-  loadPrepared,
-  type PrepareOutput,
-  parentOutput,
-  type SpeechSegment,
-  type TranscribeOutput,
-} from './shared.js';
+import type { TranscribeJob } from '../pipeline.js';
+import { type AlignOutput, checkpoint, loadPrepared, type SpeechSegment } from './shared.js';
 
 const GRID_MS = 10;
 const SEARCH_MS = 40;
@@ -62,9 +55,9 @@ export function alignSegments(
   };
 }
 
-export const align: TaskHandler = async (ctx) => {
-  const prepared = parentOutput<PrepareOutput>(ctx, 'prepare')!;
-  const { segments } = parentOutput<TranscribeOutput>(ctx, 'transcribe')!;
+export const align: StageHandler<TranscribeJob, 'align'> = async (ctx) => {
+  const prepared = ctx.parents.prepare.output;
+  const { segments } = ctx.parents.transcribe.output;
   const samples = await loadPrepared(ctx, prepared);
   await checkpoint(ctx, { pct: 30, note: `aligning ${segments.length} segments` });
   const aligned = alignSegments(samples, prepared.sampleRate, segments);

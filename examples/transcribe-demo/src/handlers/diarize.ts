@@ -7,18 +7,10 @@
  * For the demo it can fail on purpose: the job parameter `diarizeFailures` makes that many
  * first attempts throw a (retryable) error, to show retries and, past maxAttempts, a skip.
  */
-import type { TaskHandler } from '@dalston/core';
+import type { StageHandler } from '@dalston/core';
 import { round1, type SegmentVoice, segmentVoice, twoWaySplit } from '../dsp.js';
-import {
-  checkpoint,
-  type DiarizeOutput,
-  demoParameters,
-  loadPrepared,
-  type PrepareOutput,
-  parentOutput,
-  type SpeechSegment,
-  type TranscribeOutput,
-} from './shared.js';
+import type { TranscribeJob } from '../pipeline.js';
+import { checkpoint, type DiarizeOutput, loadPrepared, type SpeechSegment } from './shared.js';
 
 /** Labels segments with speakers from their measured voices (one per segment, same order). */
 export function labelSpeakers(segments: SpeechSegment[], voices: SegmentVoice[]): DiarizeOutput {
@@ -54,12 +46,12 @@ export function diarizeSegments(
   );
 }
 
-export const diarize: TaskHandler = async (ctx) => {
-  const prepared = parentOutput<PrepareOutput>(ctx, 'prepare')!;
-  const { segments } = parentOutput<TranscribeOutput>(ctx, 'transcribe')!;
+export const diarize: StageHandler<TranscribeJob, 'diarize'> = async (ctx) => {
+  const prepared = ctx.parents.prepare.output;
+  const { segments } = ctx.parents.transcribe.output;
   const samples = await loadPrepared(ctx, prepared);
   await checkpoint(ctx, { pct: 20, note: `measuring pitch of ${segments.length} segments` });
-  if (ctx.attempt <= demoParameters(ctx.job.parameters).diarizeFailures) {
+  if (ctx.attempt <= ctx.parameters.diarizeFailures) {
     throw new Error(`simulated transient failure on attempt ${ctx.attempt}: pitch tracker unavailable`);
   }
   // Pitch tracking is the expensive part: one segment at a time, with a checkpoint after each.

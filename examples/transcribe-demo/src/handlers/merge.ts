@@ -3,17 +3,15 @@
  * aligned segment times, speakers (all "unknown" when the optional diarize stage was
  * skipped), placeholder words fitted to the aligned boundaries, and summary stats.
  */
-import type { TaskHandler } from '@dalston/core';
+import type { StageHandler } from '@dalston/core';
 import { round1 } from '../dsp.js';
+import type { TranscribeJob } from '../pipeline.js';
 import {
   type AlignOutput,
   checkpoint,
   type DiarizeOutput,
   type DraftTranscript,
-  type PrepareOutput,
-  parentOutput,
   readAll,
-  type TranscribeOutput,
   type Word,
 } from './shared.js';
 
@@ -109,11 +107,11 @@ export function mergeTranscript({ jobId, source, draft, align, diarize }: MergeI
   };
 }
 
-export const merge: TaskHandler = async (ctx) => {
-  const prepared = parentOutput<PrepareOutput>(ctx, 'prepare')!;
-  const transcribed = parentOutput<TranscribeOutput>(ctx, 'transcribe')!;
-  const align = parentOutput<AlignOutput>(ctx, 'align')!;
-  const diarize = parentOutput<DiarizeOutput>(ctx, 'diarize', { optional: true });
+export const merge: StageHandler<TranscribeJob, 'merge'> = async (ctx) => {
+  const prepared = ctx.parents.prepare.output;
+  const transcribed = ctx.parents.transcribe.output;
+  const align = ctx.parents.align.output;
+  const diarize = ctx.parents.diarize.output;
   const draft = JSON.parse(
     Buffer.from(await readAll(await ctx.artifacts.get(transcribed.draftUri))).toString('utf8'),
   );

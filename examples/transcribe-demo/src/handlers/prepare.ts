@@ -3,8 +3,9 @@
  * to -1 dBFS, and write the result as `prepared.pcm` (float32 little-endian) for the stages
  * after it. A file that is not usable PCM WAV fails the task for good (a retry cannot help).
  */
-import { TaskFailure, type TaskHandler } from '@dalston/core';
+import { type StageHandler, TaskFailure } from '@dalston/core';
 import { round1 } from '../dsp.js';
+import type { TranscribeJob } from '../pipeline.js';
 import { decodeWav, WavFormatError } from '../wav.js';
 import { checkpoint, type PrepareOutput, pcmToBytes, readAll, seconds } from './shared.js';
 
@@ -55,7 +56,7 @@ export function prepareAudio(bytes: Uint8Array): PreparedAudio {
   };
 }
 
-export const prepare: TaskHandler = async (ctx) => {
+export const prepare: StageHandler<TranscribeJob, 'prepare'> = async (ctx) => {
   const uri = ctx.artifacts.inputUri;
   if (!uri) throw new TaskFailure('the job has no input audio', { retryable: false, code: 'INVALID_AUDIO' });
   const bytes = await readAll(await ctx.artifacts.get(uri));

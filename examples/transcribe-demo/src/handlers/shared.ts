@@ -6,8 +6,10 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JsonObject, type TaskContext, TaskFailure } from '@dalston/core';
+import type { z } from 'zod';
+import type { outputs } from '../pipeline.js';
 
-/** Job parameters of the demo pipeline. */
+/** Job parameters of the demo job type (what `checkpoint` reads from the untyped job). */
 export type DemoParameters = {
   /** Artificial delay per processing step, so progress is visible on a terminal. */
   paceMs: number;
@@ -23,31 +25,18 @@ export function demoParameters(parameters: JsonObject): DemoParameters {
   return { paceMs: number('paceMs', 0), diarizeFailures: number('diarizeFailures', 0) };
 }
 
-export type PrepareOutput = {
-  uri: string;
-  sampleRate: number;
-  durationMs: number;
-  sourceChannels: number;
-  sourceBitsPerSample: number;
-  /** Gain applied by peak normalisation, dB. */
-  gainDb: number;
-};
+export type PrepareOutput = z.output<typeof outputs.prepare>;
 
 export type SpeechSegment = { id: number; startMs: number; endMs: number; rmsDb: number };
 export type Word = { text: string; startMs: number; endMs: number };
 
-export type TranscribeOutput = { segments: SpeechSegment[]; draftUri: string; wordCount: number };
+export type TranscribeOutput = z.output<typeof outputs.transcribe>;
 /** The draft transcript artifact of `transcribe` (`draft.json`). */
 export type DraftTranscript = { segments: (SpeechSegment & { text: string; words: Word[] })[] };
 
-export type AlignOutput = {
-  segments: { id: number; startMs: number; endMs: number; startShiftMs: number; endShiftMs: number }[];
-};
+export type AlignOutput = z.output<typeof outputs.align>;
 
-export type DiarizeOutput = {
-  speakers: { id: string; pitchHz: number | null }[];
-  segments: { id: number; speaker: string; pitchHz: number | null; zcr: number }[];
-};
+export type DiarizeOutput = z.output<typeof outputs.diarize>;
 
 /** Reads a whole artifact stream into memory (the demo's files are small). */
 export async function readAll(stream: Readable): Promise<Uint8Array> {
@@ -72,36 +61,21 @@ export function bytesToPcm(bytes: Uint8Array): Float32Array {
 }
 
 /** The normalised audio written by `prepare`, read through the job-scoped artifact helper. */
-export async function loadPrepared(ctx: TaskContext, prepared: PrepareOutput): Promise<Float32Array> {
+export async function loadPrepared(
+  ctx: Pick<TaskContext, 'artifacts'>,
+  prepared: PrepareOutput,
+): Promise<Float32Array> {
   return bytesToPcm(await readAll(await ctx.artifacts.get(prepared.uri)));
-}
-
-/**
- * A parent's output, or null when the parent was skipped (an optional stage that failed).
- * A required parent without output is a bug in the pipeline: fail without retrying.
- */
-export function parentOutput<T>(
-  ctx: TaskContext,
-  stage: string,
-  options: { optional?: boolean } = {},
-): T | null {
-  const parent = ctx.parents[stage];
-  if (parent?.status === 'completed' && parent.output !== null) return parent.output as T;
-  if (options.optional) return null;
-  throw new TaskFailure(
-    `stage "${ctx.task.stage}" needs the output of "${stage}" (status ${parent?.status})`,
-    {
-      retryable: false,
-      code: 'MISSING_INPUT',
-    },
-  );
 }
 
 /**
  * One step of work done: stop if the attempt was aborted (cancel, timeout, shutdown),
  * report progress, and wait the demo's pace (abortably).
  */
-export async function checkpoint(ctx: TaskContext, data: JsonObject): Promise<void> {
+export async function checkpoint(
+  ctx: Pick<TaskContext, 'signal' | 'progress' | 'job'>,
+  data: JsonObject,
+): Promise<void> {
   ctx.signal.throwIfAborted();
   await ctx.progress(data);
   const { paceMs } = demoParameters(ctx.job.parameters);

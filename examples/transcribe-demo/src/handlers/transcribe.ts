@@ -4,14 +4,13 @@
  * model: words are placeholders carrying their timing (`[speech 1.24s]`, `[word 0.21s]`).
  * Writes the draft transcript as `draft.json`.
  */
-import type { TaskHandler } from '@dalston/core';
+import type { StageHandler } from '@dalston/core';
 import { detectSpeech, frameEnergy, syllableSpans } from '../dsp.js';
+import type { TranscribeJob } from '../pipeline.js';
 import {
   checkpoint,
   type DraftTranscript,
   loadPrepared,
-  type PrepareOutput,
-  parentOutput,
   type SpeechSegment,
   seconds,
   type TranscribeOutput,
@@ -33,8 +32,8 @@ export function transcribeAudio(samples: Float32Array, sampleRate: number): Draf
   };
 }
 
-export const transcribe: TaskHandler = async (ctx) => {
-  const prepared = parentOutput<PrepareOutput>(ctx, 'prepare')!;
+export const transcribe: StageHandler<TranscribeJob, 'transcribe'> = async (ctx) => {
+  const prepared = ctx.parents.prepare.output;
   const samples = await loadPrepared(ctx, prepared);
   await checkpoint(ctx, { pct: 10, note: `loaded ${samples.length} samples` });
   const draft = transcribeAudio(samples, prepared.sampleRate);

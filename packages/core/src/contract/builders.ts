@@ -39,6 +39,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     startedAt: null,
     finishedAt: null,
     createdByKeyId: null,
+    type: 'default',
     version: 1,
     ...overrides,
   };

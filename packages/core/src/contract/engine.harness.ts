@@ -11,6 +11,7 @@ import type { Task } from '../domain/task.js';
 import type { TenantLimits } from '../domain/tenant.js';
 import type { Logger } from '../ports/logger.js';
 import type { DalstonAdapters } from '../services/engine/adapters.js';
+import type { JobMap } from '../services/engine/job-definition.js';
 import type { Pipeline } from '../services/engine/pipeline.js';
 import type { TimeControl } from './fixture.js';
 import { eventually, randomName } from './harness.js';
@@ -57,8 +58,11 @@ export interface EngineRun {
 }
 
 export interface EngineOptions {
+  /** The legacy single pipeline (job type `default`); or give `jobs`. */
   // biome-ignore lint/suspicious/noExplicitAny: pipelines of any parameter type
-  pipeline: Pipeline<any>;
+  pipeline?: Pipeline<any>;
+  /** Job types (instead of `pipeline`). */
+  jobs?: JobMap;
   config?: DalstonConfigInput;
   tenantLimits?: TenantLimits;
   /** The engine's logger (default silent). */
@@ -77,7 +81,7 @@ export async function withEngine(
   const make = () => {
     const d = createDalston({
       adapters: fixture.adapters,
-      pipeline: options.pipeline,
+      ...(options.jobs ? { jobs: options.jobs } : { pipeline: options.pipeline }),
       config,
       ...(options.logger ? { logger: options.logger } : {}),
     });

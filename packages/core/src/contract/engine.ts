@@ -7,6 +7,7 @@ import { engineFlowContract } from './engine.flow.js';
 import { engineHandlerValuesContract } from './engine.handler-values.js';
 import type { EngineFactory } from './engine.harness.js';
 import { engineHostileContract } from './engine.hostile.js';
+import { engineJobTypesContract } from './engine.job-types.js';
 import { engineLeasesContract } from './engine.leases.js';
 import { engineLimitsContract } from './engine.limits.js';
 import { engineLoggingContract } from './engine.logging.js';
@@ -28,6 +29,7 @@ export {
   engineFlowContract,
   engineHandlerValuesContract,
   engineHostileContract,
+  engineJobTypesContract,
   engineLeasesContract,
   engineLimitsContract,
   engineLoggingContract,
@@ -59,4 +61,5 @@ export function engineContract(name: string, factory: EngineFactory): void {
   engineRowRetentionContract(name, factory);
   engineQueuesContract(name, factory);
   engineDeadLettersContract(name, factory);
+  engineJobTypesContract(name, factory);
 }

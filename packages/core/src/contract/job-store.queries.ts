@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Job, JobStatus } from '../domain/job.js';
-import type { JobStore } from '../ports/job-store.js';
+import type { JobStore, ListJobsQuery } from '../ports/job-store.js';
 import { jobWrite, makeEvent, makeJob, makeSessionEvent, newTenantId } from './builders.js';
 import type { PortFactory } from './fixture.js';
 import { expectDalstonError, useFixture } from './store-helpers.js';
@@ -105,6 +105,23 @@ export function jobStoreQueriesContract(name: string, factory: PortFactory<JobSt
       expect(page.jobs.map((j) => j.status)).toEqual(['failed', 'completed']);
       const one = await store.listJobs({ tenantId, limit: 10, status: ['running'] });
       expect(one.jobs).toEqual([jobs[1]]);
+    });
+
+    it('filters by type (one or several), also with status', async () => {
+      const store = fx().port;
+      const tenantId = newTenantId();
+      const a = makeJob({ tenantId, type: 'transcribe', createdAt: T0 + 1 });
+      const b = makeJob({ tenantId, type: 'export', createdAt: T0 + 2 });
+      const c = makeJob({ tenantId, type: 'transcribe', status: 'completed', createdAt: T0 + 3 });
+      for (const job of [a, b, c]) await store.createJob({ job, tasks: [], events: [] });
+      const ids = async (extra: Partial<ListJobsQuery>) =>
+        (await store.listJobs({ tenantId, limit: 10, ...extra })).jobs.map((j) => j.id);
+      expect(await ids({ type: ['transcribe'] })).toEqual([c.id, a.id]);
+      expect(await ids({ type: ['export', 'transcribe'] })).toEqual([c.id, b.id, a.id]);
+      expect(await ids({ type: ['transcribe'], status: ['pending'] })).toEqual([a.id]);
+      expect(await ids({ type: ['none'] })).toEqual([]);
+      expect(await ids({ type: [] })).toHaveLength(3);
+      expect((await store.getJob(tenantId, b.id))?.type).toBe('export');
     });
 
     it('filters by creation time: createdFrom inclusive, createdTo exclusive', async () => {

@@ -18,6 +18,8 @@ export const ERROR_CODES = Object.freeze([
   'CANCELLED',
   'CLOSED',
   'INTERNAL',
+  /** A handler's output that its stage's output schema (or storage) refuses; a task error code, not retried. */
+  'INVALID_OUTPUT',
 ] as const);
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,6 +6,9 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled']);
 export const isTerminalJobStatus = (s: JobStatus): boolean => TERMINAL_JOB_STATUSES.has(s);
 
+/** The type of jobs submitted to an engine built with the legacy `pipeline` option, and of jobs stored before job types. */
+export const DEFAULT_JOB_TYPE = 'default';
+
 /** A failure recorded on a job or a task. */
 export interface ErrorInfo {
   code: string;
@@ -21,8 +24,10 @@ export interface ErrorInfo {
 export interface Job {
   id: string;
   tenantId: string;
+  /** The job type's name (`createDalston({ jobs })` key; `default` for the legacy `pipeline`). */
+  type: string;
   status: JobStatus;
-  /** Validated pipeline parameters. */
+  /** Validated parameters (the output of the job type's parameters schema). */
   parameters: JsonObject;
   /** Artifact URI of the job's input, or null when the job has none. */
   input: string | null;

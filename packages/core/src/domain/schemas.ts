@@ -132,6 +132,7 @@ export const errorInfoSchema: z.ZodType<ErrorInfo> = z.object({
 export const jobSchema: z.ZodType<Job> = z.object({
   id: z.string().min(1),
   tenantId: z.string().min(1),
+  type: z.string().min(1),
   status: z.enum(JOB_STATUSES),
   parameters: jsonObjectSchema,
   input: z.string().nullable(),

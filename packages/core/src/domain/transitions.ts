@@ -7,7 +7,7 @@
 import type { DecideContext, Decision, JobChange, JobSnapshot, Occurrence, TaskWrite } from './change.js';
 import { normaliseTaskSpec } from './dag.js';
 import type { NewEvent } from './events.js';
-import { isTerminalJobStatus, type Job } from './job.js';
+import { DEFAULT_JOB_TYPE, isTerminalJobStatus, type Job } from './job.js';
 import { cancel, redrive, retry } from './job-commands.js';
 import { draftOf, nothing } from './job-draft.js';
 import type { JsonObject, JsonValue } from './json.js';
@@ -19,6 +19,8 @@ export { purgeAfterFor } from './job-draft.js';
 export interface BuildJobInput {
   id: string;
   tenantId: string;
+  /** The job type. Default `default`. */
+  type?: string;
   parameters: JsonObject;
   /** Artifact URI of the job's input, or null. */
   input: string | null;
@@ -79,6 +81,7 @@ export function buildJob(
   const job: Job = {
     id: input.id,
     tenantId: input.tenantId,
+    type: input.type ?? DEFAULT_JOB_TYPE,
     status: 'pending',
     parameters: input.parameters,
     input: input.input,

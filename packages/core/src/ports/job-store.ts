@@ -49,6 +49,8 @@ export type CreateJobResult =
 export interface ListJobsQuery {
   tenantId: string;
   status?: JobStatus[];
+  /** Only jobs of these types (`Job.type`); absent or empty = every type. */
+  type?: string[];
   /** Inclusive lower bound on createdAt. */
   createdFrom?: number;
   /** Exclusive upper bound on createdAt. */

@@ -24,6 +24,8 @@ import { SubmitManyJobs } from './submit-many.js';
 export interface ListJobsInput {
   tenantId: string;
   status?: Job['status'] | Job['status'][];
+  /** Only jobs of this job type (or these types). */
+  type?: string | string[];
   /** Inclusive lower bound on createdAt (epoch ms). */
   from?: number;
   /** Exclusive upper bound on createdAt (epoch ms). */
@@ -33,9 +35,12 @@ export interface ListJobsInput {
   cursor?: string | null;
 }
 
+const typeName = storableString().min(1).max(63);
+
 const listSchema = z.strictObject({
   tenantId: z.string().min(1),
   status: z.union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES))]).optional(),
+  type: z.union([typeName, z.array(typeName).max(100)]).optional(),
   from: z.number().optional(),
   to: z.number().optional(),
   limit: pageLimitSchema.default(50),
@@ -123,11 +128,13 @@ export class JobsService {
     if (!isStorableText(q.tenantId) || q.tenantId.length > 255)
       return okAsync({ jobs: [], nextCursor: null });
     const status = q.status === undefined ? undefined : Array.isArray(q.status) ? q.status : [q.status];
+    const type = q.type === undefined ? undefined : Array.isArray(q.type) ? q.type : [q.type];
     return attempt(() =>
       this.jobStore.listJobs({
         tenantId: q.tenantId,
         limit: q.limit,
         ...(status ? { status } : {}),
+        ...(type ? { type } : {}),
         ...(q.from !== undefined ? { createdFrom: q.from } : {}),
         ...(q.to !== undefined ? { createdTo: q.to } : {}),
         ...(q.cursor != null ? { cursor: q.cursor } : {}),

@@ -41,17 +41,21 @@ import type { CreateJobInput, JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
 import { artifactBodySchema } from '../artifacts/put-input.js';
+import type { AnyJobDefinition, JobMap } from '../engine/job-definition.js';
 import { JobTransitions } from '../engine/job-transitions.js';
+import type { JobType, JobTypes } from '../engine/job-types.js';
 import { jobSlotKey } from '../engine/keys.js';
-import type { Pipeline } from '../engine/pipeline.js';
 import { EventPublisher } from '../engine/publisher.js';
 import { attempt, fieldPath, parseInput } from '../engine/result.js';
 import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 
 export interface SubmitInput {
+  /** The job type (a key of `createDalston({ jobs })`); may be left out when the engine has one type. */
+  type?: string;
   tenantId: string;
-  parameters?: JsonObject;
+  /** JSON parameters, checked at run time by the job type's schema (`SubmitInputOf` types them). */
+  parameters?: { readonly [key: string]: unknown };
   input?: { name: string; body: ArtifactBody; contentType?: string };
   idempotencyKey?: string;
   /** 0 = delete at terminal, -1 = keep, else days. Default: the engine's defaultRetentionDays. */
@@ -67,6 +71,21 @@ export interface SubmitInput {
   delayMs?: number;
 }
 
+type IsSingleKey<T> = { [K in keyof T]: [Exclude<keyof T, K>] extends [never] ? true : false }[keyof T];
+type ParametersOf<D extends AnyJobDefinition> = z.input<D['parameters']>;
+type ParametersField<D extends AnyJobDefinition> =
+  {} extends ParametersOf<D> ? { parameters?: ParametersOf<D> } : { parameters: ParametersOf<D> };
+
+/**
+ * `jobs.submit`'s input on an engine with job types `J`: `type` names one of them (optional
+ * when there is exactly one) and `parameters` is what its schema accepts.
+ */
+export type SubmitInputOf<J extends JobMap> = {
+  [T in keyof J & string]: Omit<SubmitInput, 'type' | 'parameters'> &
+    (IsSingleKey<J> extends true ? { type?: T } : { type: T }) &
+    ParametersField<J[T]>;
+}[keyof J & string];
+
 /** Latest accepted `runAt` (9999-12-31, the end of what every store keeps). */
 const MAX_RUN_AT = 253402300799999;
 
@@ -74,6 +93,7 @@ const idSchema = storableString().min(1).max(64);
 /** Every string must be storable as is (no NUL, no lone surrogate) on every adapter set. */
 export const submitSchema = z
   .strictObject({
+    type: storableString().min(1).max(63).optional(),
     tenantId: idSchema,
     parameters: storableJsonObjectSchema.default({}),
     input: z
@@ -108,6 +128,7 @@ export type Submit = z.output<typeof submitSchema>;
 export interface Admitted {
   req: Submit;
   tenant: Tenant;
+  type: string;
   parameters: JsonObject;
   specs: NormalisedTaskSpec[];
   jobId: string;
@@ -121,7 +142,7 @@ export class SubmitJob {
     TOKENS.clock,
     TOKENS.ids,
     TOKENS.config,
-    TOKENS.pipeline,
+    TOKENS.jobTypes,
     TOKENS.logger,
     RateLimitsService,
     JobTransitions,
@@ -135,7 +156,7 @@ export class SubmitJob {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly config: DalstonConfig,
-    private readonly pipeline: Pipeline,
+    private readonly jobTypes: JobTypes,
     private readonly logger: Logger,
     private readonly rateLimits: RateLimitsService,
     private readonly transitions: JobTransitions,
@@ -153,6 +174,8 @@ export class SubmitJob {
   }
 
   private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
+    const type = this.jobTypes.resolve(req.type);
+    if (type.isErr()) return errAsync(type.error);
     return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
       const prepared = this.prepare(req, tenant);
       return isDalstonError(prepared) ? errAsync(prepared) : okAsync(prepared);
@@ -164,11 +187,13 @@ export class SubmitJob {
    * job id; VALIDATION_FAILED otherwise. Synchronous: `submitMany` checks every item with it.
    */
   prepare(req: Submit, tenant: Tenant): Admitted | DalstonError {
-    const parsed = this.parameters(req.parameters);
+    const type = this.jobTypes.resolve(req.type);
+    if (type.isErr()) return type.error;
+    const parsed = this.parameters(type.value, req.parameters);
     if (isDalstonError(parsed)) return parsed;
-    const specs = this.specs(parsed);
+    const specs = this.specs(type.value, parsed);
     if (isDalstonError(specs)) return specs;
-    return { req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') };
+    return { req, tenant, type: type.value.name, parameters: parsed, specs, jobId: this.ids.next('job') };
   }
 
   /** The job, its tasks and its creation events for an admitted request (`input`: the input's URI). */
@@ -178,6 +203,7 @@ export class SubmitJob {
       {
         id: v.jobId,
         tenantId: v.tenant.id,
+        type: v.type,
         parameters: v.parameters,
         input,
         idempotencyKey: v.req.idempotencyKey ?? null,
@@ -197,10 +223,12 @@ export class SubmitJob {
    * submitting: null when they would be accepted, else the VALIDATION_FAILED naming the
    * field. Schedules call it at upsert so bad parameters are refused before any tick.
    */
-  checkParameters(raw: JsonObject): DalstonError | null {
-    const parsed = this.parameters(raw);
+  checkParameters(raw: JsonObject, typeName?: string): DalstonError | null {
+    const type = this.jobTypes.resolve(typeName);
+    if (type.isErr()) return type.error;
+    const parsed = this.parameters(type.value, raw);
     if (isDalstonError(parsed)) return parsed;
-    const specs = this.specs(parsed);
+    const specs = this.specs(type.value, parsed);
     return isDalstonError(specs) ? specs : null;
   }
 
@@ -214,12 +242,12 @@ export class SubmitJob {
 
   /**
    * The parameters as a plain copy (so a getter or Proxy in the caller's object cannot
-   * change what was validated), through the pipeline's schema when it has one.
+   * change what was validated), through the job type's schema when it has one.
    */
-  private parameters(raw: JsonObject): JsonObject | DalstonError {
+  private parameters(type: JobType, raw: JsonObject): JsonObject | DalstonError {
     const copy = plainCopy(raw);
     if (copy === null) return validationFailed('parameters', 'could not be read as JSON');
-    const schema = this.pipeline.parameters;
+    const schema = type.parameters;
     if (!schema) return copy;
     const r = parseInput(schema, copy, 'parameters');
     if (r.isErr()) return r.error;
@@ -231,10 +259,10 @@ export class SubmitJob {
     return r.value as JsonObject;
   }
 
-  private specs(parameters: JsonObject): NormalisedTaskSpec[] | DalstonError {
+  private specs(type: JobType, parameters: JsonObject): NormalisedTaskSpec[] | DalstonError {
     let built: unknown;
     try {
-      built = this.pipeline.build(parameters);
+      built = type.build(parameters);
     } catch (e) {
       const cause = toDalstonError(e, 'VALIDATION_FAILED');
       return cause.code === 'VALIDATION_FAILED' && cause.field

@@ -137,7 +137,7 @@ export class SchedulesService implements Closable {
     if (problem !== null) return errAsync(validationFailed('cron', problem));
     return attempt(async () => {
       await this.tenants.active(req.tenantId);
-      const refused = this.submitter.checkParameters(req.parameters);
+      const refused = this.submitter.checkParameters(req.parameters, req.type ?? undefined);
       if (refused) throw refused;
       const existing = await this.jobStore.getSchedule(req.id);
       return this.jobStore.upsertSchedule(this.scheduleFrom(req, existing, now));

@@ -13,7 +13,9 @@
  */
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
-import { describeThrown } from '../../domain/storable.js';
+import type { Job } from '../../domain/job.js';
+import type { JsonObject } from '../../domain/json.js';
+import { describeThrown, toStorableJson } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
@@ -45,7 +47,8 @@ export interface RunnerDeps {
   leaseMs: number;
   /** Leave acks to the worker loop, which sends each with its next lease (`WorkQueue.ackAndLease`). */
   deferAck?: boolean;
-  handlerFor(task: Task): TaskHandler | undefined;
+  /** The handler of a task (by its stage, or by its job's type and its stage). */
+  handlerFor(task: Task, job: Job): TaskHandler | undefined;
 }
 
 /**
@@ -256,12 +259,15 @@ export class AttemptRunner {
     progress: ProgressCoalescer,
     started?: (run: Promise<Settled>) => void,
   ): Promise<Settled> {
-    const handler = this.deps.handlerFor(task);
+    const handler = this.deps.handlerFor(task, snapshot.job);
     if (!handler) {
-      const error = new TaskFailure(`no handler for stage "${task.stage}"`, {
-        retryable: false,
-        code: 'NO_HANDLER',
-      });
+      const error = new TaskFailure(
+        `no handler for stage "${task.stage}" of job type "${snapshot.job.type}"`,
+        {
+          retryable: false,
+          code: 'NO_HANDLER',
+        },
+      );
       return { kind: 'threw', error };
     }
     const ctx = buildContext(snapshot, task, hb.signal, {

@@ -57,6 +57,8 @@ export interface WorkerSettings {
   waitMs: number;
   handlers: Record<string, TaskHandler>;
   handler?: TaskHandler;
+  /** Routes tasks by job type and stage (typed handlers); replaces `handlers`/`handler`. */
+  handlerFor?: RunnerDeps['handlerFor'];
   /** How long a stopped handler may take to return before it is reported overdue. Default 0. */
   overdueAfterMs?: number;
   /** Runs once the worker has drained (e.g. terminates isolation threads). Never rejects. */
@@ -88,7 +90,7 @@ export class WorkerLoop implements Worker, Closable {
     this.runner = new AttemptRunner({
       ...deps,
       deferAck: deps.workQueue.capabilities.ackAndLease,
-      handlerFor: (task: Task) => settings.handlers[task.stage] ?? settings.handler,
+      handlerFor: settings.handlerFor ?? ((task: Task) => settings.handlers[task.stage] ?? settings.handler),
     });
     this.overdue = new OverdueHandlers(deps.logger, deps.clock, settings.overdueAfterMs);
   }

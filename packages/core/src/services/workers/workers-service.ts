@@ -15,14 +15,21 @@ import type { Logger } from '../../ports/logger.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
 import { JobTransitions } from '../engine/job-transitions.js';
+import type { JobTypes } from '../engine/job-types.js';
 import { parseInput } from '../engine/result.js';
 import type { EngineRuntime } from '../engine/runtime.js';
 import { QueuePauses } from '../queues/queue-pauses.js';
 import type { TaskHandler } from './context.js';
 import { type ThreadIsolationOptions, threadIsolationSchema } from './isolation/isolation-options.js';
 import { ThreadPool } from './isolation/thread-pool.js';
+import { type TypedRouting, type TypedWorkerOptions, typedWorkerRouting } from './typed-handlers.js';
 import { type Worker, WorkerLoop } from './worker.js';
 
+/**
+ * The untyped form of `createWorker`'s options (one function per stage, queues named by
+ * hand). Prefer the typed form (`TypedWorkerOptions`: handlers by job type and stage, queues
+ * derived from them); this one serves the legacy `pipeline` and thread isolation.
+ */
 export interface CreateWorkerOptions {
   queues: string[];
   /** Handlers by stage; `handler` runs stages without one. Not with `isolation`. */
@@ -70,6 +77,18 @@ const optionsSchema = z
     },
   );
 
+/** The typed form: `handlers` by job type and stage, no `queues` (they come from the stages). */
+const typedOptionsSchema = z.strictObject({
+  handlers: z.record(z.string(), z.record(z.string(), handlerSchema)),
+  concurrency: z.int().min(1).max(1000).default(1),
+  leaseMs: z.int().min(1).optional(),
+  waitMs: z.int().min(0).max(60_000).default(1000),
+});
+
+/** Without `queues` (and without `isolation`), `handlers` are by job type and stage. */
+const isTypedForm = (o: unknown): o is TypedWorkerOptions =>
+  typeof o === 'object' && o !== null && !('queues' in o) && !('isolation' in o) && 'handlers' in o;
+
 export class WorkersService {
   static readonly inject = [
     TOKENS.jobStore,
@@ -80,6 +99,7 @@ export class WorkersService {
     TOKENS.logger,
     TOKENS.ids,
     TOKENS.runtime,
+    TOKENS.jobTypes,
     JobTransitions,
     QueuePauses,
   ] as const;
@@ -93,6 +113,7 @@ export class WorkersService {
     private readonly logger: Logger,
     private readonly ids: IdGenerator,
     private readonly runtime: EngineRuntime,
+    private readonly jobTypes: JobTypes,
     private readonly transitions: JobTransitions,
     private readonly pauses: QueuePauses,
   ) {}
@@ -101,11 +122,20 @@ export class WorkersService {
    * Starts a worker at once. Like a constructor, it throws (a DalstonError) for bad
    * options (VALIDATION_FAILED) or a closed engine (CLOSED); the worker itself never throws.
    */
-  createWorker(options: CreateWorkerOptions): Worker {
+  createWorker(options: CreateWorkerOptions | TypedWorkerOptions): Worker {
     if (this.runtime.closed) throw new DalstonError('CLOSED', 'the engine is closed');
+    if (isTypedForm(options)) {
+      const parsed = parseInput(typedOptionsSchema, options);
+      if (parsed.isErr()) throw parsed.error;
+      const routing = typedWorkerRouting(this.jobTypes, parsed.value.handlers);
+      return this.start({ ...parsed.value, queues: routing.queues, handlers: {} }, routing);
+    }
     const parsed = parseInput(optionsSchema, options, 'options');
     if (parsed.isErr()) throw parsed.error;
-    const o = parsed.value;
+    return this.start(parsed.value);
+  }
+
+  private start(o: z.output<typeof optionsSchema>, routing?: TypedRouting): Worker {
     const id = this.ids.next('wrk');
     const leaseMs = o.leaseMs ?? this.config.leaseMs;
     const pool = o.isolation ? new ThreadPool(o.isolation, this.clock) : null;
@@ -117,6 +147,7 @@ export class WorkersService {
         waitMs: o.waitMs,
         handlers: o.handlers,
         handler: pool ? (pool.handler as TaskHandler) : o.handler,
+        ...(routing ? { handlerFor: routing.handlerFor } : {}),
         // An isolated handler is terminated at its deadline: report it only if that takes long.
         ...(pool ? { dispose: () => pool.close(), overdueAfterMs: (o.isolation?.graceMs ?? 0) + 1000 } : {}),
       },

@@ -1,0 +1,13 @@
+-- Dalston PostgreSQL schema, version 4: job types.
+-- Applied like 0001 (one transaction, advisory lock, search_path = the target schema).
+--
+-- jobs.type: the job type's name (`createDalston({ jobs: { <type>: defineJob(...) } })`).
+-- Jobs written before job types, and every job of an engine built with the legacy
+-- `pipeline` option, are of type 'default'. The column is written once, by createJob
+-- (the insert of job-create.ts); `dalston_apply` never changes it, so 0003's function
+-- stays as it is. Adding a column with a constant default rewrites no rows (PostgreSQL 11+).
+--
+-- No index: `listJobs` with a type filter walks `jobs_tenant_created` (tenant_id,
+-- created_at DESC, id DESC) newest first and filters on type, like the other optional
+-- filters, so each job costs no extra index entry (see test/explain.test.ts).
+ALTER TABLE jobs ADD COLUMN type text NOT NULL DEFAULT 'default';
