@@ -12,9 +12,9 @@
  *   `exclusive`) passes through unchanged: it is the caller's failure, not the store's.
  *
  * Rules are data: one entry per port method (`PortRules<P>` lists every method, so a new
- * port method does not compile until it has its entry). The wrapper is a Proxy that calls
- * the adapter with `this` = the adapter, passes other properties (`capabilities`) through,
- * and wraps a port only once (`guardPort` of a guarded port returns it).
+ * port method does not compile until it has its entry). The wrapper calls the adapter with
+ * `this` = the adapter, reads other properties (`capabilities`) through, and wraps a port
+ * only once (`guardPort` of a guarded port returns it).
  */
 import { DalstonError, isDalstonError, type StoreName, storeUnavailable } from '../domain/errors.js';
 
@@ -57,25 +57,36 @@ const GUARDED = Symbol.for('dalston.port-guard');
 export const isGuarded = (port: unknown): boolean =>
   typeof port === 'object' && port !== null && (port as Record<symbol, unknown>)[GUARDED] === true;
 
-/** Wraps `port` once in the guard described by `rules` (see the module comment). */
+/**
+ * Wraps `port` once in the guard described by `rules` (see the module comment). The wrapper
+ * is a plain object, not a Proxy: every method of the rules is an own property built once
+ * (a call costs one closure, not a trap and a lookup), and every other property of the
+ * port (`capabilities`, …) reads through to the port.
+ */
 export function guardPort<P extends object>(store: StoreName, port: P, rules: PortRules<P>): P {
   if (isGuarded(port)) return port;
-  const wrapped = new Map<PropertyKey, { original: AnyMethod; guarded: AnyMethod }>();
+  const target = port as Record<string, unknown>;
+  const guarded: Record<PropertyKey, unknown> = { [GUARDED]: true };
   const table = rules as Readonly<Record<string, MethodRule | undefined>>;
-  return new Proxy(port, {
-    get(target, prop) {
-      if (prop === GUARDED) return true;
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      const cached = wrapped.get(prop);
-      if (cached !== undefined && cached.original === value) return cached.guarded;
-      const operation = String(prop);
-      const rule = Object.hasOwn(table, operation) ? (table[operation] ?? {}) : {};
-      const guarded = guardMethod(store, operation, target, value as AnyMethod, rule);
-      wrapped.set(prop, { original: value as AnyMethod, guarded });
-      return guarded;
-    },
-  });
+  for (const name of propertyNames(port)) {
+    const value = target[name];
+    if (typeof value === 'function') {
+      const rule = Object.hasOwn(table, name) ? (table[name] ?? {}) : {};
+      guarded[name] = guardMethod(store, name, port, value as AnyMethod, rule);
+    } else {
+      Object.defineProperty(guarded, name, { enumerable: true, get: () => target[name] });
+    }
+  }
+  return guarded as P;
+}
+
+/** The port's own and inherited property names, up to (not including) Object.prototype. */
+function propertyNames(port: object): Set<string> {
+  const names = new Set<string>();
+  for (let o: object | null = port; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') names.add(name);
+  }
+  return names;
 }
 
 function guardMethod(store: StoreName, operation: string, target: object, fn: AnyMethod, rule: MethodRule) {
