@@ -64,6 +64,8 @@ describe('postgres: faults', () => {
         tasks: s.tasks.map((t) => taskWrite(t, { status: 'cancelled' })),
         events: [makeEvent(job, { type: 'task.cancelled' })],
       }));
+      // It may reject while the termination is still being polled for: handled from now on.
+      pending.catch(() => undefined);
       await terminateWhenBlocked(raw, app);
       await expectUnavailable(pending, 'updateJob');
       await blocker.query('ROLLBACK');
@@ -106,6 +108,7 @@ describe('postgres: faults', () => {
         [clash.id, other.id, other.tenantId],
       );
       const pending = store.createJob({ job, tasks: [clash], events: [makeEvent(job)] });
+      pending.catch(() => undefined); // may reject before the poll below returns
       await terminateWhenBlocked(raw, app);
       await expectUnavailable(pending, 'createJob');
       await blocker.query('ROLLBACK');
