@@ -168,7 +168,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const engine = createDalston({
     adapters,
     jobs: jobTypes,
-    config: { queues: Object.values(QUEUES) },
+    // The demo prints every segment's progress; a production host keeps the default rate
+    // (at most one task.progress event a second per attempt, the latest value wins).
+    config: { queues: Object.values(QUEUES), progressIntervalMs: 0 },
   });
   try {
     const tenant = await unwrap(engine.tenants.create({ name: 'transcribe-demo' }));
