@@ -33,6 +33,8 @@ import { SubmitJob } from './services/jobs/submit.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
+import { instrumentEngine } from './services/telemetry/engine-metrics.js';
+import { Telemetry, type TelemetryOptions } from './services/telemetry/telemetry.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
 import { TOKENS } from './tokens.js';
@@ -55,6 +57,11 @@ export interface CreateDalstonOptions {
    * clients to the host.
    */
   owns?: Closable | readonly Closable[];
+  /**
+   * OpenTelemetry providers for the engine's spans and metrics (docs/operations.md).
+   * Default: the global API providers; with no SDK registered, everything is a no-op.
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /** Something `dalston.close()` can close: an adapter set, the result of `adaptersFromEnv()`. */
@@ -207,6 +214,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   c.register(TOKENS.pipeline, { useValue: options.pipeline });
   c.register(TOKENS.random, { useValue: options.random ?? Math.random });
   c.register(TOKENS.runtime, { useValue: new EngineRuntime(config.queues) });
+  c.register(TOKENS.telemetry, { useValue: new Telemetry(options.telemetry) });
   // One instance of each per engine, internal services included (shared state).
   registerService(c, EventPublisher);
   registerService(c, TenantCache);
@@ -222,6 +230,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, SessionsService);
   registerService(c, MaintenanceService);
   c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
+  instrumentEngine(c);
 }
 
 async function closeEngine(

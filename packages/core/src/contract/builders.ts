@@ -39,6 +39,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     startedAt: null,
     finishedAt: null,
     createdByKeyId: null,
+    traceContext: null,
     version: 1,
     ...overrides,
   };

@@ -48,6 +48,7 @@ import { EventPublisher } from '../engine/publisher.js';
 import { attempt, fieldPath, parseInput } from '../engine/result.js';
 import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 export interface SubmitInput {
   tenantId: string;
@@ -85,6 +86,7 @@ interface Admitted {
   parameters: JsonObject;
   specs: NormalisedTaskSpec[];
   jobId: string;
+  traceContext: string | null;
 }
 
 export class SubmitJob {
@@ -100,6 +102,7 @@ export class SubmitJob {
     RateLimitsService,
     JobTransitions,
     EventPublisher,
+    TOKENS.telemetry,
   ] as const;
 
   constructor(
@@ -114,25 +117,28 @@ export class SubmitJob {
     private readonly rateLimits: RateLimitsService,
     private readonly transitions: JobTransitions,
     private readonly publisher: EventPublisher,
+    private readonly telemetry: Telemetry,
   ) {}
 
   submit(input: SubmitInput): ResultAsync<Job, DalstonError> {
-    return parseInput(submitSchema, input)
-      .asyncAndThen((req) => this.validate(req))
-      .andThen((v) =>
-        this.admit(v)
-          .orElse((refused) => this.existingForRetry(v, refused))
-          .andThen((existing) => (existing ? okAsync(existing) : attempt(() => this.store(v)))),
-      );
+    return this.telemetry.traceSubmit(input?.tenantId, (traceContext) =>
+      parseInput(submitSchema, input)
+        .asyncAndThen((req) => this.validate(req, traceContext))
+        .andThen((v) =>
+          this.admit(v)
+            .orElse((refused) => this.existingForRetry(v, refused))
+            .andThen((existing) => (existing ? okAsync(existing) : attempt(() => this.store(v)))),
+        ),
+    );
   }
 
-  private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
+  private validate(req: Submit, traceContext: string | null): ResultAsync<Admitted, DalstonError> {
     return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
       const parsed = this.parameters(req.parameters);
       if (isDalstonError(parsed)) return errAsync(parsed);
       const specs = this.specs(parsed);
       if (isDalstonError(specs)) return errAsync(specs);
-      return okAsync({ req, tenant, parameters: parsed, specs, jobId: this.ids.next('job') });
+      return okAsync({ req, tenant, parameters: parsed, specs, jobId: this.ids.next('job'), traceContext });
     });
   }
 
@@ -240,6 +246,7 @@ export class SubmitJob {
           retentionDays: v.req.retentionDays ?? this.config.defaultRetentionDays,
           correlationId: v.req.correlationId ?? v.jobId,
           createdByKeyId: v.req.createdByKeyId ?? null,
+          traceContext: v.traceContext,
           now: this.clock.now(),
         },
         v.specs,

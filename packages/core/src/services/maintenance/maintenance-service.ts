@@ -23,6 +23,7 @@ import { JobTransitions } from '../engine/job-transitions.js';
 import { attempt, parseInput } from '../engine/result.js';
 import type { Closable, EngineRuntime } from '../engine/runtime.js';
 import { SessionsService } from '../sessions/sessions-service.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { PassBudget } from './pass-budget.js';
 import {
   expireLeases,
@@ -64,6 +65,7 @@ export class MaintenanceService implements Closable {
     TOKENS.runtime,
     JobTransitions,
     SessionsService,
+    TOKENS.telemetry,
   ] as const;
 
   private cancelTimer: (() => void) | null = null;
@@ -90,6 +92,7 @@ export class MaintenanceService implements Closable {
     private readonly runtime: EngineRuntime,
     private readonly transitions: JobTransitions,
     private readonly sessions: SessionsService,
+    private readonly telemetry: Telemetry,
   ) {
     runtime.closables.add(this);
   }
@@ -238,7 +241,9 @@ export class MaintenanceService implements Closable {
     counts: ReconcileCounts | null,
     fn: () => Promise<T>,
   ): Promise<T | null> {
-    const r = await this.jobStore.exclusive(`dalston:${name}`, { ttlMs: PASS_TTL_MS }, fn);
+    const r = await this.jobStore.exclusive(`dalston:${name}`, { ttlMs: PASS_TTL_MS }, () =>
+      this.telemetry.timePass(name, fn),
+    );
     if (r.ran) return r.value;
     counts?.skipped.push(name);
     return null;
@@ -280,6 +285,7 @@ export class MaintenanceService implements Closable {
       config: this.config,
       transitions: this.transitions,
       runtime: this.runtime,
+      telemetry: this.telemetry,
     };
   }
 

@@ -17,6 +17,7 @@ import { TOKENS } from '../../tokens.js';
 import { JobTransitions } from '../engine/job-transitions.js';
 import { parseInput } from '../engine/result.js';
 import type { EngineRuntime } from '../engine/runtime.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TaskHandler } from './context.js';
 import { type ThreadIsolationOptions, threadIsolationSchema } from './isolation/isolation-options.js';
 import { ThreadPool } from './isolation/thread-pool.js';
@@ -80,6 +81,7 @@ export class WorkersService {
     TOKENS.ids,
     TOKENS.runtime,
     JobTransitions,
+    TOKENS.telemetry,
   ] as const;
 
   constructor(
@@ -92,6 +94,7 @@ export class WorkersService {
     private readonly ids: IdGenerator,
     private readonly runtime: EngineRuntime,
     private readonly transitions: JobTransitions,
+    private readonly telemetry: Telemetry,
   ) {}
 
   /**
@@ -129,6 +132,7 @@ export class WorkersService {
         logger: this.logger.child({ worker: id }),
         transitions: this.transitions,
         runtime: this.runtime,
+        telemetry: this.telemetry,
         leaseMs,
       },
     );
