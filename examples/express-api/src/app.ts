@@ -6,6 +6,7 @@
 import type { Dalston, Logger } from '@dalston/core';
 import express, { type Express } from 'express';
 import { type AppOptions, defaultAppOptions } from './config.js';
+import type { Metrics } from './metrics.js';
 import { authenticate } from './middleware/auth.js';
 import { notFoundRoute, problemHandler } from './middleware/errors.js';
 import { rateLimit } from './middleware/rate-limit.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   dalston: Dalston;
   logger: Logger;
   options?: Partial<AppOptions>;
+  /** Serves GET /metrics (Prometheus) when given. */
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -29,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(requestContext(deps.logger));
   app.use(healthRouter(dalston));
+  if (deps.metrics) app.use(deps.metrics.router());
   const v1 = express.Router();
   v1.use(authenticate(dalston), rateLimit(dalston, options));
   v1.use('/jobs', jobsRouter(dalston, options));
