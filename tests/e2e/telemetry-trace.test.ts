@@ -88,7 +88,7 @@ describe('postgres+redis+s3: one trace per job across processes', () => {
       await worker.current.exited;
 
       const remote = readSpanFile(spansFile).filter((s) => s.attributes[A.jobId] === job.id);
-      const names = [SPAN_NAMES.lease, SPAN_NAMES.run, SPAN_NAMES.complete];
+      const names: string[] = [SPAN_NAMES.lease, SPAN_NAMES.run, SPAN_NAMES.complete];
       for (const name of names) {
         // Each stage once (more only if a lease was lost on this loaded machine and redelivered).
         const stages = new Set(remote.filter((s) => s.name === name).map((s) => s.attributes[A.stage]));
