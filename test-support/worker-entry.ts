@@ -11,10 +11,13 @@
  * - `createJob:before`: the input blob is written, the job row never is;
  * - `createJob:after`: the job is committed, nothing enqueued or published;
  * - `publish:before`: the job is committed and enqueued, its events not published.
+ *
+ * DALSTON_E2E_SPANS_FILE: the engine's spans are appended to that file as JSON lines.
  */
 import 'reflect-metadata';
 import { createDalston, type DalstonAdapters, type TaskContext, TaskFailure } from '@dalston/core';
 import { realAdapters, targetFromEnv } from './engine.js';
+import { fileTracing } from './telemetry.js';
 import { diamondPipeline, QUEUE_A, QUEUE_B } from './worker-process.js';
 
 const env = process.env;
@@ -82,6 +85,9 @@ async function main(): Promise<void> {
       eventRelayDelayMs: 200,
       queues: [QUEUE_A, QUEUE_B],
     },
+    ...(env.DALSTON_E2E_SPANS_FILE
+      ? { telemetry: { tracerProvider: fileTracing(env.DALSTON_E2E_SPANS_FILE) } }
+      : {}),
   });
   const shutdown = async () => {
     await dalston.close({ deadlineMs: 2000 });

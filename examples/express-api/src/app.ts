@@ -8,6 +8,7 @@ import { dalstonConsole } from '@dalston/console';
 import type { Dalston, Logger } from '@dalston/core';
 import express, { type Express } from 'express';
 import { type AppOptions, defaultAppOptions } from './config.js';
+import type { Metrics } from './metrics.js';
 import { authenticate } from './middleware/auth.js';
 import { notFoundRoute, problemHandler } from './middleware/errors.js';
 import { rateLimit } from './middleware/rate-limit.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   dalston: Dalston;
   logger: Logger;
   options?: Partial<AppOptions>;
+  /** Serves GET /metrics (Prometheus) when given. */
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -35,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
     const auth = { adminKey: options.consoleAdminKey };
     app.use('/console', dalstonConsole({ dalston, auth, heartbeatMs: options.sseHeartbeatMs }));
   }
+  if (deps.metrics) app.use(deps.metrics.router());
   const v1 = express.Router();
   v1.use(authenticate(dalston), rateLimit(dalston, options));
   v1.use('/jobs', jobsRouter(dalston, options));

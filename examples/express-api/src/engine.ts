@@ -15,6 +15,7 @@ import {
   silentLogger,
 } from '@dalston/core';
 import { adaptersFromEnv } from '@dalston/env';
+import { type Metrics, prometheusMetrics } from './metrics.js';
 import { type Jobs, jobs } from './pipeline.js';
 
 export interface Engine {
@@ -24,6 +25,8 @@ export interface Engine {
   artifactStore: ArtifactStore;
   mode: 'memory' | 'real';
   logger: Logger;
+  /** The engine's metrics, served at GET /metrics in the Prometheus format. */
+  metrics: Metrics;
   /** Closes the engine, which owns the stores: the connections the adapters opened end with it. */
   close(): Promise<void>;
 }
@@ -54,18 +57,21 @@ function assemble(
   logger: Logger,
   closeConnections: () => Promise<void>,
 ): Engine {
+  const metrics = prometheusMetrics();
   const dalston = createDalston({
     adapters,
     jobs,
     logger,
     config: { queues: ['audio', 'asr'], ...options.config },
-    owns: { close: closeConnections },
+    owns: [{ close: closeConnections }, metrics],
+    telemetry: { meterProvider: metrics.meterProvider },
   });
   return {
     dalston,
     artifactStore: adapters.artifactStore,
     mode,
     logger,
+    metrics,
     close: () => dalston.close({ deadlineMs: 5_000 }),
   };
 }

@@ -66,6 +66,7 @@ export async function startApi(options: RunOptions = {}): Promise<RunningApi> {
     const app = createApp({
       dalston: engine.dalston,
       logger: engine.logger,
+      metrics: engine.metrics,
       ...(options.app ? { options: options.app } : {}),
     });
     const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');

@@ -48,13 +48,22 @@ const JOB_TYPES: Record<(typeof JOB_MUTABLE)[number], string> = {
 
 /** One statement creating every job of `$1` (a JSON array of {job, tasks, edges, events}); also used by createJobs (job-create-bulk.ts). */
 export function createSql(db: Database): string {
-  const jobCols = ['id', 'tenant_id', 'type', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
+  const jobCols = [
+    'id',
+    'tenant_id',
+    'type',
+    'idempotency_key',
+    'created_at',
+    'trace_context',
+    ...JOB_MUTABLE,
+  ];
   const jobDefs = [
     'id text',
     'tenant_id text',
     'type text',
     'idempotency_key text',
     'created_at timestamptz',
+    'trace_context text',
   ].concat(JOB_MUTABLE.map((col) => `${col} ${JOB_TYPES[col]}`));
   const taskCols = ['id', 'position', 'stage', 'queue', 'created_at', ...TASK_MUTABLE];
   const taskDefs = [

@@ -72,7 +72,15 @@ export function jobWriteJson(c: Ctx, expected: { status: string; version: number
   ]);
 }
 
-const JOB_INSERT_COLS = ['id', 'tenant_id', 'type', 'idempotency_key', 'created_at', ...JOB_MUTABLE];
+const JOB_INSERT_COLS = [
+  'id',
+  'tenant_id',
+  'type',
+  'idempotency_key',
+  'created_at',
+  'trace_context',
+  ...JOB_MUTABLE,
+];
 
 /** A new job row. */
 export function jobInsertJson(c: Ctx, job: Job): string {
@@ -82,6 +90,7 @@ export function jobInsertJson(c: Ctx, job: Job): string {
     text(c, 'job.type', job.type),
     job.idempotencyKey === null ? null : key(c, 'job.idempotencyKey', job.idempotencyKey),
     ms(c, 'job.createdAt', job.createdAt),
+    text(c, 'job.traceContext', job.traceContext ?? null, { nullable: true }),
     ...jobMutableValues(c, 'job', job),
   ]);
 }

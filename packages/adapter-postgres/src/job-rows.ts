@@ -24,6 +24,7 @@ export const jobColumns = (a = 'j') =>
     msCol(`${a}.started_at`, 'started_at'),
     msCol(`${a}.finished_at`, 'finished_at'),
     `${a}.created_by_key_id`,
+    `${a}.trace_context`,
     `${a}.version`,
   ].join(', ');
 
@@ -89,6 +90,7 @@ export const rowToJob = (r: Row): Job => ({
   startedAt: num(r.started_at),
   finishedAt: num(r.finished_at),
   createdByKeyId: r.created_by_key_id as string | null,
+  traceContext: (r.trace_context ?? null) as string | null,
   version: r.version as number,
 });
 

@@ -28,6 +28,7 @@ function fanIn(tenantId: string, width: number, idempotencyKey: string | null = 
       retentionDays: 1,
       correlationId: randomUUID(),
       createdByKeyId: null,
+      traceContext: null,
       now: Date.now(),
     },
     specs,

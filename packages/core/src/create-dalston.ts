@@ -43,6 +43,8 @@ import { QueuesService } from './services/queues/queues-service.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SchedulesService } from './services/schedules/schedules-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
+import { instrumentEngine } from './services/telemetry/engine-metrics.js';
+import { Telemetry, type TelemetryOptions } from './services/telemetry/telemetry.js';
 import type { TypedWorkerOptions } from './services/workers/typed-handlers.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
@@ -76,6 +78,11 @@ export interface CreateDalstonOptions<J extends JobMap = JobMap> {
    * clients to the host.
    */
   owns?: Closable | readonly Closable[];
+  /**
+   * OpenTelemetry providers for the engine's spans and metrics (docs/operations.md).
+   * Default: the global API providers; with no SDK registered, everything is a no-op.
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /** Something `dalston.close()` can close: an adapter set, the result of `adaptersFromEnv()`. */
@@ -286,6 +293,7 @@ function register(
   c.register(TOKENS.jobTypes, { useValue: jobTypes });
   c.register(TOKENS.random, { useValue: options.random ?? Math.random });
   c.register(TOKENS.runtime, { useValue: new EngineRuntime(config.queues) });
+  c.register(TOKENS.telemetry, { useValue: new Telemetry(options.telemetry) });
   // One instance of each per engine, internal services included (shared state).
   registerService(c, EventPublisher);
   registerService(c, TenantCache);
@@ -306,6 +314,7 @@ function register(
   registerService(c, QueuesService);
   registerService(c, DeadLettersService);
   c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
+  instrumentEngine(c);
 }
 
 async function closeEngine(

@@ -21,6 +21,7 @@ import type { TenantStore } from './ports/tenant-store.js';
 import type { WorkQueue } from './ports/work-queue.js';
 import type { JobTypes } from './services/engine/job-types.js';
 import type { EngineRuntime } from './services/engine/runtime.js';
+import type { Telemetry } from './services/telemetry/telemetry.js';
 
 declare const resolvesTo: unique symbol;
 /** A symbol token that resolves to a `T`. */
@@ -48,6 +49,8 @@ export const TOKENS = Object.freeze({
   random: token<() => number>('random'),
   /** Engine-internal shared state (running attempts, known queues, what close() stops). */
   runtime: token<EngineRuntime>('runtime'),
+  /** The engine's OpenTelemetry tracer, meter and instruments. */
+  telemetry: token<Telemetry>('telemetry'),
 });
 
 export type TokenName = keyof typeof TOKENS;

@@ -40,6 +40,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     finishedAt: null,
     createdByKeyId: null,
     type: 'default',
+    traceContext: null,
     version: 1,
     ...overrides,
   };

@@ -41,6 +41,23 @@ export function jobStoreCreateContract(name: string, factory: PortFactory<JobSto
       expect(await store.getSnapshot(null, job.id)).toEqual({ job, tasks });
     });
 
+    it('keeps the trace context it was created with, through updates and every read', async () => {
+      const store = fx().port;
+      const traceContext = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const job = makeJob({ traceContext, idempotencyKey: newId('key') });
+      await store.createJob({ job, tasks: [makeTask(job)], events: [] });
+      await store.updateJob(job.id, (s) => ({
+        job: jobWrite(s.job, { status: 'running', startedAt: job.createdAt + 1 }),
+        tasks: [],
+        events: [],
+      }));
+      expect((await store.getJob(job.tenantId, job.id))?.traceContext).toBe(traceContext);
+      expect((await store.getSnapshot(null, job.id))?.job.traceContext).toBe(traceContext);
+      expect((await store.getJobByIdempotencyKey(job.tenantId, job.idempotencyKey!))?.traceContext).toBe(
+        traceContext,
+      );
+    });
+
     it("reads another tenant's job, and an unknown job, as null", async () => {
       const store = fx().port;
       const job = makeJob();

@@ -42,5 +42,10 @@ export interface Job {
   startedAt: number | null;
   finishedAt: number | null;
   createdByKeyId: string | null;
+  /**
+   * W3C `traceparent` of the submit span (OpenTelemetry), which every span of the job
+   * joins; null when no tracing SDK was recording at submit. Set once, at creation.
+   */
+  traceContext: string | null;
   version: number;
 }

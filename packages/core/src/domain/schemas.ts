@@ -146,6 +146,7 @@ export const jobSchema: z.ZodType<Job> = z.object({
   startedAt: nullableMs,
   finishedAt: nullableMs,
   createdByKeyId: z.string().nullable(),
+  traceContext: z.string().nullable(),
   version: z.int().min(1),
 });
 

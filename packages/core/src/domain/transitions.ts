@@ -28,6 +28,8 @@ export interface BuildJobInput {
   retentionDays: number;
   correlationId: string;
   createdByKeyId: string | null;
+  /** W3C traceparent of the submit span; default null. */
+  traceContext?: string | null;
   /** Epoch ms. */
   now: number;
   /**
@@ -95,6 +97,7 @@ export function buildJob(
     startedAt: null,
     finishedAt: null,
     createdByKeyId: input.createdByKeyId,
+    traceContext: input.traceContext ?? null,
     version: 1,
   };
   const tasks = specs.map((spec) => newTask(input, spec, newId('tsk')));

@@ -45,6 +45,14 @@ export {
   type UpsertScheduleInput,
 } from './schedules/schedules-service.js';
 export { type EndSessionInput, SessionsService } from './sessions/sessions-service.js';
+export {
+  type AttemptOutcome,
+  METRIC_NAMES,
+  SPAN_NAMES,
+  TELEMETRY_ATTRIBUTES,
+  TELEMETRY_SCOPE,
+} from './telemetry/names.js';
+export { Telemetry, type TelemetryOptions } from './telemetry/telemetry.js';
 export type { TaskContext, TaskHandler } from './workers/context.js';
 export type { ModuleRef, ThreadIsolationOptions } from './workers/isolation/isolation-options.js';
 export type { ThreadTaskContext, ThreadTaskHandler } from './workers/isolation/thread-context.js';

@@ -24,6 +24,7 @@ export function newSnapshot(specs: TaskSpec[], retentionDays = 7): JobSnapshot {
       retentionDays,
       correlationId: 'corr_1',
       createdByKeyId: null,
+      traceContext: null,
       now: T0,
     },
     specs,

@@ -49,6 +49,7 @@ import { EventPublisher } from '../engine/publisher.js';
 import { attempt, fieldPath, parseInput } from '../engine/result.js';
 import { TenantCache } from '../engine/tenant-guard.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 export interface SubmitInput {
   /** The job type (a key of `createDalston({ jobs })`); may be left out when the engine has one type. */
@@ -132,6 +133,8 @@ export interface Admitted {
   parameters: JsonObject;
   specs: NormalisedTaskSpec[];
   jobId: string;
+  /** The submit span's W3C traceparent (null without an OpenTelemetry SDK, and for submitMany). */
+  traceContext?: string | null;
 }
 
 export class SubmitJob {
@@ -147,6 +150,7 @@ export class SubmitJob {
     RateLimitsService,
     JobTransitions,
     EventPublisher,
+    TOKENS.telemetry,
   ] as const;
 
   constructor(
@@ -161,24 +165,27 @@ export class SubmitJob {
     private readonly rateLimits: RateLimitsService,
     private readonly transitions: JobTransitions,
     private readonly publisher: EventPublisher,
+    private readonly telemetry: Telemetry,
   ) {}
 
   submit(input: SubmitInput): ResultAsync<Job, DalstonError> {
-    return parseInput(submitSchema, input)
-      .asyncAndThen((req) => this.validate(req))
-      .andThen((v) =>
-        this.admit(v)
-          .orElse((refused) => this.existingForRetry(v, refused))
-          .andThen((existing) => (existing ? okAsync(existing) : attempt(() => this.store(v)))),
-      );
+    return this.telemetry.traceSubmit(input?.tenantId, (traceContext) =>
+      parseInput(submitSchema, input)
+        .asyncAndThen((req) => this.validate(req, traceContext))
+        .andThen((v) =>
+          this.admit(v)
+            .orElse((refused) => this.existingForRetry(v, refused))
+            .andThen((existing) => (existing ? okAsync(existing) : attempt(() => this.store(v)))),
+        ),
+    );
   }
 
-  private validate(req: Submit): ResultAsync<Admitted, DalstonError> {
+  private validate(req: Submit, traceContext: string | null): ResultAsync<Admitted, DalstonError> {
     const type = this.jobTypes.resolve(req.type);
     if (type.isErr()) return errAsync(type.error);
     return attempt(() => this.tenants.active(req.tenantId)).andThen((tenant) => {
       const prepared = this.prepare(req, tenant);
-      return isDalstonError(prepared) ? errAsync(prepared) : okAsync(prepared);
+      return isDalstonError(prepared) ? errAsync(prepared) : okAsync({ ...prepared, traceContext });
     });
   }
 
@@ -206,6 +213,7 @@ export class SubmitJob {
         type: v.type,
         parameters: v.parameters,
         input,
+        traceContext: v.traceContext ?? null,
         idempotencyKey: v.req.idempotencyKey ?? null,
         retentionDays: v.req.retentionDays ?? this.config.defaultRetentionDays,
         correlationId: v.req.correlationId ?? v.jobId,

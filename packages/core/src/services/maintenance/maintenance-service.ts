@@ -24,6 +24,7 @@ import { attempt, parseInput } from '../engine/result.js';
 import type { Closable, EngineRuntime } from '../engine/runtime.js';
 import { SchedulesService } from '../schedules/schedules-service.js';
 import { SessionsService } from '../sessions/sessions-service.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { PassBudget } from './pass-budget.js';
 import {
   expireLeases,
@@ -72,6 +73,7 @@ export class MaintenanceService implements Closable {
     JobTransitions,
     SessionsService,
     SchedulesService,
+    TOKENS.telemetry,
   ] as const;
 
   private cancelTimer: (() => void) | null = null;
@@ -100,6 +102,7 @@ export class MaintenanceService implements Closable {
     private readonly transitions: JobTransitions,
     private readonly sessions: SessionsService,
     private readonly schedules: SchedulesService,
+    private readonly telemetry: Telemetry,
   ) {
     runtime.closables.add(this);
   }
@@ -283,7 +286,9 @@ export class MaintenanceService implements Closable {
     counts: ReconcileCounts | null,
     fn: () => Promise<T>,
   ): Promise<T | null> {
-    const r = await this.jobStore.exclusive(`dalston:${name}`, { ttlMs: PASS_TTL_MS }, fn);
+    const r = await this.jobStore.exclusive(`dalston:${name}`, { ttlMs: PASS_TTL_MS }, () =>
+      this.telemetry.timePass(name, fn),
+    );
     if (r.ran) return r.value;
     counts?.skipped.push(name);
     return null;
@@ -325,6 +330,7 @@ export class MaintenanceService implements Closable {
       config: this.config,
       transitions: this.transitions,
       runtime: this.runtime,
+      telemetry: this.telemetry,
     };
   }
 

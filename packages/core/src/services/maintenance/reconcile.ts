@@ -16,6 +16,7 @@ import type { DeadLetter, WorkQueue } from '../../ports/work-queue.js';
 import type { JobTransitions } from '../engine/job-transitions.js';
 import { jobSlotKey, messageFor, sessionSlotKey } from '../engine/keys.js';
 import type { EngineRuntime } from '../engine/runtime.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { mapLimited, type PassBudget } from './pass-budget.js';
 import type { RequeueCursor } from './requeue-cursor.js';
 
@@ -35,6 +36,8 @@ export interface ReconcileDeps {
   config: DalstonConfig;
   transitions: JobTransitions;
   runtime: EngineRuntime;
+  /** Counts the dead letters processed. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -103,6 +106,7 @@ export async function failDeadLettered(deps: ReconcileDeps, budget: PassBudget):
     for (;;) {
       const letters = await deps.workQueue.unprocessedDeadLetters(queue, PAGE);
       if (letters.length === 0) break;
+      deps.telemetry?.countDeadLetters(queue, letters.length);
       const outcomes = await mapLimited(letters, LETTER_WIDTH, (letter) => failLetter(deps, letter));
       applied += outcomes.filter(Boolean).length;
       await deps.workQueue.markDeadLettersProcessed(

@@ -20,6 +20,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import { TOKENS } from '../../tokens.js';
 import { attempt, parseInput } from '../engine/result.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { FallbackLimiter } from './fallback-limiter.js';
 
 export interface CheckOptions {
@@ -39,13 +40,20 @@ const failureSchema = z.enum(['fail-open', 'fail-closed']).optional();
 export class RateLimitsService {
   private readonly fallback: FallbackLimiter;
 
-  static readonly inject = [TOKENS.rateLimitStore, TOKENS.clock, TOKENS.config, TOKENS.logger] as const;
+  static readonly inject = [
+    TOKENS.rateLimitStore,
+    TOKENS.clock,
+    TOKENS.config,
+    TOKENS.logger,
+    TOKENS.telemetry,
+  ] as const;
 
   constructor(
     private readonly store: RateLimitStore,
     clock: Clock,
     private readonly config: DalstonConfig,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
   ) {
     this.fallback = new FallbackLimiter(clock);
   }
@@ -76,7 +84,10 @@ export class RateLimitsService {
       () => this.fallback.hit(key, policy, options.cost ?? 1),
       failure,
       'hit',
-    );
+    ).map((outcome) => {
+      if (!outcome.allowed) this.telemetry.countRateLimitDenial('requests');
+      return outcome;
+    });
   }
 
   /** Takes a slot for `holder` under `key` when fewer than `limit` holders exist. */
@@ -97,7 +108,10 @@ export class RateLimitsService {
       () => this.fallback.acquireSlot(key, holder, limit, ttlMs),
       failure,
       'acquireSlot',
-    );
+    ).map((slot) => {
+      if (!slot.acquired) this.telemetry.countRateLimitDenial('slots');
+      return slot;
+    });
   }
 
   /** Gives the slot back (idempotent). */

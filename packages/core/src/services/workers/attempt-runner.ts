@@ -24,6 +24,8 @@ import type { Logger } from '../../ports/logger.js';
 import type { Lease, WorkQueue } from '../../ports/work-queue.js';
 import type { JobTransitions, StartOccurrence, TransitionOutcome } from '../engine/job-transitions.js';
 import type { EngineRuntime } from '../engine/runtime.js';
+import { AttemptTrace } from '../telemetry/attempt-trace.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { occurrenceOf, type Settled, storableFallback } from './attempt-outcome.js';
 import { buildContext, type TaskHandler } from './context.js';
 import { FoldedStart, foldDelayMs, previewFolded, startWriteRetry } from './folded-start.js';
@@ -44,6 +46,7 @@ export interface RunnerDeps {
   logger: Logger;
   transitions: JobTransitions;
   runtime: EngineRuntime;
+  telemetry: Telemetry;
   leaseMs: number;
   /** Leave acks to the worker loop, which sends each with its next lease (`WorkQueue.ackAndLease`). */
   deferAck?: boolean;
@@ -82,14 +85,15 @@ export class AttemptRunner {
     register: Register,
     overdue?: (handler: OverdueHandler) => void,
   ): Promise<Lease | null> {
+    const trace = new AttemptTrace(this.deps.telemetry, lease);
     try {
       const folded = await previewFolded(this.deps, lease);
       if (folded)
-        return await this.execute(lease, folded.snapshot, folded.task, register, overdue, folded.fold);
+        return await this.execute(trace, lease, folded.snapshot, folded.task, register, overdue, folded.fold);
       const started = await this.start(lease);
       if (!started) return null;
       if ('done' in started) return started.done;
-      return await this.execute(lease, started.snapshot, started.task, register, overdue);
+      return await this.execute(trace, lease, started.snapshot, started.task, register, overdue);
     } catch (e) {
       this.deps.logger.error('attempt failed unexpectedly; the message will be redelivered', {
         messageId: lease.message.id,
@@ -174,6 +178,7 @@ export class AttemptRunner {
   }
 
   private async execute(
+    trace: AttemptTrace,
     lease: Lease,
     snapshot: JobSnapshot,
     task: Task,
@@ -208,14 +213,17 @@ export class AttemptRunner {
     });
     hb.begin({ beats: !folded });
     folded?.arm();
+    trace.started(snapshot.job, task);
     const faults = new StoreFaults();
     const progress = attemptProgress(this.deps, task, correlationId, hb.signal, folded);
     let settled: Settled;
     const handler: { run?: Promise<Settled> } = {};
     try {
-      settled = await this.invoke(snapshot, task, hb, faults, progress, (run) => {
-        handler.run = run;
-      });
+      settled = await trace.run(() =>
+        this.invoke(snapshot, task, hb, faults, progress, (run) => {
+          handler.run = run;
+        }),
+      );
       // The last value the handler reported is written before its outcome; a stopped attempt's is dropped.
       if (settled.kind === 'stopped') progress.discard();
       else await progress.flush();
@@ -225,6 +233,7 @@ export class AttemptRunner {
       untrack();
       unregister();
     }
+    trace.ran(settled, hb.reason);
     const held = settled.kind === 'stopped' && handler.run !== undefined;
     if (held) overdue?.(overdueOf(snapshot, task, hb, handler.run!));
     // A worker shutting down past its deadline stops the outcome's store retries too. A
@@ -232,15 +241,8 @@ export class AttemptRunner {
     const recording = new AbortController();
     const unregisterRecording = register(() => recording.abort(), { counted: !held });
     try {
-      return await this.finish(
-        lease,
-        task,
-        settled,
-        hb.reason,
-        faults,
-        recording.signal,
-        correlationId,
-        folded,
+      return await trace.complete(() =>
+        this.finish(lease, task, settled, hb.reason, faults, recording.signal, correlationId, folded),
       );
     } finally {
       unregisterRecording();

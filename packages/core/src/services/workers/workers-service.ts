@@ -19,6 +19,7 @@ import type { JobTypes } from '../engine/job-types.js';
 import { parseInput } from '../engine/result.js';
 import type { EngineRuntime } from '../engine/runtime.js';
 import { QueuePauses } from '../queues/queue-pauses.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TaskHandler } from './context.js';
 import { type ThreadIsolationOptions, threadIsolationSchema } from './isolation/isolation-options.js';
 import { ThreadPool } from './isolation/thread-pool.js';
@@ -102,6 +103,7 @@ export class WorkersService {
     TOKENS.jobTypes,
     JobTransitions,
     QueuePauses,
+    TOKENS.telemetry,
   ] as const;
 
   constructor(
@@ -116,6 +118,7 @@ export class WorkersService {
     private readonly jobTypes: JobTypes,
     private readonly transitions: JobTransitions,
     private readonly pauses: QueuePauses,
+    private readonly telemetry: Telemetry,
   ) {}
 
   /**
@@ -163,6 +166,7 @@ export class WorkersService {
         logger: this.logger.child({ worker: id }),
         transitions: this.transitions,
         runtime: this.runtime,
+        telemetry: this.telemetry,
         leaseMs,
       },
       this.pauses,
