@@ -5,7 +5,6 @@
  * half-configured real set is refused at start). See the package README for every variable.
  */
 import {
-  type ArtifactStore,
   createDalston,
   type Dalston,
   type DalstonAdapters,
@@ -20,7 +19,7 @@ import { transcriptionPipeline } from './pipeline.js';
 export interface Engine {
   dalston: Dalston;
   /** The artifact store in use (the routes go through `dalston.artifacts`; tests read it directly). */
-  artifactStore: ArtifactStore;
+  artifactStore: DalstonAdapters['artifactStore'];
   mode: 'memory' | 'real';
   logger: Logger;
   /** Closes the engine, which owns the stores: the connections the adapters opened end with it. */

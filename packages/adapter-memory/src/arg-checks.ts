@@ -2,7 +2,7 @@
  * Argument checks the memory stores share, refusing what the PostgreSQL adapter refuses:
  * page sizes outside 1..1000 and text no store can keep (NUL, lone surrogates).
  */
-import type { StoreName } from '@dalston/core';
+import type { StoreName } from '@dalston/core/adapter';
 import { invalid } from './store-errors.js';
 
 /** Page sizes accepted by every list/scan method: an integer in 1..1000. */

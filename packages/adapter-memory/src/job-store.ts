@@ -28,7 +28,7 @@ import {
   type Task,
   toDalstonError,
   type UpdateJobResult,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { checkLimit, checkStorableText } from './arg-checks.js';
 import { copy } from './deep-copy.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';

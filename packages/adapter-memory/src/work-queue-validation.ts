@@ -2,7 +2,7 @@
  * Argument checks for MemoryWorkQueue: VALIDATION_FAILED naming the offending field,
  * the same way the Redis adapter reports a malformed message (nothing is added).
  */
-import { type AckRef, DalstonError, type LeaseOptions, type QueueMessage } from '@dalston/core';
+import { type AckRef, DalstonError, type LeaseOptions, type QueueMessage } from '@dalston/core/adapter';
 
 const MAX_NAME = 200;
 

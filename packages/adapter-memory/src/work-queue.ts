@@ -20,7 +20,7 @@ import {
   systemClock,
   type WorkQueue,
   type WorkQueueCapabilities,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { copyMessage, type QueueEntry, QueueState } from './work-queue-state.js';
 import { fail, validateAckRef, validateLeaseRequest, validateQueueMessage } from './work-queue-validation.js';
 

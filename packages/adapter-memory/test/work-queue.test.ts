@@ -1,4 +1,4 @@
-import { type Lease, ManualClock, type QueueMessage } from '@dalston/core';
+import { type Lease, ManualClock, type QueueMessage } from '@dalston/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryWorkQueue } from '../src/work-queue.js';

@@ -26,7 +26,7 @@ import type {
   ReadEventsQuery,
   Task,
   UpdateJobResult,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { Database } from './database.js';
 import { invalid } from './errors.js';
 import { JobCreator } from './job-create.js';

@@ -14,7 +14,7 @@
  * Blocking and subscriber connections are `duplicate()`s of this client, so they get the
  * same behaviour. Errors never quote the options: passwords live there.
  */
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisNodeAddress {

@@ -22,7 +22,7 @@ import {
   type Logger,
   type Subscription,
   silentLogger,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import type { Redis } from 'ioredis';
 import { isCluster } from './blocking-wait.js';
 import { KeyLayout } from './keys.js';

@@ -3,7 +3,7 @@
  * are validated before enqueue (VALIDATION_FAILED naming the field), and every entry read
  * back is parsed; one that does not parse is dead-lettered by the caller, never returned.
  */
-import { type DeadLetter, type QueueMessage, queueMessageSchema } from '@dalston/core';
+import { type DeadLetter, type QueueMessage, queueMessageSchema } from '@dalston/core/adapter';
 import { z } from 'zod';
 import { invalid } from './store-errors.js';
 

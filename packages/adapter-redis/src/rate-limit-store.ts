@@ -22,7 +22,7 @@ import {
   type SlotReconcileResult,
   storeUnavailable,
   validateCost,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { isCluster } from './blocking-wait.js';
 import { KeyLayout } from './keys.js';
 import { type LuaScript, type RedisClient, scripts } from './scripts.js';

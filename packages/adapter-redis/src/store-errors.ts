@@ -3,7 +3,7 @@
  * `guard`, so a Redis failure surfaces as STORE_UNAVAILABLE naming the store and the
  * operation, and a DalstonError (validation, closed) passes through unchanged.
  */
-import { DalstonError, type StoreName, storeUnavailable } from '@dalston/core';
+import { DalstonError, type StoreName, storeUnavailable } from '@dalston/core/adapter';
 
 export async function guard<T>(store: StoreName, operation: string, fn: () => Promise<T>): Promise<T> {
   try {

@@ -18,7 +18,7 @@ import {
   silentLogger,
   type WorkQueue,
   type WorkQueueCapabilities,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { BlockingWaits, isCluster } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
 import { KeyLayout, QUEUE_PARTS } from './keys.js';

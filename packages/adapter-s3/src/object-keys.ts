@@ -3,7 +3,7 @@
  * and S3 object keys (`<adapter prefix><core key>`) and URIs (`s3://<bucket>/<object key>`).
  * Nothing else reaches the bucket: a key or prefix core did not derive is VALIDATION_FAILED.
  */
-import { isArtifactPrefix, parseArtifactKey, validationFailed } from '@dalston/core';
+import { isArtifactPrefix, parseArtifactKey, validationFailed } from '@dalston/core/adapter';
 
 export class ObjectKeys {
   constructor(

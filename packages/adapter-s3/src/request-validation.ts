@@ -3,8 +3,8 @@
  * user metadata (S3 sends it as HTTP headers: ASCII only, 2 KB in total), content
  * type, byte ranges and presign expiry (SigV4 allows at most 7 days).
  */
-import type { ByteRange, PutOptions } from '@dalston/core';
-import { validationFailed } from '@dalston/core';
+import type { ByteRange, PutOptions } from '@dalston/core/adapter';
+import { validationFailed } from '@dalston/core/adapter';
 
 const METADATA_KEY = /^[a-z0-9-]{1,128}$/;
 const HEADER_VALUE = /^[\x20-\x7e]*$/;

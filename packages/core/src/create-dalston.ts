@@ -2,6 +2,9 @@
  * createDalston: builds the engine from adapters, a pipeline and configuration, wired in
  * a tsyringe child container (typed tokens in `tokens.ts`; every service lists the token
  * of each constructor parameter, so no decorator metadata is needed; see services/engine/di.ts).
+ * The container is internal: the `Dalston` object exposes the services as interfaces
+ * (`services/public-api.ts`); a tsyringe host registers them in its own container with
+ * `registerDalston` from `@dalston/core/tsyringe`.
  */
 
 import { type DalstonConfig, type DalstonConfigInput, parseConfig } from './config.js';
@@ -16,7 +19,6 @@ import { ArtifactsService } from './services/artifacts/artifacts-service.js';
 import { type DalstonAdapters, PORT_NAMES } from './services/engine/adapters.js';
 import {
   type DependencyContainer,
-  instanceCachingFactory,
   registerService,
   container as rootContainer,
 } from './services/engine/di.js';
@@ -31,6 +33,17 @@ import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
 import { SubmitJob } from './services/jobs/submit.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
+import type {
+  ApiKeysService as ApiKeysApi,
+  ArtifactsService as ArtifactsApi,
+  HealthService as HealthApi,
+  JobsService as JobsApi,
+  MaintenanceService as MaintenanceApi,
+  RateLimitsService as RateLimitsApi,
+  SessionsService as SessionsApi,
+  TenantsService as TenantsApi,
+  WorkersService as WorkersApi,
+} from './services/public-api.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
 import type { Worker } from './services/workers/worker.js';
@@ -63,18 +76,16 @@ export interface Closable {
 }
 
 export interface Dalston {
-  readonly jobs: JobsService;
-  readonly workers: WorkersService;
-  readonly rateLimits: RateLimitsService;
-  readonly tenants: TenantsService;
-  readonly apiKeys: ApiKeysService;
-  readonly artifacts: ArtifactsService;
-  readonly sessions: SessionsService;
-  readonly maintenance: MaintenanceService;
-  readonly health: HealthService;
+  readonly jobs: JobsApi;
+  readonly workers: WorkersApi;
+  readonly rateLimits: RateLimitsApi;
+  readonly tenants: TenantsApi;
+  readonly apiKeys: ApiKeysApi;
+  readonly artifacts: ArtifactsApi;
+  readonly sessions: SessionsApi;
+  readonly maintenance: MaintenanceApi;
+  readonly health: HealthApi;
   readonly config: DalstonConfig;
-  /** The engine's child container (resolve services or adapters by `TOKENS`). */
-  readonly container: DependencyContainer;
   /** Shortcut for `workers.createWorker`. */
   createWorker(options: CreateWorkerOptions): Worker;
   /**
@@ -104,7 +115,6 @@ export function createDalston(options: CreateDalstonOptions): Dalston {
     ...guardedServices(c),
     workers,
     config: config.value,
-    container: c,
     createWorker: (o) => workers.createWorker(o),
     close: (o = {}) => {
       closing ??= closeEngine(runtime, publisher, options, o.deadlineMs);
@@ -201,6 +211,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   const { adapters } = options;
   for (const name of PORT_NAMES) c.register(TOKENS[name], { useValue: adapters[name] });
   c.register(TOKENS.clock, { useValue: adapters.clock });
+  c.register(TOKENS.adapters, { useValue: adapters });
   c.register(TOKENS.ids, { useValue: options.ids ?? timeOrderedIds(() => adapters.clock.now()) });
   c.register(TOKENS.logger, { useValue: options.logger ?? silentLogger });
   c.register(TOKENS.config, { useValue: config });
@@ -221,7 +232,7 @@ function register(c: DependencyContainer, options: CreateDalstonOptions, config:
   registerService(c, ArtifactsService);
   registerService(c, SessionsService);
   registerService(c, MaintenanceService);
-  c.register(HealthService, { useFactory: instanceCachingFactory(() => new HealthService(adapters)) });
+  registerService(c, HealthService);
 }
 
 async function closeEngine(

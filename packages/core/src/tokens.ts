@@ -3,8 +3,8 @@
  * Core never relies on emitted decorator metadata (esbuild does not emit it): every
  * service class lists the token of each constructor parameter in a static `inject`
  * tuple, checked against the constructor's parameter types, and is registered with a
- * factory (`services/engine/di.ts`). Hosts may resolve ports and services from
- * `dalston.container` with these tokens.
+ * factory (`services/engine/di.ts`). Internal to the engine: a host never sees this
+ * container or these tokens (a tsyringe host uses `@dalston/core/tsyringe`).
  */
 import type { DalstonConfig } from './config.js';
 import type { ApiKeyStore } from './ports/api-key-store.js';
@@ -19,6 +19,7 @@ import type { SessionArchive } from './ports/session-archive.js';
 import type { SessionStore } from './ports/session-store.js';
 import type { TenantStore } from './ports/tenant-store.js';
 import type { WorkQueue } from './ports/work-queue.js';
+import type { DalstonAdapters } from './services/engine/adapters.js';
 import type { Pipeline } from './services/engine/pipeline.js';
 import type { EngineRuntime } from './services/engine/runtime.js';
 
@@ -42,6 +43,8 @@ export const TOKENS = Object.freeze({
   ids: token<IdGenerator>('ids'),
   logger: token<Logger>('logger'),
   config: token<DalstonConfig>('config'),
+  /** Every port at once (health probes each one). */
+  adapters: token<DalstonAdapters>('adapters'),
   pipeline: token<Pipeline>('pipeline'),
   /** Random numbers in [0, 1) (backoff jitter). */
   random: token<() => number>('random'),

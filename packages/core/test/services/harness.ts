@@ -1,6 +1,6 @@
 /** A whole engine on the memory set with a manual clock, for service tests. */
 import { memoryAdapters } from '@dalston/adapter-memory';
-import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core';
+import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core/adapter';
 import { pollUntil } from '../../../../test-support/poll.js';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';

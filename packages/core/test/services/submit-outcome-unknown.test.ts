@@ -6,7 +6,7 @@
  * Here the write did commit: the job, whose input is still there, finishes after
  * reconcile enqueues it; the resync keeps its slot while it runs.
  */
-import { isOutcomeUnknown, storeUnavailable, withOutcomeUnknown } from '@dalston/core';
+import { isOutcomeUnknown, storeUnavailable, withOutcomeUnknown } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { jobSlotKey } from '../../src/services/engine/keys.js';
 import { harness, until } from './harness.js';
