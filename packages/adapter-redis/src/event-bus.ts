@@ -24,7 +24,7 @@ import {
   silentLogger,
 } from '@dalston/core/adapter';
 import type { Redis } from 'ioredis';
-import { isCluster } from './blocking-wait.js';
+import { isCluster } from './connection.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';

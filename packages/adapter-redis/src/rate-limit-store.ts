@@ -23,7 +23,7 @@ import {
   storeUnavailable,
   validateCost,
 } from '@dalston/core/adapter';
-import { isCluster } from './blocking-wait.js';
+import { isCluster } from './connection.js';
 import { KeyLayout } from './keys.js';
 import { type LuaScript, type RedisClient, scripts } from './scripts.js';
 import { closedError, guard, invalid } from './store-errors.js';

@@ -19,8 +19,9 @@ import {
   type WorkQueue,
   type WorkQueueCapabilities,
 } from '@dalston/core/adapter';
-import { BlockingWaits, isCluster } from './blocking-wait.js';
+import { BlockingWaits } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
+import { isCluster } from './connection.js';
 import { KeyLayout, QUEUE_PARTS } from './keys.js';
 import { parseDeadLetter, parseMessage, validateMessage } from './queue-entries.js';
 import { type RedisClient, scripts } from './scripts.js';
