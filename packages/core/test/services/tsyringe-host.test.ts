@@ -22,7 +22,10 @@ describe('a tsyringe host', () => {
   afterEach(() => dalston?.close());
 
   it('resolves the engine and its services from its own container, by token', async () => {
-    dalston = createDalston({ adapters: memoryAdapters(), pipeline: { build: () => [{ stage: 'a', queue: 'q' }] } });
+    dalston = createDalston({
+      adapters: memoryAdapters(),
+      pipeline: { build: () => [{ stage: 'a', queue: 'q' }] },
+    });
     const host = registerDalston(container.createChildContainer(), dalston);
 
     expect(host.resolve(dalstonToken('engine'))).toBe(dalston);
@@ -35,7 +38,10 @@ describe('a tsyringe host', () => {
   });
 
   it('gets the guarded services: a bad id is an err, not a throw', async () => {
-    dalston = createDalston({ adapters: memoryAdapters(), pipeline: { build: () => [{ stage: 'a', queue: 'q' }] } });
+    dalston = createDalston({
+      adapters: memoryAdapters(),
+      pipeline: { build: () => [{ stage: 'a', queue: 'q' }] },
+    });
     const host = registerDalston(container.createChildContainer(), dalston);
     const jobs = host.resolve<JobsService>(dalstonToken('jobs'));
     const got = await jobs.get('acme', 42 as unknown as string);
@@ -48,7 +54,10 @@ describe('a tsyringe host', () => {
   });
 
   it('does not expose a container on the Dalston object', () => {
-    dalston = createDalston({ adapters: memoryAdapters(), pipeline: { build: () => [{ stage: 'a', queue: 'q' }] } });
+    dalston = createDalston({
+      adapters: memoryAdapters(),
+      pipeline: { build: () => [{ stage: 'a', queue: 'q' }] },
+    });
     expect('container' in dalston).toBe(false);
   });
 });
