@@ -23,4 +23,4 @@ export { timeOrderedIds } from './runtime/ids.js';
 export { silentLogger } from './runtime/logger.js';
 export { ManualClock } from './runtime/manual-clock.js';
 export { systemClock } from './runtime/system-clock.js';
-export { type DalstonAdapters, PORT_NAMES, type PortName } from './services/engine/adapters.js';
+export { type DalstonAdapters, PORT_NAMES, type PortName } from './services/wiring/adapters.js';

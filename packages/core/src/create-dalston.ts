@@ -1,7 +1,7 @@
 /**
  * createDalston: builds the engine from adapters, a pipeline and configuration, wired in
  * a tsyringe child container (typed tokens in `tokens.ts`; every service lists the token
- * of each constructor parameter, so no decorator metadata is needed; see services/engine/di.ts).
+ * of each constructor parameter, so no decorator metadata is needed; see services/wiring/di.ts).
  * The container is internal: the `Dalston` object exposes the services as interfaces
  * (`services/public-api.ts`); a tsyringe host registers them in its own container with
  * `registerDalston` from `@dalston/core/tsyringe`.
@@ -14,23 +14,14 @@ import type { Logger } from './ports/logger.js';
 import { timeOrderedIds } from './runtime/ids.js';
 import { silentLogger } from './runtime/logger.js';
 import { ApiKeysService } from './services/access/api-keys-service.js';
+import { TenantCache } from './services/access/tenant-guard.js';
 import { TenantsService } from './services/access/tenants-service.js';
 import { ArtifactsService } from './services/artifacts/artifacts-service.js';
-import { type DalstonAdapters, PORT_NAMES } from './services/engine/adapters.js';
-import {
-  type DependencyContainer,
-  registerService,
-  container as rootContainer,
-} from './services/engine/di.js';
-import { guardService } from './services/engine/guard.js';
-import { JobTransitions } from './services/engine/job-transitions.js';
-import type { Pipeline } from './services/engine/pipeline.js';
-import { EventPublisher } from './services/engine/publisher.js';
-import { EngineRuntime } from './services/engine/runtime.js';
-import { TenantCache } from './services/engine/tenant-guard.js';
+import { guardService } from './services/boundary/guard.js';
 import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
 import { JobsService } from './services/jobs/jobs-service.js';
+import type { Pipeline } from './services/jobs/pipeline.js';
 import { SubmitJob } from './services/jobs/submit.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
 import type {
@@ -46,6 +37,15 @@ import type {
 } from './services/public-api.js';
 import { RateLimitsService } from './services/rate-limits/rate-limits-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
+import { JobTransitions } from './services/transitions/job-transitions.js';
+import { EventPublisher } from './services/transitions/publisher.js';
+import { type DalstonAdapters, PORT_NAMES } from './services/wiring/adapters.js';
+import {
+  type DependencyContainer,
+  registerService,
+  container as rootContainer,
+} from './services/wiring/di.js';
+import { EngineRuntime } from './services/wiring/runtime.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
 import { TOKENS } from './tokens.js';

@@ -3,7 +3,7 @@
  * Core never relies on emitted decorator metadata (esbuild does not emit it): every
  * service class lists the token of each constructor parameter in a static `inject`
  * tuple, checked against the constructor's parameter types, and is registered with a
- * factory (`services/engine/di.ts`). Internal to the engine: a host never sees this
+ * factory (`services/wiring/di.ts`). Internal to the engine: a host never sees this
  * container or these tokens (a tsyringe host uses `@dalston/core/tsyringe`).
  */
 import type { DalstonConfig } from './config.js';
@@ -19,9 +19,9 @@ import type { SessionArchive } from './ports/session-archive.js';
 import type { SessionStore } from './ports/session-store.js';
 import type { TenantStore } from './ports/tenant-store.js';
 import type { WorkQueue } from './ports/work-queue.js';
-import type { DalstonAdapters } from './services/engine/adapters.js';
-import type { Pipeline } from './services/engine/pipeline.js';
-import type { EngineRuntime } from './services/engine/runtime.js';
+import type { Pipeline } from './services/jobs/pipeline.js';
+import type { DalstonAdapters } from './services/wiring/adapters.js';
+import type { EngineRuntime } from './services/wiring/runtime.js';
 
 declare const resolvesTo: unique symbol;
 /** A symbol token that resolves to a `T`. */

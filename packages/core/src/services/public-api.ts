@@ -2,7 +2,7 @@
  * The services as a host sees them: one interface per field of the `Dalston` object, made
  * of the public methods of the class that implements it (no constructor, no private
  * state). The classes stay internal (wired by the engine's container, see
- * `services/engine/di.ts`); a method added to a class is part of its interface at once,
+ * `services/wiring/di.ts`); a method added to a class is part of its interface at once,
  * and shows up in the API report (packages/core/api/index.api.md).
  */
 import type { ApiKeysService as ApiKeysServiceClass } from './access/api-keys-service.js';

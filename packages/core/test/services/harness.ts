@@ -5,8 +5,8 @@ import { pollUntil } from '../../../../test-support/poll.js';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';
 import type { Logger } from '../../src/ports/logger.js';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
-import type { Pipeline } from '../../src/services/engine/pipeline.js';
+import type { Pipeline } from '../../src/services/jobs/pipeline.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 
 export interface Harness {
   dalston: Dalston;

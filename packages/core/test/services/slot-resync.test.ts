@@ -10,7 +10,7 @@
 import { Readable } from 'node:stream';
 import { type ManualClock, storeUnavailable } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
-import type { Pipeline } from '../../src/services/engine/pipeline.js';
+import type { Pipeline } from '../../src/services/jobs/pipeline.js';
 import { type Harness, harness, until } from './harness.js';
 
 const single: Pipeline = { build: () => [{ stage: 'only', queue: 'q' }] };

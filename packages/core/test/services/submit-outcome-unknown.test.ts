@@ -8,7 +8,7 @@
  */
 import { isOutcomeUnknown, storeUnavailable, withOutcomeUnknown } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { jobSlotKey } from '../../src/services/engine/keys.js';
+import { jobSlotKey } from '../../src/services/transitions/keys.js';
 import { harness, until } from './harness.js';
 
 const INPUT = { name: 'in.txt', body: 'the input' };

@@ -6,7 +6,7 @@ import { ResultAsync } from 'neverthrow';
 import type { DalstonError } from '../../domain/errors.js';
 import { toDalstonError } from '../../domain/errors.js';
 import { TOKENS } from '../../tokens.js';
-import { type DalstonAdapters, PORT_NAMES, type PortName } from '../engine/adapters.js';
+import { type DalstonAdapters, PORT_NAMES, type PortName } from '../wiring/adapters.js';
 
 export interface StoreHealth {
   ok: boolean;

@@ -40,14 +40,14 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
+import { TenantCache } from '../access/tenant-guard.js';
 import { artifactBodySchema } from '../artifacts/put-input.js';
-import { JobTransitions } from '../engine/job-transitions.js';
-import { jobSlotKey } from '../engine/keys.js';
-import type { Pipeline } from '../engine/pipeline.js';
-import { EventPublisher } from '../engine/publisher.js';
-import { attempt, fieldPath, parseInput } from '../engine/result.js';
-import { TenantCache } from '../engine/tenant-guard.js';
+import { attempt, fieldPath, parseInput } from '../boundary/result.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import { JobTransitions } from '../transitions/job-transitions.js';
+import { jobSlotKey } from '../transitions/keys.js';
+import { EventPublisher } from '../transitions/publisher.js';
+import type { Pipeline } from './pipeline.js';
 
 export interface SubmitInput {
   tenantId: string;

@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { toDalstonError } from '../../domain/errors.js';
 import type { Task } from '../../domain/task.js';
 import type { Lease } from '../../ports/work-queue.js';
-import type { Closable } from '../engine/runtime.js';
+import type { Closable } from '../wiring/runtime.js';
 import { AttemptRunner, type RunnerDeps } from './attempt-runner.js';
 import type { TaskHandler } from './context.js';
 import type { StopReason } from './heartbeat.js';
