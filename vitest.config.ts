@@ -6,7 +6,9 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@dalston\/core\/adapter$/, replacement: src('./packages/core/src/adapter.ts') },
       { find: /^@dalston\/core\/contract$/, replacement: src('./packages/core/src/contract/index.ts') },
+      { find: /^@dalston\/core\/tsyringe$/, replacement: src('./packages/core/src/tsyringe.ts') },
       { find: /^@dalston\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@dalston\/adapter-memory$/, replacement: src('./packages/adapter-memory/src/index.ts') },
       { find: /^@dalston\/adapter-postgres$/, replacement: src('./packages/adapter-postgres/src/index.ts') },

@@ -12,7 +12,9 @@ const require = createRequire(import.meta.url);
 const esmOnly = new Set(['@dalston/core/contract']);
 const entries = [
   '@dalston/core',
+  '@dalston/core/adapter',
   '@dalston/core/contract',
+  '@dalston/core/tsyringe',
   '@dalston/adapter-memory',
   '@dalston/adapter-postgres',
   '@dalston/adapter-redis',

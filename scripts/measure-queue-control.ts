@@ -1,6 +1,7 @@
 // Figures for issue 15 part 6 on PostgreSQL + Redis + S3 (the test servers, an s3rver it starts):
 // npx tsx scripts/measure-queue-control.ts (N=500 by default).
-import { createDalston, type DeadLetterList, type Lease } from '@dalston/core';
+import { createDalston, type DeadLetterList } from '@dalston/core';
+import type { Lease } from '@dalston/core/adapter';
 import { newTarget, realAdapters } from '../test-support/engine.js';
 import { startS3Server } from '../test-support/s3.js';
 

@@ -17,7 +17,8 @@
 import 'reflect-metadata';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { createDalston, type JobStore } from '@dalston/core';
+import { createDalston } from '@dalston/core';
+import type { JobStore } from '@dalston/core/adapter';
 import { realAdapters, targetFromEnv } from './engine.js';
 import { diamondPipeline, QUEUE_A, QUEUE_B } from './worker-process.js';
 

@@ -9,7 +9,12 @@
 import 'reflect-metadata';
 import { MemoryRateLimitStore, MemoryWorkQueue } from '@dalston/adapter-memory';
 import { RedisRateLimitStore, RedisWorkQueue } from '@dalston/adapter-redis';
-import { guardPortNamed, type QueueMessage, type RateLimitStore, type WorkQueue } from '@dalston/core';
+import {
+  guardPortNamed,
+  type QueueMessage,
+  type RateLimitStore,
+  type WorkQueue,
+} from '@dalston/core/adapter';
 import { Redis } from 'ioredis';
 
 const other = process.argv[2];

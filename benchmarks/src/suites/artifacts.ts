@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { jobInputKey } from '@dalston/core';
+import { jobInputKey } from '@dalston/core/adapter';
 import { startS3Server } from '../../../test-support/s3.js';
 import type { BenchOptions } from '../lib/options.js';
 import { add } from '../lib/report.js';

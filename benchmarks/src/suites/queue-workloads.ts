@@ -5,7 +5,7 @@
  * complete on the same Redis with the same concurrency.
  */
 import { setMaxListeners } from 'node:events';
-import type { Lease, LeaseOptions, QueueMessage, WorkQueue } from '@dalston/core';
+import type { Lease, LeaseOptions, QueueMessage, WorkQueue } from '@dalston/core/adapter';
 import { Queue, Worker } from 'bullmq';
 import { now, perSecond, runTag, sleep, waitFor } from '../lib/stats.js';
 

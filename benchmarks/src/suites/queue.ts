@@ -4,7 +4,7 @@
  * and enqueue-to-start latency to an idle waiting worker.
  */
 import { RedisWorkQueue } from '@dalston/adapter-redis';
-import { guardPortNamed } from '@dalston/core';
+import { guardPortNamed } from '@dalston/core/adapter';
 import type { BenchOptions } from '../lib/options.js';
 import { deleteKeys, redisClient, redisConnection } from '../lib/redis.js';
 import { add } from '../lib/report.js';

@@ -7,7 +7,7 @@
  */
 import { MemoryRateLimitStore } from '@dalston/adapter-memory';
 import { RedisRateLimitStore } from '@dalston/adapter-redis';
-import { guardPortNamed, type RateLimitPolicy, type RateLimitStore } from '@dalston/core';
+import { guardPortNamed, type RateLimitPolicy, type RateLimitStore } from '@dalston/core/adapter';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BenchOptions } from '../lib/options.js';
 import { deleteKeys, redisClient } from '../lib/redis.js';

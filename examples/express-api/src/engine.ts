@@ -5,7 +5,6 @@
  * half-configured real set is refused at start). See the package README for every variable.
  */
 import {
-  type ArtifactStore,
   createDalston,
   type Dalston,
   type DalstonAdapters,
@@ -22,7 +21,7 @@ export interface Engine {
   /** Typed by the example's job types (`submit` parameters, worker handlers). */
   dalston: Dalston<Jobs>;
   /** The artifact store in use (the routes go through `dalston.artifacts`; tests read it directly). */
-  artifactStore: ArtifactStore;
+  artifactStore: DalstonAdapters['artifactStore'];
   mode: 'memory' | 'real';
   logger: Logger;
   /** The engine's metrics, served at GET /metrics in the Prometheus format. */

@@ -1,5 +1,3 @@
-// tsyringe needs the Reflect metadata polyfill before anything from core loads.
-import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runDemo } from './run.js';

@@ -6,13 +6,14 @@
 import { memoryAdapters } from '@dalston/adapter-memory';
 import {
   type ArtifactInfo,
-  type ArtifactStore,
   createDalston,
   type Dalston,
   type DalstonError,
   type DalstonEvent,
-  jobPrefix,
 } from '@dalston/core';
+// The demo lists what a job left in the artifact store, straight from the port: the
+// adapter-author entry has the port type and the key layout.
+import { type ArtifactStore, jobPrefix } from '@dalston/core/adapter';
 import type { Transcript } from './handlers/merge.js';
 import { jobs as jobTypes, QUEUES } from './pipeline.js';
 import { bytes, formatEvent, formatResult, type JobResult, seconds } from './report.js';

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { memoryAdapters } from '@dalston/adapter-memory';
 import { createDalston, type DalstonEvent } from '@dalston/core';
 import { afterEach, describe, expect, it } from 'vitest';

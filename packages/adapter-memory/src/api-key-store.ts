@@ -3,7 +3,7 @@
  * semantics (unique id and prefix, tenant-scoped reads, idempotent revoke, throttled
  * lastUsedAt writes, deep copies in and out).
  */
-import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
+import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import { conflict, OpenState } from './store-errors.js';
 import { compareText } from './text-order.js';

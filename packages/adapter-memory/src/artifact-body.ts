@@ -5,7 +5,7 @@
  * the caller makes the object visible only once this resolves.
  */
 import type { Readable } from 'node:stream';
-import { type ArtifactBody, DalstonError, isDalstonError } from '@dalston/core';
+import { type ArtifactBody, DalstonError, isDalstonError } from '@dalston/core/adapter';
 
 interface Source {
   next(): Promise<{ done?: boolean; value?: unknown }>;

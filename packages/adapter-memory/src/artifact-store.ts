@@ -21,7 +21,7 @@ import {
   type PutResult,
   parseArtifactKey,
   systemClock,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { readBody } from './artifact-body.js';
 
 export interface MemoryArtifactStoreOptions {

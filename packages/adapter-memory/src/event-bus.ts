@@ -12,7 +12,7 @@ import {
   type EventTopic,
   type Logger,
   type Subscription,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 
 export interface MemoryEventBusOptions {
   /** Unused by the bus itself; accepted so every memory adapter takes the same options. */

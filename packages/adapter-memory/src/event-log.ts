@@ -5,7 +5,7 @@
  * order, and every event by id (for markPublished). Removing a job's events marks them
  * removed; a tenant's list drops removed entries once they are half of it.
  */
-import type { DalstonEvent } from '@dalston/core';
+import type { DalstonEvent } from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 
 export interface LoggedEvent {

@@ -1,6 +1,6 @@
 // Public surface of @dalston/adapter-memory. Keep this file to re-exports only.
 
-export { ManualClock } from '@dalston/core';
+export { ManualClock } from '@dalston/core/adapter';
 export { MemoryApiKeyStore } from './api-key-store.js';
 export { MemoryArtifactStore, type MemoryArtifactStoreOptions } from './artifact-store.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './event-bus.js';

@@ -4,7 +4,7 @@
  * idempotency keys resolved, earlier inputs of the call included), then all are written,
  * or none when one check fails.
  */
-import type { CreateJobInput, CreateJobResult } from '@dalston/core';
+import type { CreateJobInput, CreateJobResult } from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import type { JobStoreState } from './job-store-state.js';
 import { conflict } from './store-errors.js';

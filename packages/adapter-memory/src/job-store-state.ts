@@ -3,8 +3,8 @@
  * and the read-only queries over them. Everything here is synchronous, so each call is
  * atomic; MemoryJobStore adds serialisation, compare-and-set and copying at the edges.
  */
-import type { DalstonEvent, Job, JobSnapshot, NewEvent, PurgeCursor, Task } from '@dalston/core';
-import { isTerminalJobStatus } from '@dalston/core';
+import type { DalstonEvent, Job, JobSnapshot, NewEvent, PurgeCursor, Task } from '@dalston/core/adapter';
+import { isTerminalJobStatus } from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import { EventLog } from './event-log.js';
 import { type JobKey, TenantJobIndex } from './tenant-job-index.js';

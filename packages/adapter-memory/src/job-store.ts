@@ -35,7 +35,7 @@ import {
   type Task,
   toDalstonError,
   type UpdateJobResult,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import { createJobs } from './job-create-bulk.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';

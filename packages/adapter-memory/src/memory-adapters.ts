@@ -2,7 +2,7 @@
  * The whole memory set in one call: every port in process, sharing one clock. Pass a
  * ManualClock to make leases, TTLs and windows move only when the test says so.
  */
-import { type Clock, systemClock } from '@dalston/core';
+import { type Clock, systemClock } from '@dalston/core/adapter';
 import { MemoryApiKeyStore } from './api-key-store.js';
 import { MemoryArtifactStore, type MemoryArtifactStoreOptions } from './artifact-store.js';
 import { MemoryEventBus } from './event-bus.js';

@@ -3,7 +3,7 @@
  * ever paused, like the PostgreSQL adapter's `queue_control` table. Synchronous; the
  * store adds its closed check.
  */
-import type { QueueControl } from '@dalston/core';
+import type { QueueControl } from '@dalston/core/adapter';
 import { compareText } from './text-order.js';
 
 export class QueueControlTable {

@@ -18,7 +18,7 @@ import {
   type SlotDecision,
   type SlotReconcileResult,
   systemClock,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 
 /** Expired window states are swept after at least this many hits (and never before one can have expired). */
 const SWEEP_EVERY = 1024;

@@ -5,8 +5,8 @@
  * batch is all-or-nothing like the PostgreSQL transaction. A job whose per-job mutex is
  * held (an update in progress) is skipped, as PostgreSQL's SKIP LOCKED skips a locked row.
  */
-import type { DeletedJobRows, Job, RowRetentionCursor } from '@dalston/core';
-import { isTerminalJobStatus } from '@dalston/core';
+import type { DeletedJobRows, Job, RowRetentionCursor } from '@dalston/core/adapter';
+import { isTerminalJobStatus } from '@dalston/core/adapter';
 import type { JobStoreState } from './job-store-state.js';
 import { compareText } from './text-order.js';
 

@@ -10,7 +10,7 @@ import type {
   Schedule,
   ScheduleTick,
   SettleScheduleTick,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import { compareText } from './text-order.js';
 

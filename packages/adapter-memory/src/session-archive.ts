@@ -3,7 +3,7 @@
  * adapter's semantics (CONFLICT on a duplicate id, tenant-scoped reads, close as a
  * compare-and-set on `active` so the first close wins, deep copies in and out).
  */
-import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
+import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import { conflict, OpenState } from './store-errors.js';
 import { compareText } from './text-order.js';

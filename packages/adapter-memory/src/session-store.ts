@@ -13,7 +13,7 @@ import {
   type SessionPatch,
   type SessionStore,
   systemClock,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 
 export interface MemorySessionStoreOptions {
   clock?: Clock;

@@ -2,7 +2,7 @@
  * The errors the memory stores raise, shaped like the PostgreSQL adapter's:
  * VALIDATION_FAILED naming the field, CONFLICT on a duplicate key, CLOSED after close.
  */
-import { DalstonError, type StoreName } from '@dalston/core';
+import { DalstonError, type StoreName } from '@dalston/core/adapter';
 
 export function invalid(store: StoreName, operation: string, field: string, message: string): DalstonError {
   return new DalstonError('VALIDATION_FAILED', `${field}: ${message}`, { store, operation, field });

@@ -2,7 +2,7 @@
  * MemoryTenantStore: tenants in one process, with the PostgreSQL adapter's semantics
  * (CONFLICT on a duplicate id, id-ordered keyset listing, deep copies in and out).
  */
-import type { Tenant, TenantLimits, TenantStore } from '@dalston/core';
+import type { Tenant, TenantLimits, TenantStore } from '@dalston/core/adapter';
 import { copy } from './deep-copy.js';
 import { conflict, OpenState } from './store-errors.js';
 import { compareText } from './text-order.js';

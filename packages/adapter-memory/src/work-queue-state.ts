@@ -5,7 +5,7 @@
  * except where it says otherwise. Entries held here are never handed out: MemoryWorkQueue
  * returns copies of their message fields.
  */
-import type { DeadLetter, QueueMessage, QueueStats } from '@dalston/core';
+import type { DeadLetter, QueueMessage, QueueStats } from '@dalston/core/adapter';
 import { type HeapItem, IndexedHeap } from './indexed-heap.js';
 
 export type EntryState = 'ready' | 'delayed' | 'leased';

@@ -22,7 +22,7 @@ import {
   systemClock,
   type WorkQueue,
   type WorkQueueCapabilities,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { copyMessage, type QueueEntry, QueueState } from './work-queue-state.js';
 
 export interface MemoryWorkQueueOptions {

@@ -1,5 +1,5 @@
 import { memoryAdapters } from '@dalston/adapter-memory';
-import { ManualClock } from '@dalston/core';
+import { ManualClock } from '@dalston/core/adapter';
 import { engineContract } from '@dalston/core/contract';
 
 engineContract('memory', async () => {

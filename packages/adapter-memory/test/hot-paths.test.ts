@@ -3,7 +3,7 @@
  * finds ids by binary search, copies are exact (the fast path and structuredClone agree),
  * and slot holders are walked only when one may have expired.
  */
-import { guardPortNamed, ManualClock } from '@dalston/core';
+import { guardPortNamed, ManualClock } from '@dalston/core/adapter';
 import { makeSessionEvent } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { copy } from '../src/deep-copy.js';

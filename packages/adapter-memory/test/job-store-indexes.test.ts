@@ -3,7 +3,7 @@
  * list order) against a reference that scans plain arrays, over random operations: every
  * query after every operation must give the reference's answer, so a stale index fails.
  */
-import type { DalstonEvent, Job, JobStatus } from '@dalston/core';
+import type { DalstonEvent, Job, JobStatus } from '@dalston/core/adapter';
 import { jobWrite, makeEvent, makeJob, makeSessionEvent } from '@dalston/core/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /** Memory-only JobStore behaviour the contract cannot express (clock control, close semantics, cursor format). */
-import { DalstonError, guardPortNamed, isDalstonError, ManualClock } from '@dalston/core';
+import { DalstonError, guardPortNamed, isDalstonError, ManualClock } from '@dalston/core/adapter';
 import { jobWrite, makeEvent, makeJob, makeTask } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../src/job-store.js';

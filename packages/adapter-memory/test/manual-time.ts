@@ -1,5 +1,5 @@
 /** A ManualClock fixture for the contract suites: advancing time fires the clock's timers. */
-import { ManualClock } from '@dalston/core';
+import { ManualClock } from '@dalston/core/adapter';
 import type { PortFactory, TimeControl } from '@dalston/core/contract';
 
 export function manualTime(clock: ManualClock): TimeControl {

@@ -1,5 +1,5 @@
 /** Fixtures for running the contract suites on the memory set: a fresh store per test on a manual clock. */
-import { ManualClock } from '@dalston/core';
+import { ManualClock } from '@dalston/core/adapter';
 import type { PortFactory, PortFixture } from '@dalston/core/contract';
 
 export function memoryFixture<T>(

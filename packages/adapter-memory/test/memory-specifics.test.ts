@@ -1,5 +1,5 @@
 /** Behaviour only the memory adapters have (options, test helpers); the rest is in the contract suites. */
-import { ManualClock } from '@dalston/core';
+import { ManualClock } from '@dalston/core/adapter';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryArtifactStore } from '../src/artifact-store.js';
 import { MemoryEventBus } from '../src/event-bus.js';

@@ -2,7 +2,7 @@
  * A naive reference model of the WorkQueue port (arrays, sorting and linear scans) for the
  * model-based test of MemoryWorkQueue: same observable results for the same operations.
  */
-import type { DeadLetter, QueueMessage, QueueStats } from '@dalston/core';
+import type { DeadLetter, QueueMessage, QueueStats } from '@dalston/core/adapter';
 
 interface ModelEntry {
   message: QueueMessage;

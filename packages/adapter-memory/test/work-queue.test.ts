@@ -1,4 +1,4 @@
-import { guardPortNamed, type Lease, ManualClock, type QueueMessage } from '@dalston/core';
+import { guardPortNamed, type Lease, ManualClock, type QueueMessage } from '@dalston/core/adapter';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryWorkQueue } from '../src/work-queue.js';

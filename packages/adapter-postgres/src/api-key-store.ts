@@ -1,5 +1,5 @@
 /** PostgresApiKeyStore: API key records, hash and prefix only (`{schema}.api_keys`). */
-import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core';
+import type { ApiKeyRecord, ApiKeyStore } from '@dalston/core/adapter';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { type Ctx, canMatch, key, ms, msCol, num, text } from './values.js';

@@ -5,7 +5,7 @@
  * connection string is never printed.
  */
 import { parseArgs } from 'node:util';
-import { isDalstonError } from '@dalston/core';
+import { isDalstonError } from '@dalston/core/adapter';
 import { migrate } from './migrate.js';
 
 const USAGE = 'usage: dalston-pg migrate --url postgres://user@host:5432/db [--schema dalston]';

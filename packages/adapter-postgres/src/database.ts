@@ -3,7 +3,13 @@
  * the schema, queries and transactions with error mapping, and pool error handling so a
  * backend terminated while idle (or between two statements) never crashes the process.
  */
-import { type Clock, isDalstonError, type StoreName, systemClock, withOutcomeUnknown } from '@dalston/core';
+import {
+  type Clock,
+  isDalstonError,
+  type StoreName,
+  systemClock,
+  withOutcomeUnknown,
+} from '@dalston/core/adapter';
 import pg from 'pg';
 import { closedError, toStoreError } from './errors.js';
 import { type PostgresAdapterOptions, parseOptions } from './options.js';

@@ -6,7 +6,7 @@
  * Messages are written here, never copied from the driver, so no SQL text or
  * connection string can leak; the original error stays in `cause`.
  */
-import { DalstonError, isDalstonError, type StoreName, storeUnavailable } from '@dalston/core';
+import { DalstonError, isDalstonError, type StoreName, storeUnavailable } from '@dalston/core/adapter';
 
 interface PgLikeError {
   code?: unknown;

@@ -9,7 +9,12 @@
  * itself inserted) writes nothing; the jobs holding those keys are read back with one
  * more statement.
  */
-import { type CreateJobInput, type CreateJobResult, DalstonError, type JobSnapshot } from '@dalston/core';
+import {
+  type CreateJobInput,
+  type CreateJobResult,
+  DalstonError,
+  type JobSnapshot,
+} from '@dalston/core/adapter';
 import type { Database } from './database.js';
 import { createSql } from './job-create.js';
 import { eventIds, eventsJson, jobInsertJson, tasksInsertJson } from './job-json.js';

@@ -16,7 +16,7 @@ import {
   type Job,
   type JobSnapshot,
   toDalstonError,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { Batcher } from './batcher.js';
 import type { Database } from './database.js';
 import { eventIds, eventsJson, jobInsertJson, tasksInsertJson } from './job-json.js';

@@ -6,7 +6,7 @@
  * the JSON is written directly: jsonb columns carry the checked JSON text as is, times the
  * ISO-8601 strings timestamptz parses exactly.
  */
-import type { Job, NewEvent, Task, TaskWrite } from '@dalston/core';
+import type { Job, NewEvent, Task, TaskWrite } from '@dalston/core/adapter';
 import { invalid } from './errors.js';
 import { eventValues, JOB_MUTABLE, jobMutableValues, TASK_MUTABLE, taskMutableValues } from './job-rows.js';
 import { type Ctx, int, key, ms, text } from './values.js';

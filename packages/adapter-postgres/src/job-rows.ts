@@ -3,7 +3,7 @@
  * Reads turn timestamptz into epoch ms in SQL (see values.ts); writes validate every
  * field first so the database never sees a value it would refuse or alter.
  */
-import type { DalstonEvent, Job, NewEvent, Task } from '@dalston/core';
+import type { DalstonEvent, Job, NewEvent, Task } from '@dalston/core/adapter';
 import { bool, type Ctx, int, json, key, ms, msCol, num, text } from './values.js';
 
 export const jobColumns = (a = 'j') =>

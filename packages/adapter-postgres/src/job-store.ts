@@ -33,7 +33,7 @@ import type {
   SettleScheduleTick,
   Task,
   UpdateJobResult,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { Database } from './database.js';
 import { invalid } from './errors.js';
 import { JobCreator } from './job-create.js';

@@ -30,7 +30,7 @@ import {
   type NewEvent,
   toDalstonError,
   type UpdateJobResult,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { Batcher } from './batcher.js';
 import { type Database, Rollback } from './database.js';
 import { eventIds, eventsJson, insertEventsSql, jobWriteJson, taskWritesJson } from './job-json.js';

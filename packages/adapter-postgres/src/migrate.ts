@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
 

@@ -3,8 +3,8 @@
  * (the adapter never ends it) or connection options (the adapter creates a pool and
  * ends it on `close()`).
  */
-import type { Clock } from '@dalston/core';
-import { DalstonError } from '@dalston/core';
+import type { Clock } from '@dalston/core/adapter';
+import { DalstonError } from '@dalston/core/adapter';
 import type pg from 'pg';
 import { z } from 'zod';
 

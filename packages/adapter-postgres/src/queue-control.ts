@@ -2,7 +2,7 @@
  * The PostgreSQL JobStore's queue pause switches (QueueControlStore), in the
  * `queue_control` table (migration `queue_control`). Inputs come validated from core.
  */
-import type { QueueControl } from '@dalston/core';
+import type { QueueControl } from '@dalston/core/adapter';
 import type { Database } from './database.js';
 import { msCol } from './values.js';
 

@@ -8,7 +8,7 @@
  * always terminal (CHECK jobs_purged_only_terminal). A job with an event still in the
  * outbox is skipped until the relay has published it.
  */
-import type { DeletedJobRows, RowRetentionCursor } from '@dalston/core';
+import type { DeletedJobRows, RowRetentionCursor } from '@dalston/core/adapter';
 import type { Database } from './database.js';
 import { type Ctx, ms, text } from './values.js';
 

@@ -11,7 +11,7 @@ import type {
   Schedule,
   ScheduleTick,
   SettleScheduleTick,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import type { Database } from './database.js';
 import { msCol, num } from './values.js';
 

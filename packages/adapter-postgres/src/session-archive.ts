@@ -1,5 +1,5 @@
 /** PostgresSessionArchive: durable session records (`{schema}.session_records`). */
-import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core';
+import type { SessionArchive, SessionClose, SessionCursor, SessionRecord } from '@dalston/core/adapter';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { type Ctx, canMatch, json, key, ms, msCol, num, text } from './values.js';

@@ -1,5 +1,5 @@
 /** PostgresTenantStore: tenants and their limit overrides (`{schema}.tenants`). */
-import type { Tenant, TenantLimits, TenantStore } from '@dalston/core';
+import type { Tenant, TenantLimits, TenantStore } from '@dalston/core/adapter';
 import { Database } from './database.js';
 import type { PostgresAdapterOptions } from './options.js';
 import { bool, type Ctx, canMatch, json, key, ms, msCol, num, text } from './values.js';

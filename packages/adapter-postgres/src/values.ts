@@ -14,7 +14,7 @@
  * - Keys that are indexed (ids, stage, idempotency key, prefix) are limited to 255
  *   characters so a B-tree entry always fits.
  */
-import type { StoreName } from '@dalston/core';
+import type { StoreName } from '@dalston/core/adapter';
 import { invalid } from './errors.js';
 
 export const KEY_MAX = 255;

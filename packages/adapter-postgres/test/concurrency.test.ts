@@ -4,7 +4,7 @@
  * idempotency key from 20 separate store instances (separate pools).
  */
 import { randomUUID } from 'node:crypto';
-import { buildJob, type DecideContext, decide, type Occurrence, timeOrderedIds } from '@dalston/core';
+import { buildJob, type DecideContext, decide, type Occurrence, timeOrderedIds } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { PostgresJobStore } from '../src/job-store.js';
 import { useFileDatabase } from './helpers.js';

@@ -4,7 +4,7 @@
  * The adapter's connections are found by their application_name.
  */
 import { randomUUID } from 'node:crypto';
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { makeEvent, makeJob, makeTask, taskWrite } from '@dalston/core/contract';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
  * jsonb cannot hold NUL; a lone surrogate would be silently replaced); nothing is written.
  * 1 MB strings round-trip in every non-key text field; keys longer than 255 are refused.
  */
-import { type DalstonError, TASK_STATUSES } from '@dalston/core';
+import { type DalstonError, TASK_STATUSES } from '@dalston/core/adapter';
 import {
   makeApiKey,
   makeEvent,

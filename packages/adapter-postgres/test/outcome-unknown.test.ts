@@ -5,7 +5,7 @@
  * Core keeps a submit's input and slot only in the first case.
  */
 import { randomUUID } from 'node:crypto';
-import { DalstonError, isOutcomeUnknown } from '@dalston/core';
+import { DalstonError, isOutcomeUnknown } from '@dalston/core/adapter';
 import { makeEvent, makeJob, makeTask } from '@dalston/core/contract';
 import { describe, expect, it } from 'vitest';
 import { PostgresJobStore } from '../src/job-store.js';

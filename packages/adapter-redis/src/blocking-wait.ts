@@ -11,13 +11,11 @@
  * so a wait on several queues runs one BLPOP per queue (each on its own connection) and
  * the first to return ends the others.
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { isCluster } from './connection.js';
 import type { RedisClient } from './scripts.js';
 
 const MAX_IDLE = 16;
-
-/** Duck-typed, so a host on another copy of ioredis still works. */
-export const isCluster = (c: RedisClient): c is Cluster => (c as { isCluster?: boolean }).isCluster === true;
 
 export class BlockingWaits {
   private readonly idle: RedisClient[] = [];

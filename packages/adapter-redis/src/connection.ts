@@ -14,8 +14,16 @@
  * Blocking and subscriber connections are `duplicate()`s of this client, so they get the
  * same behaviour. Errors never quote the options: passwords live there.
  */
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from './scripts.js';
+
+/**
+ * True when `c` is a Cluster client (the adapter then keeps each multi-key command in one
+ * slot, blocks per key and publishes with sharded pub/sub). Duck-typed, so a host on
+ * another copy of ioredis still works.
+ */
+export const isCluster = (c: RedisClient): c is Cluster => (c as { isCluster?: boolean }).isCluster === true;
 
 export interface RedisNodeAddress {
   host: string;

@@ -22,9 +22,9 @@ import {
   type Logger,
   type Subscription,
   silentLogger,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import type { Redis } from 'ioredis';
-import { isCluster } from './blocking-wait.js';
+import { isCluster } from './connection.js';
 import { KeyLayout } from './keys.js';
 import type { RedisClient } from './scripts.js';
 import { closedError, guard } from './store-errors.js';

@@ -5,8 +5,8 @@
  * connection.ts for how those connections fail fast and follow failovers). Validation
  * messages name the option, never its value (passwords).
  */
-import type { Logger } from '@dalston/core';
-import { DalstonError, silentLogger } from '@dalston/core';
+import type { Logger } from '@dalston/core/adapter';
+import { DalstonError, silentLogger } from '@dalston/core/adapter';
 import { z } from 'zod';
 import {
   openCluster,

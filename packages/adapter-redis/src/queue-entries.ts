@@ -3,7 +3,7 @@
  * parsed; one that does not parse is dead-lettered by the caller, never returned. (What
  * is enqueued was checked by core's port guard, with the same `queueMessageSchema`.)
  */
-import { type DeadLetter, type QueueMessage, queueMessageSchema } from '@dalston/core';
+import { type DeadLetter, type QueueMessage, queueMessageSchema } from '@dalston/core/adapter';
 import { z } from 'zod';
 
 const RAW_LIMIT = 4096;

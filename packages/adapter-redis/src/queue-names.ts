@@ -6,7 +6,7 @@
  * in steps of 1000: an operator's call, never on a hot path.
  */
 import type { Redis } from 'ioredis';
-import { isCluster } from './blocking-wait.js';
+import { isCluster } from './connection.js';
 import type { RedisClient } from './scripts.js';
 
 const HOLDING_PARTS = new Set(['ready', 'delayed', 'leased', 'dead']);

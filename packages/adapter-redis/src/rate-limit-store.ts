@@ -21,8 +21,8 @@ import {
   type SlotDecision,
   type SlotReconcileResult,
   storeUnavailable,
-} from '@dalston/core';
-import { isCluster } from './blocking-wait.js';
+} from '@dalston/core/adapter';
+import { isCluster } from './connection.js';
 import { KeyLayout } from './keys.js';
 import { type LuaScript, type RedisClient, scripts } from './scripts.js';
 import { closedError, guard } from './store-errors.js';

@@ -21,7 +21,7 @@ import {
   type SessionPatch,
   type SessionStore,
   silentLogger,
-} from '@dalston/core';
+} from '@dalston/core/adapter';
 import { KeyLayout } from './keys.js';
 import { type RedisClient, scripts } from './scripts.js';
 import { closedError, guard } from './store-errors.js';

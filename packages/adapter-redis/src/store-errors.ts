@@ -4,7 +4,7 @@
  * operation, and a DalstonError (closed) passes through unchanged. Arguments are not
  * checked here: core's port guard checked them before any method runs.
  */
-import { DalstonError, type StoreName, storeUnavailable } from '@dalston/core';
+import { DalstonError, type StoreName, storeUnavailable } from '@dalston/core/adapter';
 
 export async function guard<T>(store: StoreName, operation: string, fn: () => Promise<T>): Promise<T> {
   try {

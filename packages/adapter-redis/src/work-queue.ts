@@ -19,9 +19,10 @@ import {
   silentLogger,
   type WorkQueue,
   type WorkQueueCapabilities,
-} from '@dalston/core';
-import { BlockingWaits, isCluster } from './blocking-wait.js';
+} from '@dalston/core/adapter';
+import { BlockingWaits } from './blocking-wait.js';
 import { clusterEpoch } from './cluster-epoch.js';
+import { isCluster } from './connection.js';
 import { KeyLayout, QUEUE_PARTS } from './keys.js';
 import { parseDeadLetter, parseMessage } from './queue-entries.js';
 import { scanQueueNames } from './queue-names.js';

@@ -4,7 +4,7 @@
  * in order), a single event still travels as one object, and a subscriber reads both,
  * dropping only the malformed elements of an array. Publish checks what it routes by.
  */
-import { type DalstonEvent, guardPortNamed } from '@dalston/core';
+import { type DalstonEvent, guardPortNamed } from '@dalston/core/adapter';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';

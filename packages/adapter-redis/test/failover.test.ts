@@ -12,7 +12,7 @@
  *   changes every time (not only when the master holding `{prefix:epoch}` restarts) and
  *   the event subscription stays live.
  */
-import type { DalstonEvent } from '@dalston/core';
+import type { DalstonEvent } from '@dalston/core/adapter';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisServer } from '../../../test-support/redis.js';

@@ -4,7 +4,7 @@
  * lost), the adapter recovers by itself, reloads its scripts (NOSCRIPT) and the event bus
  * resubscribes.
  */
-import type { DalstonEvent } from '@dalston/core';
+import type { DalstonEvent } from '@dalston/core/adapter';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';

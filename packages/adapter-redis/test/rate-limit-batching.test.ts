@@ -5,7 +5,7 @@
  * dead server fails every hit of the batch with STORE_UNAVAILABLE. The NOSCRIPT and kill
  * cases run on a private redis-server, never the shared one.
  */
-import { guardPortNamed, type RateLimitPolicy } from '@dalston/core';
+import { guardPortNamed, type RateLimitPolicy } from '@dalston/core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startRedisServer } from '../../../test-support/redis.js';
 import { type RedisAdapters, RedisRateLimitStore, redisAdapters } from '../src/index.js';

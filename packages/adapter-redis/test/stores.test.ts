@@ -3,7 +3,12 @@
  * and key layout, the tenant index pruned on read, the Lua rate limits against core's
  * reference math, and option validation messages.
  */
-import { applyRateLimit, type LiveSession, type RateLimitPolicy, type RateLimitState } from '@dalston/core';
+import {
+  applyRateLimit,
+  type LiveSession,
+  type RateLimitPolicy,
+  type RateLimitState,
+} from '@dalston/core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLayout, RedisRateLimitStore, RedisSessionStore, redisAdapters } from '../src/index.js';
 import { deletePrefix, keysOf, randomPrefix, singleRedis, waitFor } from './support.js';

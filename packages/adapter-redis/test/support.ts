@@ -4,7 +4,7 @@
  * prefix over every master (the second channel tests read through).
  */
 import { randomBytes } from 'node:crypto';
-import type { QueueMessage } from '@dalston/core';
+import type { QueueMessage } from '@dalston/core/adapter';
 import type { PortFactory } from '@dalston/core/contract';
 import { realTime } from '@dalston/core/contract';
 import { Cluster, Redis } from 'ioredis';

@@ -3,7 +3,7 @@
  * (never echoing a password), exactly one topology at a time. No server needed: refused
  * options open nothing.
  */
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { reconnectOnReadOnly } from '../src/connection.js';
 import { redisAdapters } from '../src/index.js';

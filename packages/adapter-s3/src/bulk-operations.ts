@@ -11,7 +11,7 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { validationFailed } from '@dalston/core';
+import { validationFailed } from '@dalston/core/adapter';
 import { httpStatusOf, isNotFound, isNotImplemented } from './s3-errors.js';
 import { unquote } from './upload.js';
 

@@ -4,7 +4,7 @@
  * port guard (only derived ones pass); decoding a URI is this store's own, so `keyFromUri`
  * checks the key it yields.
  */
-import { parseArtifactKey, validationFailed } from '@dalston/core';
+import { parseArtifactKey, validationFailed } from '@dalston/core/adapter';
 
 export class ObjectKeys {
   constructor(

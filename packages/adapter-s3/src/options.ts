@@ -4,8 +4,8 @@
  * `forcePathStyle`) from which the adapter builds, and later destroys, its own client.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ArtifactStoreCapabilities } from '@dalston/core';
-import { DalstonError } from '@dalston/core';
+import type { ArtifactStoreCapabilities } from '@dalston/core/adapter';
+import { DalstonError } from '@dalston/core/adapter';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;

@@ -22,8 +22,8 @@ import type {
   ByteRange,
   PutOptions,
   PutResult,
-} from '@dalston/core';
-import { validationFailed } from '@dalston/core';
+} from '@dalston/core/adapter';
+import { validationFailed } from '@dalston/core/adapter';
 import { abortStaleUploads, deleteObjectsUnder, listObjects } from './bulk-operations.js';
 import { ObjectKeys } from './object-keys.js';
 import type { ResolvedS3Options } from './options.js';

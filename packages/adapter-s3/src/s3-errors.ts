@@ -2,7 +2,7 @@
  * The one place where S3 SDK failures become DalstonErrors. Messages are built here from
  * the operation and key only: never from the SDK's message, which may echo request details.
  */
-import { DalstonError, isDalstonError, storeUnavailable } from '@dalston/core';
+import { DalstonError, isDalstonError, storeUnavailable } from '@dalston/core/adapter';
 
 interface SdkErrorShape {
   name?: string;

@@ -15,8 +15,8 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ArtifactBody } from '@dalston/core';
-import { DalstonError, isDalstonError, validationFailed } from '@dalston/core';
+import type { ArtifactBody } from '@dalston/core/adapter';
+import { DalstonError, isDalstonError, validationFailed } from '@dalston/core/adapter';
 import { cancelled } from './s3-errors.js';
 
 export interface UploadRequest {

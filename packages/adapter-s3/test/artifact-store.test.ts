@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { type S3Adapters, s3Adapters } from '@dalston/adapter-s3';
-import { guardPortNamed } from '@dalston/core';
+import { guardPortNamed } from '@dalston/core/adapter';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type S3Server, s3ClientFor, startS3Server } from '../../../test-support/s3.js';
 import { expectCode } from './expect-code.js';

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@dalston/core';
+import type { ErrorCode } from '@dalston/core/adapter';
 import { expect } from 'vitest';
 
 /** Asserts that `promise` rejects with a DalstonError of `code`; returns the error. */

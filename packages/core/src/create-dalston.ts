@@ -1,7 +1,10 @@
 /**
  * createDalston: builds the engine from adapters, job types (or a legacy pipeline) and configuration, wired in
  * a tsyringe child container (typed tokens in `tokens.ts`; every service lists the token
- * of each constructor parameter, so no decorator metadata is needed; see services/engine/di.ts).
+ * of each constructor parameter, so no decorator metadata is needed; see services/wiring/di.ts).
+ * The container is internal: the `Dalston` object exposes the services as interfaces
+ * (`services/public-api.ts`); a tsyringe host registers them in its own container with
+ * `registerDalston` from `@dalston/core/tsyringe`.
  */
 
 import type { ResultAsync } from 'neverthrow';
@@ -14,26 +17,16 @@ import type { Logger } from './ports/logger.js';
 import { timeOrderedIds } from './runtime/ids.js';
 import { silentLogger } from './runtime/logger.js';
 import { ApiKeysService } from './services/access/api-keys-service.js';
+import { TenantCache } from './services/access/tenant-guard.js';
 import { TenantsService } from './services/access/tenants-service.js';
 import { ArtifactsService } from './services/artifacts/artifacts-service.js';
-import { type DalstonAdapters, PORT_NAMES } from './services/engine/adapters.js';
-import {
-  type DependencyContainer,
-  instanceCachingFactory,
-  registerService,
-  container as rootContainer,
-} from './services/engine/di.js';
-import { guardService } from './services/engine/guard.js';
-import type { JobMap } from './services/engine/job-definition.js';
-import { JobTransitions } from './services/engine/job-transitions.js';
-import { JobTypes } from './services/engine/job-types.js';
-import type { Pipeline } from './services/engine/pipeline.js';
-import { EventPublisher } from './services/engine/publisher.js';
-import { EngineRuntime } from './services/engine/runtime.js';
-import { TenantCache } from './services/engine/tenant-guard.js';
+import { guardService } from './services/boundary/guard.js';
 import { HealthService } from './services/health/health-service.js';
 import { JobCommands } from './services/jobs/commands.js';
+import type { JobMap } from './services/jobs/job-definition.js';
+import { JobTypes } from './services/jobs/job-types.js';
 import { JobsService } from './services/jobs/jobs-service.js';
+import type { Pipeline } from './services/jobs/pipeline.js';
 import { type SubmitInput, type SubmitInputOf, SubmitJob } from './services/jobs/submit.js';
 import { SubmitManyJobs } from './services/jobs/submit-many.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
@@ -45,6 +38,16 @@ import { SchedulesService } from './services/schedules/schedules-service.js';
 import { SessionsService } from './services/sessions/sessions-service.js';
 import { instrumentEngine } from './services/telemetry/engine-metrics.js';
 import { Telemetry, type TelemetryOptions } from './services/telemetry/telemetry.js';
+import { JobTransitions } from './services/transitions/job-transitions.js';
+import { EventPublisher } from './services/transitions/publisher.js';
+import { type DalstonAdapters, PORT_NAMES } from './services/wiring/adapters.js';
+import {
+  type DependencyContainer,
+  instanceCachingFactory,
+  registerService,
+  container as rootContainer,
+} from './services/wiring/di.js';
+import { EngineRuntime } from './services/wiring/runtime.js';
 import type { TypedWorkerOptions } from './services/workers/typed-handlers.js';
 import type { Worker } from './services/workers/worker.js';
 import { type CreateWorkerOptions, WorkersService } from './services/workers/workers-service.js';
@@ -287,6 +290,7 @@ function register(
   const { adapters } = options;
   for (const name of PORT_NAMES) c.register(TOKENS[name], { useValue: adapters[name] });
   c.register(TOKENS.clock, { useValue: adapters.clock });
+  c.register(TOKENS.adapters, { useValue: adapters });
   c.register(TOKENS.ids, { useValue: options.ids ?? timeOrderedIds(() => adapters.clock.now()) });
   c.register(TOKENS.logger, { useValue: options.logger ?? silentLogger });
   c.register(TOKENS.config, { useValue: config });

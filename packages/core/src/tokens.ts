@@ -3,8 +3,8 @@
  * Core never relies on emitted decorator metadata (esbuild does not emit it): every
  * service class lists the token of each constructor parameter in a static `inject`
  * tuple, checked against the constructor's parameter types, and is registered with a
- * factory (`services/engine/di.ts`). Hosts may resolve ports and services from
- * `dalston.container` with these tokens.
+ * factory (`services/wiring/di.ts`). Internal to the engine: a host never sees this
+ * container or these tokens (a tsyringe host uses `@dalston/core/tsyringe`).
  */
 import type { DalstonConfig } from './config.js';
 import type { ApiKeyStore } from './ports/api-key-store.js';
@@ -19,9 +19,10 @@ import type { SessionArchive } from './ports/session-archive.js';
 import type { SessionStore } from './ports/session-store.js';
 import type { TenantStore } from './ports/tenant-store.js';
 import type { WorkQueue } from './ports/work-queue.js';
-import type { JobTypes } from './services/engine/job-types.js';
-import type { EngineRuntime } from './services/engine/runtime.js';
+import type { JobTypes } from './services/jobs/job-types.js';
 import type { Telemetry } from './services/telemetry/telemetry.js';
+import type { DalstonAdapters } from './services/wiring/adapters.js';
+import type { EngineRuntime } from './services/wiring/runtime.js';
 
 declare const resolvesTo: unique symbol;
 /** A symbol token that resolves to a `T`. */
@@ -43,6 +44,8 @@ export const TOKENS = Object.freeze({
   ids: token<IdGenerator>('ids'),
   logger: token<Logger>('logger'),
   config: token<DalstonConfig>('config'),
+  /** Every port at once (health probes each one). */
+  adapters: token<DalstonAdapters>('adapters'),
   /** The job types the engine hosts (from `jobs`, or the legacy `pipeline` as type `default`). */
   jobTypes: token<JobTypes>('jobTypes'),
   /** Random numbers in [0, 1) (backoff jitter). */

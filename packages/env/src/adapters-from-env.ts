@@ -5,7 +5,7 @@
  * here: the host passes `adapters` to `createDalston` with its own pipeline and config.
  */
 import { memoryAdapters } from '@dalston/adapter-memory';
-import type { DalstonAdapters, Logger } from '@dalston/core';
+import type { DalstonAdapters, Logger } from '@dalston/core/adapter';
 import { describeMemory, describeReal } from './describe.js';
 import { type EnvSource, parseDalstonEnv } from './env-schema.js';
 import { openRealAdapters } from './real-adapters.js';

@@ -5,7 +5,7 @@
  * on: all three, or none (memory). The other variables tune the real stores and are ignored
  * in memory mode. Values are validated with zod; an error names the variable, never its value.
  */
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { z } from 'zod';
 
 /** `new URL(value)`, or null when it does not parse (never throws; the error would echo the value). */

@@ -3,8 +3,8 @@
  * modules (and so pg, ioredis and the AWS SDK) are loaded here with dynamic imports, only
  * when the real stores are asked for: a memory-only host never loads a driver.
  */
-import type { DalstonAdapters, Logger } from '@dalston/core';
-import { DalstonError, isDalstonError, systemClock } from '@dalston/core';
+import type { DalstonAdapters, Logger } from '@dalston/core/adapter';
+import { DalstonError, isDalstonError, systemClock } from '@dalston/core/adapter';
 import type { DalstonEnv } from './env-schema.js';
 
 /** The real adapters as one `DalstonAdapters`, with the closer of what was opened. */

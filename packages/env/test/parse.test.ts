@@ -4,7 +4,7 @@
  * the refused cases point at local listeners that only count connection attempts.
  */
 import { createServer, type Server } from 'node:net';
-import { DalstonError } from '@dalston/core';
+import { DalstonError } from '@dalston/core/adapter';
 import { adaptersFromEnv, parseDalstonEnv, REAL_STORE_VARIABLES } from '@dalston/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeReal } from '../src/describe.js';

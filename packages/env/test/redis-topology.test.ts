@@ -4,7 +4,7 @@
  * Cluster (private, on free ports) are reached through `adaptersFromEnv()`.
  */
 import { randomBytes } from 'node:crypto';
-import type { DalstonError } from '@dalston/core';
+import type { DalstonError } from '@dalston/core/adapter';
 import { adaptersFromEnv, parseDalstonEnv, REDIS_VARIABLES } from '@dalston/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestSchema, testSchema } from '../../../test-support/postgres.js';

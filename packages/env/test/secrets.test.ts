@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { inspect } from 'node:util';
 import { postgresAdapters } from '@dalston/adapter-postgres';
 import { redisAdapters } from '@dalston/adapter-redis';
-import { DalstonError, isDalstonError, type Logger } from '@dalston/core';
+import { DalstonError, isDalstonError, type Logger } from '@dalston/core/adapter';
 import { adaptersFromEnv } from '@dalston/env';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 

@@ -10,9 +10,9 @@ import type { Job, JobStatus } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
 import type { TenantLimits } from '../domain/tenant.js';
 import type { Logger } from '../ports/logger.js';
-import type { DalstonAdapters } from '../services/engine/adapters.js';
-import type { JobMap } from '../services/engine/job-definition.js';
-import type { Pipeline } from '../services/engine/pipeline.js';
+import type { JobMap } from '../services/jobs/job-definition.js';
+import type { Pipeline } from '../services/jobs/pipeline.js';
+import type { DalstonAdapters } from '../services/wiring/adapters.js';
 import type { TimeControl } from './fixture.js';
 import { eventually, randomName } from './harness.js';
 

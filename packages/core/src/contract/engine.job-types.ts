@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Dalston } from '../create-dalston.js';
-import { defineJob, type JobMap } from '../services/engine/job-definition.js';
+import { defineJob, type JobMap } from '../services/jobs/job-definition.js';
 import { type EngineFactory, type EngineRun, eventually, randomName, withEngine } from './engine.harness.js';
 
 const quick = { kind: 'fixed', delayMs: 10 } as const;

@@ -13,7 +13,7 @@ import type { Job } from '../domain/job.js';
 import type { Task } from '../domain/task.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { QueueMessage, WorkQueue } from '../ports/work-queue.js';
-import type { DalstonAdapters } from '../services/engine/adapters.js';
+import type { DalstonAdapters } from '../services/wiring/adapters.js';
 import { makeEvent, makeJob, makeSessionRecord, makeTask } from './builders.js';
 import {
   type EngineFactory,

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DalstonError, type StoreName, storeUnavailable } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { JobStore } from '../ports/job-store.js';
-import type { DalstonAdapters } from '../services/engine/adapters.js';
+import type { DalstonAdapters } from '../services/wiring/adapters.js';
 import { TaskFailure } from '../services/workers/task-failure.js';
 import { type EngineFactory, eventually, gate, randomName, withEngine } from './engine.harness.js';
 

@@ -5,7 +5,7 @@
  * for real (the suites use short durations and wait for conditions).
  */
 import { guardPortNamed } from '../port-guard/index.js';
-import type { DalstonAdapters, PortName } from '../services/engine/adapters.js';
+import type { DalstonAdapters, PortName } from '../services/wiring/adapters.js';
 
 export interface TimeControl {
   /** The port's notion of now, epoch ms. */

@@ -9,8 +9,8 @@
  * `argument-checks.ts`, or `{}` when nothing needs checking (reads by id).
  */
 import type { StoreName } from '../domain/errors.js';
-import type { DalstonAdapters, PortName } from '../services/engine/adapters.js';
-import { PORT_NAMES } from '../services/engine/adapters.js';
+import type { DalstonAdapters, PortName } from '../services/wiring/adapters.js';
+import { PORT_NAMES } from '../services/wiring/adapters.js';
 import { guardPort, type PortRules } from './guard-port.js';
 import { apiKeyStoreRules, sessionArchiveRules, tenantStoreRules } from './rules/access-stores.js';
 import { artifactStoreRules } from './rules/artifact-store.js';

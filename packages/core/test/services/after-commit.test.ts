@@ -4,7 +4,7 @@
  * round-trip wait instead of three, and a slow step does not delay the others.
  */
 import { describe, expect, it } from 'vitest';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 import { harness, until } from './harness.js';
 
 const chain = {

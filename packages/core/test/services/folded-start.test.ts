@@ -7,7 +7,7 @@
  */
 import { createDalston } from '@dalston/core';
 import { describe, expect, it } from 'vitest';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 import { harness, until } from './harness.js';
 
 const one = { build: () => [{ stage: 'a', queue: 'q' }] };

@@ -1,12 +1,12 @@
 /** A whole engine on the memory set with a manual clock, for service tests. */
 import { memoryAdapters } from '@dalston/adapter-memory';
-import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core';
+import { ManualClock, type StoreName, storeUnavailable, timeOrderedIds } from '@dalston/core/adapter';
 import { pollUntil } from '../../../../test-support/poll.js';
 import type { DalstonConfigInput } from '../../src/config.js';
 import { createDalston, type Dalston } from '../../src/create-dalston.js';
 import type { Logger } from '../../src/ports/logger.js';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
-import type { Pipeline } from '../../src/services/engine/pipeline.js';
+import type { Pipeline } from '../../src/services/jobs/pipeline.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 
 export interface Harness {
   dalston: Dalston;

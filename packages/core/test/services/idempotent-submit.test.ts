@@ -4,7 +4,7 @@
  * when a fail-closed rate-limit store is down. Only refused submits look the key up.
  */
 import { describe, expect, it } from 'vitest';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 import { breakable, harness, until } from './harness.js';
 
 const one = { build: () => [{ stage: 'a', queue: 'q' }] };

@@ -3,7 +3,7 @@
  * markPublished per create/update), and tenants are read once per `tenantCacheMs`.
  */
 import { describe, expect, it } from 'vitest';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 import { harness } from './harness.js';
 
 const one = { build: () => [{ stage: 'a', queue: 'q' }] };

@@ -8,9 +8,9 @@
  * never exceed the limit and no slot is left behind. Time is the ManualClock's.
  */
 import { Readable } from 'node:stream';
-import { type ManualClock, storeUnavailable } from '@dalston/core';
+import { type ManualClock, storeUnavailable } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
-import type { Pipeline } from '../../src/services/engine/pipeline.js';
+import type { Pipeline } from '../../src/services/jobs/pipeline.js';
 import { type Harness, harness, until } from './harness.js';
 
 const single: Pipeline = { build: () => [{ stage: 'only', queue: 'q' }] };

@@ -6,9 +6,9 @@
  * Here the write did commit: the job, whose input is still there, finishes after
  * reconcile enqueues it; the resync keeps its slot while it runs.
  */
-import { isOutcomeUnknown, storeUnavailable, withOutcomeUnknown } from '@dalston/core';
+import { isOutcomeUnknown, storeUnavailable, withOutcomeUnknown } from '@dalston/core/adapter';
 import { describe, expect, it } from 'vitest';
-import { jobSlotKey } from '../../src/services/engine/keys.js';
+import { jobSlotKey } from '../../src/services/transitions/keys.js';
 import { harness, until } from './harness.js';
 
 const INPUT = { name: 'in.txt', body: 'the input' };

@@ -10,17 +10,17 @@ import {
   createDalston,
   type Dalston,
   type DalstonConfigInput,
-  type Lease,
   METRIC_NAMES,
   type Pipeline,
   SPAN_NAMES,
   TaskFailure,
-  Telemetry,
 } from '@dalston/core';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricPoint, memoryMetrics, memoryTracing } from '../../../../test-support/telemetry.js';
+import type { Lease } from '../../src/ports/work-queue.js';
 import { AttemptTrace } from '../../src/services/telemetry/attempt-trace.js';
+import { Telemetry } from '../../src/services/telemetry/telemetry.js';
 import { diamond, until } from './harness.js';
 
 const open: Dalston[] = [];

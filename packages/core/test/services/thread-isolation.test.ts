@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LogLine, recordingLogger } from '../../src/contract/engine.workers.js';
-import type { Pipeline } from '../../src/services/engine/pipeline.js';
+import type { Pipeline } from '../../src/services/jobs/pipeline.js';
 import type { Worker } from '../../src/services/workers/worker.js';
 import { type Harness, harness, until } from './harness.js';
 

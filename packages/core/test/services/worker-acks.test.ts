@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AckRef, LeaseOptions, WorkQueue } from '../../src/ports/work-queue.js';
-import type { DalstonAdapters } from '../../src/services/engine/adapters.js';
+import type { DalstonAdapters } from '../../src/services/wiring/adapters.js';
 import { harness, until } from './harness.js';
 
 const one = { build: () => [{ stage: 'a', queue: 'q' }] };

@@ -24,7 +24,7 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { Logger } from '../../ports/logger.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseInput } from '../engine/result.js';
+import { attempt, parseInput } from '../boundary/result.js';
 
 /** A key record as shown to callers: never the hash. */
 export type ApiKeyInfo = Omit<ApiKeyRecord, 'hash'>;

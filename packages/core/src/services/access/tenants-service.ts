@@ -9,8 +9,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { IdGenerator } from '../../ports/id-generator.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseInput } from '../engine/result.js';
-import { TenantCache } from '../engine/tenant-guard.js';
+import { attempt, parseInput } from '../boundary/result.js';
+import { TenantCache } from './tenant-guard.js';
 
 /** The tenant limits schema (defined once in domain/schemas.ts). */
 export { tenantLimitsSchema };

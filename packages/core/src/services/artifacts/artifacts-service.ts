@@ -16,7 +16,7 @@ import type {
 } from '../../ports/artifact-store.js';
 import type { JobStore } from '../../ports/job-store.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseInput } from '../engine/result.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import { artifactBodySchema, putOptionsSchema } from './put-input.js';
 
 const rangeSchema = z

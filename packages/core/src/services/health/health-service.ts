@@ -5,7 +5,8 @@
 import { ResultAsync } from 'neverthrow';
 import type { DalstonError } from '../../domain/errors.js';
 import { toDalstonError } from '../../domain/errors.js';
-import { type DalstonAdapters, PORT_NAMES, type PortName } from '../engine/adapters.js';
+import { TOKENS } from '../../tokens.js';
+import { type DalstonAdapters, PORT_NAMES, type PortName } from '../wiring/adapters.js';
 
 export interface StoreHealth {
   ok: boolean;
@@ -21,6 +22,8 @@ export interface HealthReport {
 const PROBE_TIMEOUT_MS = 5000;
 
 export class HealthService {
+  static readonly inject = [TOKENS.adapters] as const;
+
   constructor(private readonly adapters: Omit<DalstonAdapters, 'clock'>) {}
 
   /** Probes every store at once; `ready` when all answer. Never fails: a down store is reported. */

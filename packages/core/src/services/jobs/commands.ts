@@ -12,10 +12,10 @@ import type { JobStore } from '../../ports/job-store.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
-import { JobTransitions, type TransitionOutcome } from '../engine/job-transitions.js';
-import { jobSlotKey, messageId } from '../engine/keys.js';
-import { attempt } from '../engine/result.js';
+import { attempt } from '../boundary/result.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import { JobTransitions, type TransitionOutcome } from '../transitions/job-transitions.js';
+import { jobSlotKey, messageId } from '../transitions/keys.js';
 
 export class JobCommands {
   static readonly inject = [

@@ -15,7 +15,7 @@ import type { EventBus } from '../../ports/event-bus.js';
 import type { JobPage, JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseInput } from '../engine/result.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import { JobCommands } from './commands.js';
 import { type EventStreamOptions, jobEventStream } from './event-stream.js';
 import { type SubmitInput, SubmitJob } from './submit.js';

@@ -23,12 +23,12 @@ import type { Tenant } from '../../domain/tenant.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
-import { JobTransitions } from '../engine/job-transitions.js';
-import { jobSlotKey } from '../engine/keys.js';
-import { EventPublisher } from '../engine/publisher.js';
-import { attempt, parseInput } from '../engine/result.js';
-import { TenantCache } from '../engine/tenant-guard.js';
+import { TenantCache } from '../access/tenant-guard.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import { JobTransitions } from '../transitions/job-transitions.js';
+import { jobSlotKey } from '../transitions/keys.js';
+import { EventPublisher } from '../transitions/publisher.js';
 import { type Admitted, type Submit, type SubmitInput, SubmitJob, submitSchema } from './submit.js';
 
 /** Most items one `submitMany` takes. */

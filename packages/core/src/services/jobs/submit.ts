@@ -40,16 +40,16 @@ import type { IdGenerator } from '../../ports/id-generator.js';
 import type { CreateJobInput, JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
+import { TenantCache } from '../access/tenant-guard.js';
 import { artifactBodySchema } from '../artifacts/put-input.js';
-import type { AnyJobDefinition, JobMap } from '../engine/job-definition.js';
-import { JobTransitions } from '../engine/job-transitions.js';
-import type { JobType, JobTypes } from '../engine/job-types.js';
-import { jobSlotKey } from '../engine/keys.js';
-import { EventPublisher } from '../engine/publisher.js';
-import { attempt, fieldPath, parseInput } from '../engine/result.js';
-import { TenantCache } from '../engine/tenant-guard.js';
+import { attempt, fieldPath, parseInput } from '../boundary/result.js';
+import type { AnyJobDefinition, JobMap } from '../jobs/job-definition.js';
+import type { JobType, JobTypes } from '../jobs/job-types.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { JobTransitions } from '../transitions/job-transitions.js';
+import { jobSlotKey } from '../transitions/keys.js';
+import { EventPublisher } from '../transitions/publisher.js';
 
 export interface SubmitInput {
   /** The job type (a key of `createDalston({ jobs })`); may be left out when the engine has one type. */

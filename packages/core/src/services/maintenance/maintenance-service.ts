@@ -19,12 +19,12 @@ import type { SessionStore } from '../../ports/session-store.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
-import { JobTransitions } from '../engine/job-transitions.js';
-import { attempt, parseInput } from '../engine/result.js';
-import type { Closable, EngineRuntime } from '../engine/runtime.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import { SchedulesService } from '../schedules/schedules-service.js';
 import { SessionsService } from '../sessions/sessions-service.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { JobTransitions } from '../transitions/job-transitions.js';
+import type { Closable, EngineRuntime } from '../wiring/runtime.js';
 import { PassBudget } from './pass-budget.js';
 import {
   expireLeases,

@@ -13,10 +13,10 @@ import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { DeadLetter, WorkQueue } from '../../ports/work-queue.js';
-import type { JobTransitions } from '../engine/job-transitions.js';
-import { jobSlotKey, messageFor, sessionSlotKey } from '../engine/keys.js';
-import type { EngineRuntime } from '../engine/runtime.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { JobTransitions } from '../transitions/job-transitions.js';
+import { jobSlotKey, messageFor, sessionSlotKey } from '../transitions/keys.js';
+import type { EngineRuntime } from '../wiring/runtime.js';
 import { mapLimited, type PassBudget } from './pass-budget.js';
 import type { RequeueCursor } from './requeue-cursor.js';
 

@@ -24,8 +24,8 @@ import type { Task } from '../../domain/task.js';
 import { isTerminalTaskStatus } from '../../domain/task.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { DeadLetter, QueueMessage, WorkQueue } from '../../ports/work-queue.js';
-import type { JobTransitions } from '../engine/job-transitions.js';
 import type { JobCommands } from '../jobs/commands.js';
+import type { JobTransitions } from '../transitions/job-transitions.js';
 
 /** How a redriven letter's task got its new attempt. */
 export type RedriveOutcome = 'requeued' | 'job_retried' | 'superseded';

@@ -15,10 +15,10 @@ import type { TaskStatus } from '../../domain/task.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { DeadLetter, WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
-import { JobTransitions } from '../engine/job-transitions.js';
-import { attempt, parseAsync } from '../engine/result.js';
+import { attempt, parseAsync } from '../boundary/result.js';
 import { JobCommands } from '../jobs/commands.js';
 import { mapLimited } from '../maintenance/pass-budget.js';
+import { JobTransitions } from '../transitions/job-transitions.js';
 import { discardLetter, type LetterDeps, type RedriveOutcome, redriveLetter } from './dead-letter-actions.js';
 
 /** A dead letter as operators see it. Ids are null when the letter could not be parsed. */

@@ -14,7 +14,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
-import type { Closable, EngineRuntime } from '../engine/runtime.js';
+import type { Closable, EngineRuntime } from '../wiring/runtime.js';
 
 export class QueuePauses implements Closable {
   static readonly inject = [

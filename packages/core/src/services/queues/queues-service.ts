@@ -18,8 +18,8 @@ import type { JobStore } from '../../ports/job-store.js';
 import type { QueueControl } from '../../ports/queue-control.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseAsync } from '../engine/result.js';
-import type { EngineRuntime } from '../engine/runtime.js';
+import { attempt, parseAsync } from '../boundary/result.js';
+import type { EngineRuntime } from '../wiring/runtime.js';
 import { QueuePauses } from './queue-pauses.js';
 
 /** One queue's counts and pause switch. */

@@ -19,7 +19,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseInput } from '../engine/result.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { FallbackLimiter } from './fallback-limiter.js';
 

@@ -24,11 +24,11 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { TOKENS } from '../../tokens.js';
-import { attempt, parseInput } from '../engine/result.js';
-import type { Closable, EngineRuntime } from '../engine/runtime.js';
-import { TenantCache } from '../engine/tenant-guard.js';
+import { TenantCache } from '../access/tenant-guard.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import { type SubmitInput, SubmitJob } from '../jobs/submit.js';
 import { PassBudget } from '../maintenance/pass-budget.js';
+import type { Closable, EngineRuntime } from '../wiring/runtime.js';
 import { cronFor, cronProblem, isKnownTimezone, nextTickAfter } from './cron.js';
 import { type FireCounts, fireDueSchedules } from './firing.js';
 

@@ -3,7 +3,7 @@ import type { EventType, NewEvent } from '../../domain/events.js';
 import type { JsonObject } from '../../domain/json.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { EventPublisher } from '../engine/publisher.js';
+import type { EventPublisher } from '../transitions/publisher.js';
 
 export async function recordSessionEvent(
   deps: { jobStore: JobStore; publisher: EventPublisher; logger: Logger },

@@ -19,12 +19,12 @@ import type { Logger } from '../../ports/logger.js';
 import type { SessionArchive } from '../../ports/session-archive.js';
 import type { SessionPage, SessionPatch, SessionStore } from '../../ports/session-store.js';
 import { TOKENS } from '../../tokens.js';
+import { TenantCache } from '../access/tenant-guard.js';
 import { artifactBodySchema, putOptionsSchema } from '../artifacts/put-input.js';
-import { sessionSlotKey } from '../engine/keys.js';
-import { EventPublisher } from '../engine/publisher.js';
-import { attempt, parseInput } from '../engine/result.js';
-import { TenantCache } from '../engine/tenant-guard.js';
+import { attempt, parseInput } from '../boundary/result.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import { sessionSlotKey } from '../transitions/keys.js';
+import { EventPublisher } from '../transitions/publisher.js';
 import { recordSessionEvent } from './session-events.js';
 
 const idSchema = storableString().min(1).max(64);

@@ -5,8 +5,8 @@
  */
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
-import type { DependencyContainer } from '../engine/di.js';
-import type { EngineRuntime } from '../engine/runtime.js';
+import type { DependencyContainer } from '../wiring/di.js';
+import type { EngineRuntime } from '../wiring/runtime.js';
 import type { Telemetry } from './telemetry.js';
 
 export function instrumentEngine(c: DependencyContainer): void {

@@ -14,7 +14,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobStore } from '../../ports/job-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Lease, WorkQueue } from '../../ports/work-queue.js';
-import type { JobTransitions, StartOccurrence } from '../engine/job-transitions.js';
+import type { JobTransitions, StartOccurrence } from '../transitions/job-transitions.js';
 import type { StopReason } from './heartbeat.js';
 import { retryStoreCall } from './store-retry.js';
 

@@ -26,7 +26,7 @@ import { describeThrown, toStorableJson } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
-import type { JobTransitions } from '../engine/job-transitions.js';
+import type { JobTransitions } from '../transitions/job-transitions.js';
 import type { FoldedStart } from './folded-start.js';
 import { retryStoreCall } from './store-retry.js';
 

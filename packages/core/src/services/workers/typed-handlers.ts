@@ -14,9 +14,9 @@ import { validationFailed } from '../../domain/errors.js';
 import type { Job } from '../../domain/job.js';
 import type { JsonValue } from '../../domain/json.js';
 import type { Task, TaskStatus } from '../../domain/task.js';
-import type { AnyJobDefinition, JobMap, StageDefinition } from '../engine/job-definition.js';
-import type { JobTypes } from '../engine/job-types.js';
-import { fieldPath } from '../engine/result.js';
+import { fieldPath } from '../boundary/result.js';
+import type { AnyJobDefinition, JobMap, StageDefinition } from '../jobs/job-definition.js';
+import type { JobTypes } from '../jobs/job-types.js';
 import type { TaskContext, TaskHandler } from './context.js';
 import { TaskFailure } from './task-failure.js';
 

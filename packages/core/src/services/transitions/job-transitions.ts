@@ -19,10 +19,10 @@ import type { Logger } from '../../ports/logger.js';
 import type { WorkQueue } from '../../ports/work-queue.js';
 import { TOKENS } from '../../tokens.js';
 import { RateLimitsService } from '../rate-limits/rate-limits-service.js';
+import type { EngineRuntime } from '../wiring/runtime.js';
 import { jobLogFields, logJobEvents } from './job-log.js';
 import { jobSlotKey, messageFor } from './keys.js';
 import { EventPublisher } from './publisher.js';
-import type { EngineRuntime } from './runtime.js';
 
 export type StartOccurrence = Extract<Occurrence, { kind: 'start' }>;
 

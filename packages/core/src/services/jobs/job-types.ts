@@ -12,9 +12,9 @@ import { DEFAULT_JOB_TYPE } from '../../domain/job.js';
 import type { JsonObject } from '../../domain/json.js';
 import { backoffPolicySchema, NAME_PATTERN, storableJsonValueSchema } from '../../domain/schemas.js';
 import type { TaskSpec } from '../../domain/task.js';
+import { fieldPath } from '../boundary/result.js';
 import type { JobDefinition, JobPlan, StageDefinition } from './job-definition.js';
 import type { Pipeline } from './pipeline.js';
-import { fieldPath } from './result.js';
 
 /** One job type the engine hosts. `definition` is absent for the legacy pipeline. */
 export interface JobType {
