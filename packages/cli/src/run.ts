@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { jobsCommands } from './commands/jobs.js';
 import { keysCommands } from './commands/keys.js';
 import { operationsCommands } from './commands/operations.js';
+import { queuesCommands } from './commands/queues.js';
 import { schedulesCommands } from './commands/schedules.js';
 import { tenantsCommands } from './commands/tenants.js';
 import { commandContext } from './context.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void) {
   tenantsCommands(program, ctx);
   keysCommands(program, ctx);
   schedulesCommands(program, ctx);
+  queuesCommands(program, ctx);
   // Every subcommand reports usage errors through the same override.
   for (const c of allCommands(program)) c.exitOverride().configureOutput(program.configureOutput());
   return { program, engine };

@@ -375,4 +375,65 @@ describe('dalston (real stores)', () => {
     expect((await cli('schedules', 'remove', 'cli-nightly')).code).toBe(EXIT.OK);
     expect((await cli('schedules', 'get', 'cli-nightly')).code).toBe(EXIT.NOT_FOUND);
   });
+
+  it('queues and dead letters: stats, pause, resume; list, redrive, discard', async () => {
+    const q = 'cli-dead';
+    const own = await realAdapters(target);
+    const byQueue = { build: () => [{ stage: 'work', queue: q }] };
+    const engine = createDalston({
+      adapters: own.adapters,
+      pipeline: byQueue,
+      config: { maxDeliveries: 2, queues: [q] },
+    });
+    try {
+      await engine.tenants.create({ id: 'cli-dl', name: 'Dead letters' });
+      // Two jobs whose every delivery "crashes" (leased raw, never acked) until they are dead letters.
+      const jobs: string[] = [];
+      for (let i = 0; i < 2; i++)
+        jobs.push((await engine.jobs.submit({ tenantId: 'cli-dl' }))._unsafeUnwrap().id);
+      await pollUntil(
+        async () => {
+          await own.adapters.workQueue.lease([q], { leaseMs: 50, waitMs: 0 });
+          return (await own.adapters.workQueue.stats(q)).dead === 2;
+        },
+        { timeoutMs: 20_000, everyMs: 60, what: 'two dead letters' },
+      );
+
+      const stats = await json<{ queue: string; dead: number; paused: boolean }[]>('queues', 'stats');
+      expect(stats.find((s) => s.queue === q)).toMatchObject({ dead: 2, paused: false });
+      expect((await cli('queues', 'pause', q)).stdout).toBe(`${q} paused\n`);
+      expect((await cli('queues', 'stats')).stdout).toMatch(
+        new RegExp(`${q}\\s+\\d+\\s+\\d+\\s+\\d+\\s+2\\s+paused`),
+      );
+      expect((await cli('queues', 'resume', q)).stdout).toBe(`${q} resumed\n`);
+
+      const letters = await json<{ items: { id: string; jobId: string; stage: string }[] }>(
+        'dead-letters',
+        'list',
+        q,
+      );
+      expect(letters.items.map((l) => l.jobId).sort()).toEqual([...jobs].sort());
+      expect(letters.items.every((l) => l.stage === 'work')).toBe(true);
+      const human = await cli('dead-letters', 'list', q);
+      expect(human.stdout.split('\n')[0]).toMatch(/^ID\s+TENANT\s+JOB\s+STAGE/);
+
+      const first = letters.items.find((l) => l.jobId === jobs[0])!;
+      const redriven = await cli('dead-letters', 'redrive', q, first.id);
+      expect(redriven.code).toBe(EXIT.OK);
+      expect(redriven.stdout).toMatch(/^redriven 1\n/);
+      const task = (await engine.jobs.get('cli-dl', jobs[0]!))._unsafeUnwrap().tasks[0]!;
+      expect(task.attempt).toBeGreaterThan(1); // a new attempt
+
+      const discarded = await cli('dead-letters', 'discard', q, 'all');
+      expect(discarded.stdout).toBe('discarded 1\n');
+      expect((await json<{ items: unknown[] }>('dead-letters', 'list', q)).items).toEqual([]);
+
+      const badQueue = await cli('dead-letters', 'list', 'no such queue!');
+      expect(badQueue.code).toBe(EXIT.USAGE);
+      expect(badQueue.stderr).toMatch(/queue/);
+    } finally {
+      await engine.close();
+      await own.close();
+    }
+  }, 60_000);
 });
