@@ -72,7 +72,8 @@ export function guardPort<P extends object>(store: StoreName, port: P, rules: Po
     const value = target[name];
     if (typeof value === 'function') {
       const rule = Object.hasOwn(table, name) ? (table[name] ?? {}) : {};
-      guarded[name] = guardMethod(store, name, port, value as AnyMethod, rule);
+      // The method is read from the port at each call (a port may swap its methods: test doubles do).
+      guarded[name] = guardMethod(store, name, port, () => target[name] as AnyMethod, rule);
     } else {
       Object.defineProperty(guarded, name, { enumerable: true, get: () => target[name] });
     }
@@ -89,7 +90,13 @@ function propertyNames(port: object): Set<string> {
   return names;
 }
 
-function guardMethod(store: StoreName, operation: string, target: object, fn: AnyMethod, rule: MethodRule) {
+function guardMethod(
+  store: StoreName,
+  operation: string,
+  target: object,
+  method: () => AnyMethod,
+  rule: MethodRule,
+) {
   const { check, sync, callback } = rule;
   const fail = (e: unknown, fromCallback: CallbackErrors | null): DalstonError | unknown => {
     if (fromCallback?.has(e)) return e;
@@ -100,7 +107,7 @@ function guardMethod(store: StoreName, operation: string, target: object, fn: An
     return (...args: unknown[]) => {
       try {
         check?.(args);
-        return fn.apply(target, args);
+        return method().apply(target, args);
       } catch (e) {
         throw fail(e, null);
       }
@@ -114,7 +121,7 @@ function guardMethod(store: StoreName, operation: string, target: object, fn: An
         fromCallback = new CallbackErrors();
         args[callback] = fromCallback.watch(args[callback] as AnyMethod);
       }
-      return (fn.apply(target, args) as Promise<unknown>).then(undefined, (e: unknown) => {
+      return (method().apply(target, args) as Promise<unknown>).then(undefined, (e: unknown) => {
         throw fail(e, fromCallback);
       });
     } catch (e) {

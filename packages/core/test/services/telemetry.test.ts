@@ -70,6 +70,7 @@ describe('telemetry: spans', () => {
     expect(submit.attributes).toEqual({
       [A.tenantId]: 'acme',
       [A.jobId]: job.id,
+      [A.jobType]: 'default',
       [A.correlationId]: 'corr-1',
     });
     expect(job.traceContext).toBe(`00-${submit.traceId}-${submit.spanId}-01`);
@@ -92,6 +93,7 @@ describe('telemetry: spans', () => {
       expect(s.attributes).toMatchObject({
         [A.tenantId]: 'acme',
         [A.jobId]: job.id,
+        [A.jobType]: 'default',
         [A.attempt]: 1,
         [A.correlationId]: 'corr-1',
         [A.queue]: s.attributes[A.stage] === 'prepare' || s.attributes[A.stage] === 'merge' ? 'audio' : 'asr',
