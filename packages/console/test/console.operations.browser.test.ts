@@ -1,7 +1,7 @@
 /**
  * Operations in the console, in Chromium on the real stores: pausing and resuming a queue
  * (its task waits, then runs), redriving and discarding dead letters (the job completes; the
- * discarded letter's task stays failed), and pausing, resuming and removing a schedule.
+ * discarded letter's task stays failed; a refused redrive is a notice), and pausing, resuming and removing a schedule.
  * Each step is checked on the page and through the engine's services.
  */
 import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
@@ -145,6 +145,33 @@ describe('console operations in Chromium (real stores)', () => {
     expect((await f.dalston.deadLetters.list(POISON))._unsafeUnwrap().items).toEqual([]);
     await expect.poll(async () => (await statusOf(discarded!)).status, { timeout: 20_000 }).toBe('failed');
     expect((await statsOf(POISON))?.dead).toBe(0);
+  });
+
+  it('shows a refused redrive as a notice, not an error page', { timeout: 60_000 }, async () => {
+    // The worker on the poison queue stays off while the letter is made.
+    (await f.dalston.queues.pause(POISON))._unsafeUnwrap();
+    const [jobId] = await poisonJobs(1);
+    (await f.dalston.jobs.cancel(TENANT, jobId!, 'gone'))._unsafeUnwrap();
+    await expect.poll(async () => (await statusOf(jobId!)).status, { timeout: 20_000 }).toBe('cancelled');
+    const [letter] = (await f.dalston.deadLetters.list(POISON))._unsafeUnwrap().items;
+
+    await page.goto(`${f.url}/dead-letters?queue=${POISON}`);
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: `Redrive ${letter!.id}` }).click(),
+    ]);
+    expect(answer.status()).toBe(409);
+    await page.getByText(/^Not redriven: /).waitFor();
+    await page.getByRole('button', { name: 'Redrive all' }).click();
+    await page
+      .getByText(`0 redriven, 1 skipped: ${letter!.id} (INVALID_TRANSITION`, { exact: false })
+      .waitFor();
+    expect((await statsOf(POISON))?.dead).toBe(1);
+
+    await page.getByRole('button', { name: 'Discard all' }).click();
+    await page.getByText('Dead letters discarded.').waitFor();
+    expect((await statsOf(POISON))?.dead).toBe(0);
+    (await f.dalston.queues.resume(POISON))._unsafeUnwrap();
   });
 
   it('shows a schedule and pauses, resumes and removes it', { timeout: 60_000 }, async () => {
