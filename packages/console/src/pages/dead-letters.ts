@@ -49,9 +49,16 @@ ${
               : html`<span class="muted">-</span>`
           }</td><td>${l.stage ?? '-'}</td><td>${l.attempt ?? '-'}</td><td>${l.taskStatus ?? '-'}</td><td>${l.reason}</td><td>${l.deliveries}</td><td>${time(l.deadAt)}</td><td>${actionButton(
             `${path}/redrive`,
-            `Redrive ${l.id}`,
-            { fields: { id: l.id } },
-          )} ${actionButton(`${path}/discard`, `Discard ${l.id}`, { danger: true, fields: { id: l.id } })}</td></tr>`,
+            'Redrive',
+            {
+              fields: { id: l.id },
+              ariaLabel: `Redrive ${l.id}`,
+            },
+          )} ${actionButton(`${path}/discard`, 'Discard', {
+            danger: true,
+            fields: { id: l.id },
+            ariaLabel: `Discard ${l.id}`,
+          })}</td></tr>`,
       )}</tbody></table>
 ${list && list.items.length === 0 ? html`<p class="muted">No dead letters in ${q}.</p>` : ''}
 ${list?.nextCursor ? html`<p class="pager"><a href="${base}/dead-letters${query({ queue: q, cursor: list.nextCursor })}">Next page</a></p>` : ''}`,
