@@ -39,13 +39,15 @@ export function layout(p: Page): string {
 export function actionButton(
   action: string,
   label: string,
-  options: { danger?: boolean; fields?: Record<string, string> } = {},
+  options: { danger?: boolean; fields?: Record<string, string>; ariaLabel?: string } = {},
 ): Html {
   return html`<form class="inline" method="post" action="${action}">${Object.entries(
     options.fields ?? {},
   ).map(
     ([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`,
-  )}<button type="submit"${options.danger ? html` class="danger"` : ''}>${label}</button></form>`;
+  )}<button type="submit"${options.danger ? html` class="danger"` : ''}${
+    options.ariaLabel ? html` aria-label="${options.ariaLabel}"` : ''
+  }>${label}</button></form>`;
 }
 
 /** Messages shown after a redirect, chosen by code (a link cannot inject its own text). */

@@ -18,16 +18,12 @@ const STATUS: Record<string, number> = {
 /** The mount path of the console (`/console`), for links. */
 export const baseOf = (req: Request): string => req.baseUrl;
 
-export function page(
-  req: Request,
-  res: Response,
-  p: Omit<Page, 'base' | 'notice'> & { status?: number },
-): void {
+export function page(req: Request, res: Response, p: Omit<Page, 'base'> & { status?: number }): void {
   const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
   res
     .status(p.status ?? 200)
     .type('html')
-    .send(layout({ ...p, base: baseOf(req), notice: done ? { text: done } : null }));
+    .send(layout({ ...p, base: baseOf(req), notice: p.notice ?? (done ? { text: done } : null) }));
 }
 
 export function errorPage(req: Request, res: Response, e: unknown): void {

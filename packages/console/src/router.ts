@@ -10,7 +10,10 @@ import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { COOKIE, type ConsoleAuth, cookieValue, isAllowed, keyMatches, sameOrigin } from './auth.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
+import { deadLetterRoutes } from './pages/dead-letters.js';
 import { jobRoutes } from './pages/jobs.js';
+import { queueRoutes } from './pages/queues.js';
+import { scheduleRoutes } from './pages/schedules.js';
 import { sessionRoutes } from './pages/sessions.js';
 import { tenantRoutes } from './pages/tenants.js';
 import { baseOf, errorPage, redirect } from './respond.js';
@@ -72,6 +75,9 @@ export function dalstonConsole(options: ConsoleOptions): Router {
   r.get('/', async (req, res) => redirect(req, res, '/jobs'));
   tenantRoutes(r, dalston);
   jobRoutes(r, dalston, { heartbeatMs: options.heartbeatMs ?? 15_000 });
+  queueRoutes(r, dalston);
+  deadLetterRoutes(r, dalston);
+  scheduleRoutes(r, dalston);
   sessionRoutes(r, dalston);
   router.use((e: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {

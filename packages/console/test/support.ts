@@ -8,7 +8,13 @@ import { dalstonConsole } from '@dalston/console';
 import { createDalston, type Dalston } from '@dalston/core';
 import express from 'express';
 import { type Browser, chromium } from 'playwright-core';
-import { type EngineTarget, inspectTarget, newTarget, realAdapters } from '../../../test-support/engine.js';
+import {
+  type EngineTarget,
+  inspectTarget,
+  newTarget,
+  type RealAdapters,
+  realAdapters,
+} from '../../../test-support/engine.js';
 import { testDatabase } from '../../../test-support/postgres.js';
 import { testRedisUrl } from '../../../test-support/redis.js';
 import { type S3Server, startS3Server } from '../../../test-support/s3.js';
@@ -18,6 +24,8 @@ export const CHROMIUM = process.env.DALSTON_TEST_CHROMIUM ?? '/usr/bin/chromium'
 
 export interface ConsoleFixture {
   dalston: Dalston;
+  /** The engine's adapters on the real stores (to produce dead letters as a crashing worker would). */
+  adapters: RealAdapters['adapters'];
   url: string;
   browser: Browser;
   close(): Promise<void>;
@@ -50,6 +58,7 @@ export async function consoleFixture(engine: Record<string, any>): Promise<Conso
   });
   return {
     dalston,
+    adapters: real.adapters,
     url,
     browser,
     close: async () => {
