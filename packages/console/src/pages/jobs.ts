@@ -1,5 +1,5 @@
 /** Jobs: a tenant's list with filters and keyset paging; one job with its live DAG. */
-import { type Dalston, type DalstonEvent, JOB_STATUSES, type Job } from '@dalston/core';
+import { type Dalston, type DalstonEvent, isTerminalJobStatus, JOB_STATUSES, type Job } from '@dalston/core';
 import { dagSvg } from '../dag.js';
 import { duration, html, query, time } from '../html.js';
 import { actionButton } from '../layout.js';
@@ -77,7 +77,7 @@ ${list.nextCursor ? html`<p class="pager"><a href="${base}/jobs${query({ ...filt
       section: 'jobs',
       liveEvents: `${path}/events`,
       body: html`<h1>Job ${job.id} ${badge(job.status, html` data-job-status`)} <span class="live" aria-live="polite"></span></h1>
-<p>${actionButton(`${path}/cancel`, 'Cancel job', { danger: true })} ${
+<p>${isTerminalJobStatus(job.status) ? '' : actionButton(`${path}/cancel`, 'Cancel job', { danger: true })} ${
         job.status === 'failed' ? actionButton(`${path}/retry`, 'Retry job') : ''
       }</p>
 <dl class="fields"><dt>Tenant</dt><dd><a href="${base}/tenants/${encodeURIComponent(job.tenantId)}">${job.tenantId}</a></dd>
