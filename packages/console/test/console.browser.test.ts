@@ -4,24 +4,9 @@
  * live, cancel and retry. Screenshots go to docs/images when DALSTON_UPDATE_SCREENSHOTS=1
  * (otherwise to a temporary folder, still taken and checked).
  */
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, type ConsoleFixture, consoleFixture } from './support.js';
-
-const shots = process.env.DALSTON_UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../../docs/images/', import.meta.url))
-  : mkdtempSync(join(tmpdir(), 'dalston-console-'));
-mkdirSync(shots, { recursive: true });
-
-async function screenshot(page: Page, name: string) {
-  const file = join(shots, `console-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  expect(statSync(file).size).toBeGreaterThan(5_000);
-}
+import { ADMIN_KEY, type ConsoleFixture, consoleFixture, screenshot } from './support.js';
 
 let gate: () => void = () => {};
 let gateOpen = new Promise<void>((r) => {

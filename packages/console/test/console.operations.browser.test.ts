@@ -4,24 +4,9 @@
  * discarded letter's task stays failed; a refused redrive is a notice), and pausing, resuming and removing a schedule.
  * Each step is checked on the page and through the engine's services.
  */
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, type ConsoleFixture, consoleFixture } from './support.js';
-
-const shots = process.env.DALSTON_UPDATE_SCREENSHOTS
-  ? fileURLToPath(new URL('../../../docs/images/', import.meta.url))
-  : mkdtempSync(join(tmpdir(), 'dalston-console-'));
-mkdirSync(shots, { recursive: true });
-
-async function screenshot(page: Page, name: string) {
-  const file = join(shots, `console-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  expect(statSync(file).size).toBeGreaterThan(5_000);
-}
+import { ADMIN_KEY, type ConsoleFixture, consoleFixture, screenshot } from './support.js';
 
 const TENANT = 'ops-acme';
 const WORK = 'ops-work';

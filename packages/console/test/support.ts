@@ -3,11 +3,16 @@
  * Express app mounting the console at /console, and Debian's Chromium driven by
  * playwright-core (never Playwright's own browser download).
  */
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { dalstonConsole } from '@dalston/console';
 import { createDalston, type Dalston } from '@dalston/core';
 import express from 'express';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import {
   type EngineTarget,
   inspectTarget,
@@ -71,4 +76,17 @@ export async function consoleFixture(engine: Record<string, any>): Promise<Conso
       await s3.stop();
     },
   };
+}
+
+/** Screenshots go to docs/images with DALSTON_UPDATE_SCREENSHOTS=1, else to a temporary folder. */
+const shots = process.env.DALSTON_UPDATE_SCREENSHOTS
+  ? fileURLToPath(new URL('../../../docs/images/', import.meta.url))
+  : mkdtempSync(join(tmpdir(), 'dalston-console-'));
+mkdirSync(shots, { recursive: true });
+
+/** A full-page screenshot `console-<name>.png`, checked to hold a rendered page. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const file = join(shots, `console-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  expect(statSync(file).size).toBeGreaterThan(5_000);
 }
