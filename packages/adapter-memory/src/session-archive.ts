@@ -50,6 +50,19 @@ export class MemorySessionArchive implements SessionArchive {
       .map(copy);
   }
 
+  async listByTenant(tenantId: string, limit: number, before?: SessionCursor): Promise<SessionRecord[]> {
+    this.state.check('listByTenant');
+    const isBefore = (r: SessionRecord) =>
+      !before ||
+      r.startedAt < before.startedAt ||
+      (r.startedAt === before.startedAt && compareText(r.id, before.id) < 0);
+    return [...this.records.values()]
+      .filter((r) => r.tenantId === tenantId && isBefore(r))
+      .sort((a, b) => b.startedAt - a.startedAt || compareText(b.id, a.id))
+      .slice(0, limit)
+      .map(copy);
+  }
+
   async activeIds(tenantId: string): Promise<string[]> {
     this.state.check('activeIds');
     return [...this.records.values()]

@@ -118,6 +118,26 @@ export class PostgresSessionArchive implements SessionArchive {
     return rows.map(rowToRecord);
   }
 
+  async listByTenant(tenantId: string, max: number, before?: SessionCursor): Promise<SessionRecord[]> {
+    if (!canMatch(tenantId)) return [];
+    const c = ctx('listByTenant');
+    const { rows } = await this.db.query(
+      'sessionArchive',
+      'listByTenant',
+      `SELECT ${COLUMNS} FROM ${this.db.t('session_records')}
+       WHERE tenant_id = $1
+         AND ($3::timestamptz IS NULL OR (started_at, id) < ($3::timestamptz, $4::text))
+       ORDER BY started_at DESC, id DESC LIMIT $2`,
+      [
+        tenantId,
+        max,
+        before ? ms(c, 'before.startedAt', before.startedAt) : null,
+        before ? text(c, 'before.id', before.id) : null,
+      ],
+    );
+    return rows.map(rowToRecord);
+  }
+
   async activeIds(tenantId: string): Promise<string[]> {
     if (!canMatch(tenantId)) return [];
     const { rows } = await this.db.query<{ id: string }>(

@@ -219,6 +219,12 @@ const ops: [string, string, () => Promise<unknown>][] = [
     'session_records_active_started',
     () => a.sessionArchive.listActive(T0 + 50, 10, { startedAt: T0 + 20, id: 'sess_x' }),
   ],
+  ['sessions listByTenant', 'session_records_tenant_started', () => a.sessionArchive.listByTenant(tenantId, 10)],
+  [
+    'sessions listByTenant (keyset)',
+    'session_records_tenant_started',
+    () => a.sessionArchive.listByTenant(tenantId, 10, { startedAt: T0 + 20, id: 'sess_x' }),
+  ],
   ['sessions activeIds', 'session_records_active_tenant', () => a.sessionArchive.activeIds(tenantId)],
   ['sessions tenantsWithActive', 'session_records_active_tenant', () => a.sessionArchive.tenantsWithActive()],
   ['apiKeys list', 'api_keys_tenant_created', () => a.apiKeyStore.list(tenantId)],

@@ -172,18 +172,24 @@ describe('console in Chromium (real stores)', () => {
       .toBe('cancelled');
   });
 
-  it('lists live sessions and opens an ended one from the archive', async () => {
+  it('lists live and archived sessions and opens an ended one from the archive', async () => {
     (await f.dalston.tenants.create({ id: 'console-sessions', name: 'Sessions' }))._unsafeUnwrap();
     const s = (
       await f.dalston.sessions.start({ tenantId: 'console-sessions', fields: { language: 'en' } })
     )._unsafeUnwrap();
     await page.goto(`${f.url}/sessions?tenant=console-sessions`);
-    await page.getByRole('link', { name: s.id }).click();
+    const live = page.locator('table').nth(0);
+    const archive = page.locator('table').nth(1);
+    expect(await archive.textContent()).toContain(`${s.id}active`); // its record is open too
+    await live.getByRole('link', { name: s.id }).click();
     await page.getByRole('heading', { name: `Session ${s.id}` }).waitFor();
     expect(await page.locator('dl.fields').textContent()).toContain('"language":"en"');
     (await f.dalston.sessions.end('console-sessions', s.id, { status: 'completed' }))._unsafeUnwrap();
     await page.goto(`${f.url}/sessions?tenant=console-sessions`);
-    expect(await page.getByRole('link', { name: s.id }).count()).toBe(0);
+    expect(await live.getByRole('link', { name: s.id }).count()).toBe(0);
+    expect(await archive.textContent()).toContain(`${s.id}completed`);
+    const listed = (await f.dalston.sessions.listArchived('console-sessions'))._unsafeUnwrap();
+    expect(listed.sessions.map((r) => [r.id, r.status])).toEqual([[s.id, 'completed']]);
     await page.getByLabel('Session id').fill(s.id);
     await page.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => page.locator('dl.fields').textContent()).toContain('not live');

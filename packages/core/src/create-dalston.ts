@@ -226,6 +226,7 @@ function guardedServices(c: DependencyContainer) {
     sessions: guardService(c.resolve(SessionsService), {
       start: {},
       list: { args: [id('tenantId')], miss: () => ({ sessions: [], nextCursor: null }) },
+      listArchived: { args: [id('tenantId')], miss: () => ({ sessions: [], nextCursor: null }) },
       keepalive: session,
       get: session,
       archived: session,

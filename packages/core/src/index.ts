@@ -116,7 +116,7 @@ export type {
   SchedulePage,
   UpsertScheduleInput,
 } from './services/schedules/schedules-service.js';
-export type { EndSessionInput } from './services/sessions/sessions-service.js';
+export type { ArchivedPage, EndSessionInput } from './services/sessions/sessions-service.js';
 export {
   type AttemptOutcome,
   METRIC_NAMES,

@@ -13,6 +13,10 @@ export function sessionRoutes(r: Routes, dalston: Dalston): void {
     const live = tenant
       ? await unwrap(dalston.sessions.list(tenant, { limit: 50, cursor }))
       : { sessions: [], nextCursor: null };
+    const archivedCursor = param(req, 'archived') ?? null;
+    const archived = tenant
+      ? await unwrap(dalston.sessions.listArchived(tenant, { limit: 50, cursor: archivedCursor }))
+      : { sessions: [], nextCursor: null };
     page(req, res, {
       title: 'Sessions',
       section: 'sessions',
@@ -27,7 +31,13 @@ export function sessionRoutes(r: Routes, dalston: Dalston): void {
           html`<tr><td><a href="${base}/sessions/${encodeURIComponent(s.tenantId)}/${encodeURIComponent(s.id)}">${s.id}</a></td><td>${s.status}</td><td>${s.workerId ?? '-'}</td><td>${time(s.createdAt)}</td><td>${time(s.updatedAt)}</td><td>${time(s.expiresAt)}</td><td><code>${JSON.stringify(s.fields)}</code></td></tr>`,
       )}</tbody></table>
 ${live.nextCursor ? html`<p class="pager"><a href="${base}/sessions${query({ tenant, cursor: live.nextCursor })}">Next page</a></p>` : ''}
-<h2>Archived session</h2>
+<h2>Archive</h2>
+<table><thead><tr><th>Session</th><th>Status</th><th>Worker</th><th>Started</th><th>Ended</th><th>Error</th></tr></thead><tbody>${archived.sessions.map(
+        (r) =>
+          html`<tr><td><a href="${base}/sessions/${encodeURIComponent(r.tenantId)}/${encodeURIComponent(r.id)}">${r.id}</a></td><td>${r.status}</td><td>${r.workerId ?? '-'}</td><td>${time(r.startedAt)}</td><td>${time(r.endedAt)}</td><td>${r.error ?? ''}</td></tr>`,
+      )}</tbody></table>
+${archived.nextCursor ? html`<p class="pager"><a href="${base}/sessions${query({ tenant, archived: archived.nextCursor })}">Older sessions</a></p>` : ''}
+<h2>Find a session</h2>
 <form class="filters" method="get" action="${base}/sessions/lookup" aria-label="find a session">
 <input type="hidden" name="tenant" value="${tenant ?? ''}"><label>Session id<input name="id" required></label><button type="submit">Open</button></form>`,
     });

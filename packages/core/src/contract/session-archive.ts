@@ -104,6 +104,30 @@ export function sessionArchiveContract(name: string, unguarded: PortFactory<Sess
       await expectDalstonError(archive.listActive(T0, 0), 'VALIDATION_FAILED');
     });
 
+    it("lists a tenant's records, active and closed, newest first, paged before a (startedAt, id) cursor", async () => {
+      const archive = fx().port;
+      const tenantId = newTenantId();
+      const records = [30, 10, 20, 10, 40].map((d) => makeSessionRecord({ tenantId, startedAt: T0 + d }));
+      for (const r of records) await archive.open(r);
+      await archive.open(makeSessionRecord({ startedAt: T0 + 25 })); // another tenant's
+      const closed = await archive.closeRecord(tenantId, records[2]!.id, closing());
+      const newestFirst = [...records]
+        .map((r) => (r.id === closed!.id ? closed! : r))
+        .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      expect(await archive.listByTenant(tenantId, 1000)).toEqual(newestFirst);
+      const seen: string[] = [];
+      let page = await archive.listByTenant(tenantId, 2);
+      while (page.length > 0) {
+        expect(page.length).toBeLessThanOrEqual(2);
+        seen.push(...page.map((r) => r.id));
+        const last = page.at(-1)!;
+        page = await archive.listByTenant(tenantId, 2, { startedAt: last.startedAt, id: last.id });
+      }
+      expect(seen).toEqual(newestFirst.map((r) => r.id));
+      expect(await archive.listByTenant(newTenantId(), 10)).toEqual([]);
+      await expectDalstonError(archive.listByTenant(tenantId, 0), 'VALIDATION_FAILED');
+    });
+
     it('pages through active records after a (startedAt, id) cursor', async () => {
       const archive = fx().port;
       const tenantId = newTenantId();

@@ -37,6 +37,12 @@ export interface SessionArchive extends PortLifecycle {
    * (startedAt, id), after `after` when given (keyset paging, for the sweeper). `limit` 1..1000.
    */
   listActive(startedBefore: number, limit: number, after?: SessionCursor): Promise<SessionRecord[]>;
+  /**
+   * The tenant's records, active and closed, newest first by (startedAt, id) descending,
+   * before `before` when given (keyset paging, for operators). `limit` 1..1000; an unknown
+   * tenant has none.
+   */
+  listByTenant(tenantId: string, limit: number, before?: SessionCursor): Promise<SessionRecord[]>;
   /** Ids of a tenant's active records (for slot resync). */
   activeIds(tenantId: string): Promise<string[]>;
   /** Tenants with at least one active record. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionPage } from '../../src/ports/session-store.js';
 import type { TenantPage } from '../../src/services/access/tenants-service.js';
+import type { ArchivedPage } from '../../src/services/sessions/sessions-service.js';
 import { harness } from './harness.js';
 
 describe('apiKeys', () => {
@@ -134,5 +135,34 @@ describe('sessions.list', () => {
     const bad = (await h.dalston.sessions.list(h.tenantId, { limit: 5000 }))._unsafeUnwrapErr();
     expect(bad.code).toBe('VALIDATION_FAILED');
     expect(bad.message).toContain('limit');
+  });
+});
+
+describe('sessions.listArchived', () => {
+  it("pages the tenant's session records newest first, ended ones included, and refuses a bad cursor", async () => {
+    const h = await harness();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await h.dalston.sessions.start({ tenantId: h.tenantId }))._unsafeUnwrap().id);
+      await h.advance(10);
+    }
+    (await h.dalston.sessions.end(h.tenantId, ids[0]!, { status: 'completed' }))._unsafeUnwrap();
+    const seen: { id: string; status: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ArchivedPage = (
+        await h.dalston.sessions.listArchived(h.tenantId, { limit: 2, cursor })
+      )._unsafeUnwrap();
+      seen.push(...page.sessions.map((r) => ({ id: r.id, status: r.status })));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([
+      { id: ids[2], status: 'active' },
+      { id: ids[1], status: 'active' },
+      { id: ids[0], status: 'completed' },
+    ]);
+    const bad = (await h.dalston.sessions.listArchived(h.tenantId, { cursor: 'nope' }))._unsafeUnwrapErr();
+    expect(bad.code).toBe('VALIDATION_FAILED');
+    expect(bad.message).toContain('cursor');
   });
 });

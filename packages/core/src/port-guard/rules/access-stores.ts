@@ -72,6 +72,17 @@ export const sessionArchiveRules: PortRules<SessionArchive> = {
       epochMs(close.endedAt, 'close.endedAt');
     },
   },
+  listByTenant: {
+    check: ([tenantId, limit, before]) => {
+      string(tenantId, 'tenantId');
+      pageLimit(limit);
+      if (before !== undefined) {
+        object(before, 'before', 'a cursor { startedAt, id }');
+        epochMs(before.startedAt, 'before.startedAt');
+        string(before.id, 'before.id');
+      }
+    },
+  },
   listActive: {
     check: ([startedBefore, limit, after]) => {
       epochMs(startedBefore, 'startedBefore');

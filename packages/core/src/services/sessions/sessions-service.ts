@@ -42,6 +42,27 @@ const patchSchema = z.strictObject({
   fields: fieldsSchema.optional(),
 });
 const ttlSchema = z.int().min(1).max(86_400_000);
+/** `listArchived`'s cursor: `<startedAt>.<id>` of the last record of the previous page. */
+const archiveCursorSchema = z
+  .string()
+  .regex(/^\d{1,15}\.[A-Za-z0-9_-]{1,64}$/, 'must be a nextCursor from a previous page')
+  .transform((c) => {
+    const dot = c.indexOf('.');
+    return { startedAt: Number(c.slice(0, dot)), id: c.slice(dot + 1) };
+  });
+const archivedListSchema = z
+  .strictObject({
+    limit: z.int().min(1).max(1000).default(100),
+    cursor: archiveCursorSchema.nullable().optional(),
+  })
+  .default({ limit: 100 });
+
+/** A page of `listArchived`. */
+export interface ArchivedPage {
+  sessions: SessionRecord[];
+  nextCursor: string | null;
+}
+
 const listSchema = z
   .strictObject({
     limit: z.int().min(1).max(1000).default(100),
@@ -102,6 +123,26 @@ export class SessionsService {
     if (parsed.isErr()) return errAsync(parsed.error);
     const { limit, cursor } = parsed.value;
     return attempt(() => this.live.list(tenantId, limit, cursor ?? null));
+  }
+
+  /**
+   * A page of the tenant's session records from the archive, active and ended, newest first
+   * (`limit` 1..1000, default 100); `nextCursor` (opaque) is null once a page comes back short.
+   */
+  listArchived(
+    tenantId: string,
+    options: { limit?: number; cursor?: string | null } = {},
+  ): ResultAsync<ArchivedPage, DalstonError> {
+    const parsed = parseInput(archivedListSchema, options, 'options');
+    if (parsed.isErr()) return errAsync(parsed.error);
+    const { limit, cursor } = parsed.value;
+    return attempt(() => this.archive.listByTenant(tenantId, limit, cursor ?? undefined)).map((sessions) => {
+      const last = sessions.at(-1);
+      return {
+        sessions,
+        nextCursor: sessions.length === limit && last ? `${last.startedAt}.${last.id}` : null,
+      };
+    });
   }
 
   /** Opens a session: takes a tenant slot, opens the archive record, creates the live state. */
