@@ -219,7 +219,11 @@ const ops: [string, string, () => Promise<unknown>][] = [
     'session_records_active_started',
     () => a.sessionArchive.listActive(T0 + 50, 10, { startedAt: T0 + 20, id: 'sess_x' }),
   ],
-  ['sessions listByTenant', 'session_records_tenant_started', () => a.sessionArchive.listByTenant(tenantId, 10)],
+  [
+    'sessions listByTenant',
+    'session_records_tenant_started',
+    () => a.sessionArchive.listByTenant(tenantId, 10),
+  ],
   [
     'sessions listByTenant (keyset)',
     'session_records_tenant_started',
