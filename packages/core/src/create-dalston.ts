@@ -30,6 +30,7 @@ import type { Pipeline } from './services/jobs/pipeline.js';
 import { type SubmitInput, type SubmitInputOf, SubmitJob } from './services/jobs/submit.js';
 import { SubmitManyJobs } from './services/jobs/submit-many.js';
 import { MaintenanceService } from './services/maintenance/maintenance-service.js';
+import type * as Api from './services/public-api.js';
 import { DeadLettersService } from './services/queues/dead-letters-service.js';
 import { QueuePauses } from './services/queues/queue-pauses.js';
 import { QueuesService } from './services/queues/queues-service.js';
@@ -98,7 +99,7 @@ export interface Closable {
  * checked by the compiler (untyped on an engine without declared types). Structural, so a
  * typed engine (`Dalston<J>`) can be passed where a `Dalston` is expected.
  */
-export type TypedJobsService<J extends JobMap> = Omit<JobsService, 'submit'> & {
+export type TypedJobsService<J extends JobMap> = Omit<Api.JobsService, 'submit'> & {
   /** Validates, admits, stores and enqueues a job of `type`. An idempotency key already used returns that job. */
   submit(input: string extends keyof J ? SubmitInput : SubmitInputOf<J>): ResultAsync<Job, DalstonError>;
 };
@@ -113,23 +114,21 @@ export type WorkerOptionsOf<J extends JobMap> = TypedWorkerOptions<J> | CreateWo
 // biome-ignore lint/suspicious/noExplicitAny: the default admits every typed engine where a bare `Dalston` is expected
 export interface Dalston<J extends JobMap = any> {
   readonly jobs: TypedJobsService<J>;
-  readonly workers: WorkersService;
-  readonly rateLimits: RateLimitsService;
-  readonly tenants: TenantsService;
-  readonly apiKeys: ApiKeysService;
-  readonly artifacts: ArtifactsService;
-  readonly sessions: SessionsService;
-  readonly maintenance: MaintenanceService;
+  readonly workers: Api.WorkersService;
+  readonly rateLimits: Api.RateLimitsService;
+  readonly tenants: Api.TenantsService;
+  readonly apiKeys: Api.ApiKeysService;
+  readonly artifacts: Api.ArtifactsService;
+  readonly sessions: Api.SessionsService;
+  readonly maintenance: Api.MaintenanceService;
   /** Recurring jobs from cron expressions (fired by `maintenance.start()`). */
-  readonly schedules: SchedulesService;
+  readonly schedules: Api.SchedulesService;
   /** Queue counts and durable pause/resume (see QueuesService). */
-  readonly queues: QueuesService;
+  readonly queues: Api.QueuesService;
   /** A queue's dead letters: list, redrive, discard (see DeadLettersService). */
-  readonly deadLetters: DeadLettersService;
-  readonly health: HealthService;
+  readonly deadLetters: Api.DeadLettersService;
+  readonly health: Api.HealthService;
   readonly config: DalstonConfig;
-  /** The engine's child container (resolve services or adapters by `TOKENS`). */
-  readonly container: DependencyContainer;
   /**
    * Shortcut for `workers.createWorker`, typed by the engine's job types: `{ handlers: {
    * <type>: { <stage>: async (ctx) => output } } }` (queues derived from the stages), or
@@ -170,7 +169,6 @@ export function createDalston(options: CreateDalstonOptions<JobMap>): Dalston<Jo
     ...guardedServices(c),
     workers,
     config: config.value,
-    container: c,
     createWorker: (o: CreateWorkerOptions | TypedWorkerOptions) => workers.createWorker(o),
     close: (o = {}) => {
       closing ??= closeEngine(runtime, publisher, options, o.deadlineMs);
