@@ -19,9 +19,17 @@ import {
 } from '@dalston/core/adapter';
 import { Batcher } from './batcher.js';
 import type { Database } from './database.js';
-import { eventIds, eventsJson, jobInsertJson, tasksInsertJson } from './job-json.js';
 import {
-  JOB_MUTABLE,
+  EVENT_COLS,
+  eventIds,
+  eventsJson,
+  JOB_INSERT_COLS,
+  jobInsertJson,
+  TASK_INSERT_COLS,
+  tasksInsertJson,
+} from './job-json.js';
+import {
+  type JOB_MUTABLE,
   jobColumns,
   rowToJob,
   rowToTask,
@@ -46,43 +54,35 @@ const JOB_TYPES: Record<(typeof JOB_MUTABLE)[number], string> = {
   version: 'integer',
 };
 
+/** Types of the insert-only keys (the mutable ones: JOB_TYPES, TASK_TYPES). */
+const JOB_KEY_TYPES: Record<string, string> = {
+  id: 'text',
+  tenant_id: 'text',
+  type: 'text',
+  idempotency_key: 'text',
+  created_at: 'timestamptz',
+  trace_context: 'text',
+};
+const TASK_KEY_TYPES: Record<string, string> = {
+  id: 'text',
+  position: 'integer',
+  stage: 'text',
+  queue: 'text',
+  created_at: 'timestamptz',
+};
+
 /** One statement creating every job of `$1` (a JSON array of {job, tasks, edges, events}); also used by createJobs (job-create-bulk.ts). */
 export function createSql(db: Database): string {
-  const jobCols = [
-    'id',
-    'tenant_id',
-    'type',
-    'idempotency_key',
-    'created_at',
-    'trace_context',
-    ...JOB_MUTABLE,
-  ];
-  const jobDefs = [
-    'id text',
-    'tenant_id text',
-    'type text',
-    'idempotency_key text',
-    'created_at timestamptz',
-    'trace_context text',
-  ].concat(JOB_MUTABLE.map((col) => `${col} ${JOB_TYPES[col]}`));
-  const taskCols = ['id', 'position', 'stage', 'queue', 'created_at', ...TASK_MUTABLE];
-  const taskDefs = [
-    'id text',
-    'position integer',
-    'stage text',
-    'queue text',
-    'created_at timestamptz',
-  ].concat(TASK_MUTABLE.map((col) => `${col} ${TASK_TYPES[col]}`));
-  const eventCols = [
-    'type',
-    'tenant_id',
-    'job_id',
-    'task_id',
-    'session_id',
-    'payload',
-    'correlation_id',
-    'at',
-  ];
+  // The JSON keys are job-json.ts's lists, so the writer and this reader cannot drift apart.
+  const jobCols = JOB_INSERT_COLS;
+  const jobDefs = jobCols.map(
+    (col) => `${col} ${JOB_KEY_TYPES[col] ?? JOB_TYPES[col as keyof typeof JOB_TYPES]}`,
+  );
+  const taskCols = TASK_INSERT_COLS;
+  const taskDefs = taskCols.map(
+    (col) => `${col} ${TASK_KEY_TYPES[col] ?? TASK_TYPES[col as keyof typeof TASK_TYPES]}`,
+  );
+  const eventCols = EVENT_COLS;
   return `WITH b AS (SELECT x.value AS v, x.ordinality AS ix FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY x),
     j AS (
       INSERT INTO ${db.t('jobs')} (${jobCols.join(', ')})

@@ -13,7 +13,8 @@ import { type Ctx, int, key, ms, text } from './values.js';
 
 /** Columns whose values are JSON text already (jsonb columns). */
 const RAW = new Set(['parameters', 'backoff', 'output', 'payload', 'error']);
-const EVENT_COLS = [
+/** Event keys of the JSON createJob binds (read back by job-create.ts's statement). */
+export const EVENT_COLS = [
   'type',
   'tenant_id',
   'job_id',
@@ -72,7 +73,8 @@ export function jobWriteJson(c: Ctx, expected: { status: string; version: number
   ]);
 }
 
-const JOB_INSERT_COLS = [
+/** Job keys of the JSON createJob binds (read back by job-create.ts's statement). */
+export const JOB_INSERT_COLS = [
   'id',
   'tenant_id',
   'type',
@@ -95,7 +97,8 @@ export function jobInsertJson(c: Ctx, job: Job): string {
   ]);
 }
 
-const TASK_INSERT_COLS = ['id', 'position', 'stage', 'queue', 'created_at', ...TASK_MUTABLE];
+/** Task keys of the JSON createJob binds (read back by job-create.ts's statement). */
+export const TASK_INSERT_COLS = ['id', 'position', 'stage', 'queue', 'created_at', ...TASK_MUTABLE];
 
 /** New task rows (position = index) and their DAG edges, as two JSON arrays. */
 export function tasksInsertJson(c: Ctx, job: Job, tasks: Task[]): { tasks: string; edges: string } {
