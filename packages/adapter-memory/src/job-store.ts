@@ -149,6 +149,12 @@ export class MemoryJobStore implements JobStore {
     return this.state.snapshot(jobId);
   }
 
+  /** Always the current state: this store is the only one. */
+  async peekSnapshot(jobId: string): Promise<JobSnapshot | null> {
+    this.guard('peekSnapshot');
+    return this.state.jobs.has(jobId) ? this.state.snapshot(jobId) : null;
+  }
+
   async updateJob(
     jobId: string,
     decide: (snapshot: JobSnapshot) => JobChange | null,

@@ -18,7 +18,7 @@ import {
 import type { Database } from './database.js';
 import { createSql } from './job-create.js';
 import { eventIds, eventsJson, jobInsertJson, tasksInsertJson } from './job-json.js';
-import { jobColumns, rowToJob, rowToTask, taskColumns } from './job-rows.js';
+import { jobColumns, rowToJob, rowToTask, tasksJsonSql } from './job-rows.js';
 import type { Ctx } from './values.js';
 
 const c: Ctx = { store: 'jobStore', operation: 'createJobs' };
@@ -75,8 +75,7 @@ async function existingJobs(db: Database, inputs: CreateJobInput[]): Promise<Map
     db.prepared(
       'existing_jobs_by_keys',
       () => `SELECT row_to_json(x) AS job,
-            ARRAY(SELECT row_to_json(y) FROM (SELECT ${taskColumns(db.t('task_dependencies'))}
-                  FROM ${db.t('tasks')} t WHERE t.job_id = x.id ORDER BY t.position) y) AS tasks
+            ${tasksJsonSql(db.t('tasks'), db.t('task_dependencies'), 'x.id')} AS tasks
      FROM (SELECT ${jobColumns()} FROM ${db.t('jobs')} j
            WHERE (j.tenant_id, j.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))) x`,
     ),

@@ -35,7 +35,7 @@ import {
   rowToTask,
   TASK_MUTABLE,
   TASK_TYPES,
-  taskColumns,
+  tasksJsonSql,
 } from './job-rows.js';
 import type { Ctx } from './values.js';
 
@@ -188,8 +188,7 @@ async function existingJob(db: Database, job: Job): Promise<JobSnapshot> {
     'jobStore',
     'createJob',
     `SELECT row_to_json(x) AS job,
-            ARRAY(SELECT row_to_json(y) FROM (SELECT ${taskColumns(db.t('task_dependencies'))}
-                  FROM ${db.t('tasks')} t WHERE t.job_id = x.id ORDER BY t.position) y) AS tasks
+            ${tasksJsonSql(db.t('tasks'), db.t('task_dependencies'), 'x.id')} AS tasks
      FROM (SELECT ${jobColumns()} FROM ${db.t('jobs')} j
            WHERE j.tenant_id = $1 AND j.idempotency_key = $2) x`,
     [job.tenantId, job.idempotencyKey],

@@ -28,6 +28,15 @@ export const jobColumns = (a = 'j') =>
     `${a}.version`,
   ].join(', ');
 
+/**
+ * A job's tasks as one `json` array in position order (one JSON.parse in the driver; an
+ * `ARRAY(row_to_json …)` would be a json[] parsed element by element). `job` is the SQL
+ * expression of the job's id; `deps` the task_dependencies table.
+ */
+export const tasksJsonSql = (tasks: string, deps: string, job: string) =>
+  `(SELECT coalesce(json_agg(y ORDER BY y.position), '[]'::json) FROM (SELECT ${taskColumns(deps)}, t.position
+      FROM ${tasks} t WHERE t.job_id = ${job}) y)`;
+
 export const taskColumns = (deps: string, a = 't') =>
   [
     `${a}.id`,

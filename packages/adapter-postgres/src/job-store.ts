@@ -162,6 +162,12 @@ export class PostgresJobStore implements JobStore {
     return rowToRead(row).snapshot;
   }
 
+  /** This store's latest state of the job (its own last write or read), else a read: see JobStore. */
+  async peekSnapshot(jobId: string): Promise<JobSnapshot | null> {
+    if (!canMatch(jobId)) return null;
+    return this.writer.peek(jobId);
+  }
+
   updateJob(jobId: string, decide: (snapshot: JobSnapshot) => JobChange | null): Promise<UpdateJobResult> {
     return this.writer.updateJob(jobId, decide);
   }

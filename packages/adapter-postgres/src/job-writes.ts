@@ -34,7 +34,7 @@ import {
 import { Batcher } from './batcher.js';
 import { type Database, Rollback } from './database.js';
 import { eventIds, eventsJson, insertEventsSql, jobWriteJson, taskWritesJson } from './job-json.js';
-import { jobColumns, rowToJob, rowToTask, taskColumns } from './job-rows.js';
+import { jobColumns, rowToJob, rowToTask, tasksJsonSql } from './job-rows.js';
 import { type Ctx, canMatch } from './values.js';
 
 /** Most jobs read or applied by one statement. */
@@ -60,8 +60,7 @@ type Decided =
 /** The job with its tasks and rev, as `row_to_json` rows (one snapshot for all of them). */
 export const snapshotSql = (db: Database, where: string) =>
   `SELECT row_to_json(x) AS job,
-          ARRAY(SELECT row_to_json(y) FROM (SELECT ${taskColumns(db.t('task_dependencies'))}
-                FROM ${db.t('tasks')} t WHERE t.job_id = x.id ORDER BY t.position) y) AS tasks
+          ${tasksJsonSql(db.t('tasks'), db.t('task_dependencies'), 'x.id')} AS tasks
    FROM (SELECT ${jobColumns()}, j.rev FROM ${db.t('jobs')} j WHERE ${where}) x`;
 
 export const rowToRead = (row: Record<string, unknown>): Read => ({
@@ -115,13 +114,26 @@ export class JobWriter {
     return this.updateLocked(jobId, decide);
   }
 
+  /**
+   * The job's state as this store last wrote or read it (a copy), else read now (and kept).
+   * May lag other stores' writes; updateJob's rev check catches that at apply time.
+   */
+  async peek(jobId: string): Promise<JobSnapshot | null> {
+    const known = this.known.get(jobId);
+    if (known) return structuredClone(known.snapshot);
+    const read = await this.reads.submit(jobId);
+    if (!read) return null;
+    this.remember(read.snapshot, read.rev);
+    return read.snapshot;
+  }
+
   /** Drops the job's known state if it is the one at `rev`; returns `rev`. */
   private forget(jobId: string, rev: number): number {
     if (this.known.get(jobId)?.rev === rev) this.known.delete(jobId);
     return rev;
   }
 
-  /** Keeps `snapshot` (a copy) as the job's state at `rev`, written by this store. */
+  /** Keeps `snapshot` (a copy) as the job's state at `rev`, written or read by this store. */
   remember(snapshot: JobSnapshot, rev: number): void {
     const id = snapshot.job.id;
     this.known.delete(id);
@@ -214,7 +226,7 @@ function decideOn(jobId: string, read: Read, decide: (s: JobSnapshot) => JobChan
     throw toDalstonError(e);
   }
   if (change === null || isEmptyChange(change)) return { done: { applied: false, reason: 'no_change' } };
-  change = structuredClone(change);
+  // The change is the caller's; it is returned to it in the result (not copied: the cache keeps a copy).
   if (change.tasks.some((w) => w.next.jobId !== jobId) || (change.job && change.job.next.id !== jobId)) {
     return { done: { applied: false, reason: 'conflict' } };
   }
@@ -229,16 +241,19 @@ function decideOn(jobId: string, read: Read, decide: (s: JobSnapshot) => JobChan
 function result(r: Applied, before: JobSnapshot, change: JobChange): UpdateJobResult {
   if (r.outcome === 'not_found') return { applied: false, reason: 'not_found' };
   if (r.outcome !== 'applied') return { applied: false, reason: 'conflict' };
-  const events = change.events.map((e, i) => ({ ...structuredClone(e), id: r.ids[i]! }));
+  const events = change.events.map((e, i) => ({ ...e, id: r.ids[i]! }));
   return { applied: true, snapshot: applyChange(before, change), events, change };
 }
 
-/** The snapshot after `change`, keeping the columns updateJob never writes. */
+/**
+ * The snapshot after `change`, keeping the columns updateJob never writes. It shares objects
+ * with `before` and `change` (both the caller's or replaced in the cache by a copy).
+ */
 function applyChange(before: JobSnapshot, change: JobChange): JobSnapshot {
   const b = before.job;
   const job = change.job
     ? {
-        ...structuredClone(change.job.next),
+        ...change.job.next,
         tenantId: b.tenantId,
         idempotencyKey: b.idempotencyKey,
         createdAt: b.createdAt,
@@ -249,7 +264,7 @@ function applyChange(before: JobSnapshot, change: JobChange): JobSnapshot {
     const next = writes.get(t.id);
     if (!next) return t;
     const { id, jobId, tenantId, stage, queue, dependsOn, createdAt } = t;
-    return { ...structuredClone(next), id, jobId, tenantId, stage, queue, dependsOn, createdAt };
+    return { ...next, id, jobId, tenantId, stage, queue, dependsOn, createdAt };
   });
   return { job, tasks };
 }

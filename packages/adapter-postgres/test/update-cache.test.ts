@@ -83,3 +83,45 @@ describe('postgres: updateJob on the state of its own last write', () => {
     expect((await a.getJob(job.tenantId, job.id))?.status).toBe('completed');
   });
 });
+
+describe('postgres: peekSnapshot', () => {
+  it('serves this store’s own last write without a read, and may lag another instance until its next write', async () => {
+    const job = await seed();
+    expect(await a.peekSnapshot(job.id)).toEqual(await a.getSnapshot(null, job.id));
+    await b.updateJob(job.id, (s) => ({
+      job: jobWrite(s.job, { correlationId: 'by-b' }),
+      tasks: [],
+      events: [],
+    }));
+    // The lag the port allows: a's state from its createJob, not b's write...
+    expect((await a.peekSnapshot(job.id))?.job.correlationId).toBe(job.correlationId);
+    // ...which a decision through a still sees (the cached try is refused as stale)...
+    await a.updateJob(job.id, (s) => ({
+      job: jobWrite(s.job, { status: 'running' }),
+      tasks: [],
+      events: [],
+    }));
+    // ...and after it a's peek is the committed state again.
+    const peeked = await a.peekSnapshot(job.id);
+    expect(peeked).toEqual(await b.getSnapshot(null, job.id));
+    expect(peeked?.job).toMatchObject({ status: 'running', correlationId: 'by-b' });
+  });
+
+  it('reads a job it never wrote (and keeps it), null for an unknown or impossible id', async () => {
+    const job = await seed();
+    const peeked = await b.peekSnapshot(job.id);
+    expect(peeked).toEqual(await a.getSnapshot(null, job.id));
+    expect(await b.peekSnapshot('no-such-job')).toBeNull();
+    expect(await b.peekSnapshot('bad\u0000id')).toBeNull();
+  });
+
+  it('returns copies: changing what it returned changes neither the store nor its next peek', async () => {
+    const job = await seed();
+    const first = await a.peekSnapshot(job.id);
+    first!.job.correlationId = 'mutated';
+    first!.tasks[0]!.stage = 'mutated';
+    const again = await a.peekSnapshot(job.id);
+    expect(again?.job.correlationId).toBe(job.correlationId);
+    expect(again?.tasks[0]?.stage).toBe('a');
+  });
+});

@@ -9,7 +9,7 @@ import type { Task } from '../domain/task.js';
 import type { JobStore } from '../ports/job-store.js';
 import { jobWrite, makeEvent, makeJob, makeTask, newId, taskWrite } from './builders.js';
 import type { PortFactory } from './fixture.js';
-import { expectDalstonError, hostileObject, useFixture } from './store-helpers.js';
+import { expectDalstonError, HOSTILE_STRINGS, hostileObject, useFixture } from './store-helpers.js';
 
 async function seed(store: JobStore, taskOverrides: Partial<Task>[] = [{}], jobOverrides: Partial<Job> = {}) {
   const job = makeJob(jobOverrides);
@@ -309,6 +309,36 @@ export function jobStoreUpdateContract(name: string, factory: PortFactory<JobSto
       const store = fx().port;
       await expect(store.extendLease("'; DROP TABLE tasks; --", 1, "'", 1)).resolves.toBe(false);
       await expectDalstonError(store.listJobs({ tenantId: "'; --", limit: 0 }), 'VALIDATION_FAILED', 'limit');
+    });
+
+    // peekSnapshot is optional; core falls back to getSnapshot(null, id), so both are held to this.
+    const peek = (store: JobStore, jobId: string) =>
+      store.peekSnapshot ? store.peekSnapshot(jobId) : store.getSnapshot(null, jobId);
+
+    it('peekSnapshot: the state after this store’s own writes, null for an unknown or hostile id', async () => {
+      const store = fx().port;
+      const { job } = await seed(store, [{ status: 'ready' }, {}]);
+      expect(await peek(store, job.id)).toEqual(await store.getSnapshot(null, job.id));
+      const r = await store.updateJob(job.id, (s) => ({
+        job: jobWrite(s.job, { status: 'running', startedAt: 7 }),
+        tasks: [taskWrite(s.tasks[0]!, { ...running, startedAt: 7 })],
+        events: [],
+      }));
+      expect(r.applied).toBe(true);
+      if (!r.applied) return;
+      expect(await peek(store, job.id)).toEqual(r.snapshot);
+      expect(await peek(store, newId('job'))).toBeNull();
+      for (const id of HOSTILE_STRINGS) expect(await peek(store, id)).toBeNull();
+    });
+
+    it('peekSnapshot returns copies: changing one changes neither the store nor the next peek', async () => {
+      const store = fx().port;
+      const { job } = await seed(store);
+      const first = await peek(store, job.id);
+      first!.job.status = 'failed';
+      first!.tasks[0]!.stage = 'mutated';
+      expect(await peek(store, job.id)).toEqual(await store.getSnapshot(null, job.id));
+      expect((await peek(store, job.id))?.job.status).toBe(job.status);
     });
   });
 }

@@ -156,6 +156,16 @@ export interface JobStore extends PortLifecycle, JobStoreBulk, JobStoreSchedules
   getSnapshot(tenantId: string | null, jobId: string): Promise<JobSnapshot | null>;
 
   /**
+   * The job with its tasks as this store last wrote or read it, else as `getSnapshot(null,
+   * jobId)` reads it; null for an unknown job. It may lag writes made through other store
+   * instances (other processes), never this instance's own committed writes. Only for
+   * decisions that an `updateJob` compare-and-set confirms afterwards (the worker's
+   * folded-start preview): `updateJob` still decides on the committed state. Optional: core
+   * calls `getSnapshot` when a store does not offer it.
+   */
+  peekSnapshot?(jobId: string): Promise<JobSnapshot | null>;
+
+  /**
    * Serialised read-decide-write of one job. Runs `decide` (pure, synchronous, may run
    * more than once) on a snapshot taken inside the job's critical section; applies the
    * returned change atomically with compare-and-set, with its events, in one transaction.

@@ -60,6 +60,7 @@ export const jobStoreRules: PortRules<JobStore> = {
   getJob: {},
   getJobByIdempotencyKey: {},
   getSnapshot: {},
+  peekSnapshot: {},
   updateJob: {
     check: ([jobId, decide]) => {
       string(jobId, 'jobId');

@@ -93,7 +93,10 @@ export class JobTransitions {
     start: StartOccurrence,
     now: number,
   ): Promise<{ snapshot: JobSnapshot; task: Task } | null> {
-    const snapshot = await this.jobStore.getSnapshot(null, jobId);
+    // This store's latest state of the job is enough: the folded write is fenced by its compare-and-set.
+    const snapshot = this.jobStore.peekSnapshot
+      ? await this.jobStore.peekSnapshot(jobId)
+      : await this.jobStore.getSnapshot(null, jobId);
     const current = snapshot?.tasks.find((t) => t.id === start.taskId);
     if (!snapshot || current?.status !== 'ready' || current.attempt !== attempt) return null;
     const decision = decide(snapshot, start, this.context(now));
