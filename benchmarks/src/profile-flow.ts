@@ -7,6 +7,8 @@
  *
  *   npx tsx --tsconfig benchmarks/tsconfig.json benchmarks/src/profile-flow.ts [jobs] [concurrency]
  *
+ * PROFILE=0 skips the profiler (throughput and Node CPU per job only); TOP=n prints n functions.
+ *
  * Uses DALSTON_BENCH_DATABASE_URL / DALSTON_BENCH_REDIS_URL (defaults: the test servers), a
  * schema and a key prefix of its own, both removed afterwards.
  */
@@ -31,6 +33,8 @@ const jobs = Number(process.argv[2] ?? 1000);
 const concurrency = Number(process.argv[3] ?? 8);
 const databaseUrl = process.env.DALSTON_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.DALSTON_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** PROFILE=0: throughput and CPU only (for A/B runs of two builds). */
+const profiling = process.env.PROFILE !== '0';
 
 function area(url: string, fn: string): string {
   if (fn === '(garbage collector)') return 'gc';
@@ -129,15 +133,14 @@ async function main(): Promise<void> {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 200 });
     const cpu0 = process.cpuUsage();
-    await session.post('Profiler.start');
+    if (profiling) await session.post('Profiler.start');
     const run = await dalstonFlow(adapters, jobs, concurrency);
-    const { profile } = await session.post('Profiler.stop');
     const cpu = process.cpuUsage(cpu0);
     console.log(
       `${jobs} jobs, concurrency ${concurrency}: ${run.rate.toFixed(1)} jobs/s, ` +
-        `Node CPU ${((cpu.user + cpu.system) / 1000 / jobs).toFixed(2)} ms/job (profiler on)`,
+        `Node CPU ${((cpu.user + cpu.system) / 1000 / jobs).toFixed(2)} ms/job (profiler ${profiling ? 'on' : 'off'})`,
     );
-    summarise(profile.nodes as ProfileNode[], 200);
+    if (profiling) summarise((await session.post('Profiler.stop')).profile.nodes as ProfileNode[], 200);
   } finally {
     session.disconnect();
     await redisSet.close();
