@@ -36,6 +36,8 @@ export type CheckOutcome = RateLimitDecision & { degraded?: boolean };
 /** Keys every store keeps as given (Redis would turn a lone surrogate into U+FFFD, merging keys). */
 const keySchema = storableString().min(1).max(512);
 const failureSchema = z.enum(['fail-open', 'fail-closed']).optional();
+/** Built once: a zod schema costs far more to build than to run (acquireSlot is on every submit). */
+const slotLimitSchema = z.int().min(0);
 
 export class RateLimitsService {
   private readonly fallback: FallbackLimiter;
@@ -99,7 +101,7 @@ export class RateLimitsService {
   ): ResultAsync<SlotOutcome, DalstonError> {
     const valid = parseInput(keySchema, key, 'key')
       .andThen(() => parseInput(keySchema, holder, 'holder'))
-      .andThen(() => parseInput(z.int().min(0), limit, 'limit'));
+      .andThen(() => parseInput(slotLimitSchema, limit, 'limit'));
     if (valid.isErr()) return errAsync(valid.error);
     const ttlMs = options.ttlMs ?? this.config.slotTtlMs;
     const failure = options.failure ?? this.config.rateLimitFailure.default;
