@@ -7,6 +7,7 @@
  *
  *   npx tsx --tsconfig benchmarks/tsconfig.json benchmarks/src/profile-flow.ts [jobs] [concurrency]
  *
+ * STORES=postgres keeps Redis's ports in memory, STORES=redis PostgreSQL's (to split the cost).
  * PROFILE=0 skips the profiler (throughput and Node CPU per job only); TOP=n prints n functions.
  *
  * Uses DALSTON_BENCH_DATABASE_URL / DALSTON_BENCH_REDIS_URL (defaults: the test servers), a
@@ -115,16 +116,20 @@ async function main(): Promise<void> {
   const pgSet = postgresAdapters({ pool, schema });
   await pgSet.migrate();
   const redisSet = redisAdapters({ client, prefix: `dalston-prof-${tag}` });
+  // STORES=postgres (Redis's ports in memory) or STORES=redis (PostgreSQL's in memory) splits the cost.
+  const mem = memoryAdapters();
+  const pgSide = process.env.STORES !== 'redis' ? pgSet : mem;
+  const redisSide = process.env.STORES !== 'postgres' ? redisSet : mem;
   const adapters: DalstonAdapters = {
-    jobStore: pgSet.jobStore,
-    tenantStore: pgSet.tenantStore,
-    apiKeyStore: pgSet.apiKeyStore,
-    sessionArchive: pgSet.sessionArchive,
-    workQueue: redisSet.workQueue,
-    sessionStore: redisSet.sessionStore,
-    rateLimitStore: redisSet.rateLimitStore,
-    eventBus: redisSet.eventBus,
-    artifactStore: memoryAdapters().artifactStore,
+    jobStore: pgSide.jobStore,
+    tenantStore: pgSide.tenantStore,
+    apiKeyStore: pgSide.apiKeyStore,
+    sessionArchive: pgSide.sessionArchive,
+    workQueue: redisSide.workQueue,
+    sessionStore: redisSide.sessionStore,
+    rateLimitStore: redisSide.rateLimitStore,
+    eventBus: redisSide.eventBus,
+    artifactStore: mem.artifactStore,
     clock: systemClock,
   };
   const session = new Session();
@@ -138,7 +143,8 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     console.log(
       `${jobs} jobs, concurrency ${concurrency}: ${run.rate.toFixed(1)} jobs/s, ` +
-        `Node CPU ${((cpu.user + cpu.system) / 1000 / jobs).toFixed(2)} ms/job (profiler ${profiling ? 'on' : 'off'})`,
+        `Node CPU ${((cpu.user + cpu.system) / 1000 / jobs).toFixed(2)} ms/job ` +
+        `(user ${(cpu.user / 1000 / jobs).toFixed(2)}, system ${(cpu.system / 1000 / jobs).toFixed(2)}; profiler ${profiling ? 'on' : 'off'})`,
     );
     if (profiling) summarise((await session.post('Profiler.stop')).profile.nodes as ProfileNode[], 200);
   } finally {
