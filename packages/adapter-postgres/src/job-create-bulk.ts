@@ -19,6 +19,7 @@ import type { Database } from './database.js';
 import { createSql } from './job-create.js';
 import { eventIds, eventsJson, jobInsertJson, tasksInsertJson } from './job-json.js';
 import { jobColumns, rowToJob, rowToTask, tasksJsonSql } from './job-rows.js';
+import { copyJson, copySnapshot } from './snapshot-copy.js';
 import type { Ctx } from './values.js';
 
 const c: Ctx = { store: 'jobStore', operation: 'createJobs' };
@@ -58,8 +59,8 @@ export async function createJobs(db: Database, inputs: CreateJobInput[]): Promis
     const eventIdsOfJob = idsByJob.get(job.id) ?? [];
     return {
       created: true,
-      snapshot: structuredClone({ job, tasks }),
-      events: events.map((e, k) => ({ ...structuredClone(e), id: eventIdsOfJob[k]! })),
+      snapshot: copySnapshot({ job, tasks }),
+      events: events.map((e, k) => ({ ...copyJson(e), id: eventIdsOfJob[k]! })),
     };
   });
 }

@@ -37,6 +37,7 @@ import {
   TASK_TYPES,
   tasksJsonSql,
 } from './job-rows.js';
+import { copyJson, copySnapshot } from './snapshot-copy.js';
 import type { Ctx } from './values.js';
 
 const JOB_TYPES: Record<(typeof JOB_MUTABLE)[number], string> = {
@@ -146,11 +147,11 @@ export class JobCreator {
     const alone = events.some((e) => e.jobId !== job.id);
     const r = alone ? (await this.createBatch([item]))[0]! : await this.batcher.submit(item);
     if (!r.created) return { created: false, snapshot: await existingJob(this.db, job) };
-    const snapshot: JobSnapshot = structuredClone({ job, tasks });
+    const snapshot: JobSnapshot = copySnapshot({ job, tasks });
     return {
       created: true,
       snapshot,
-      events: events.map((e, i) => ({ ...structuredClone(e), id: r.ids[i]! })),
+      events: events.map((e, i) => ({ ...copyJson(e), id: r.ids[i]! })),
     };
   }
 

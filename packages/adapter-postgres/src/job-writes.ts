@@ -35,6 +35,7 @@ import { Batcher } from './batcher.js';
 import { type Database, Rollback } from './database.js';
 import { eventIds, eventsJson, insertEventsSql, jobWriteJson, taskWritesJson } from './job-json.js';
 import { jobColumns, rowToJob, rowToTask, tasksJsonSql } from './job-rows.js';
+import { copySnapshot } from './snapshot-copy.js';
 import { type Ctx, canMatch } from './values.js';
 
 /** Most jobs read or applied by one statement. */
@@ -120,7 +121,7 @@ export class JobWriter {
    */
   async peek(jobId: string): Promise<JobSnapshot | null> {
     const known = this.known.get(jobId);
-    if (known) return structuredClone(known.snapshot);
+    if (known) return copySnapshot(known.snapshot);
     const read = await this.reads.submit(jobId);
     if (!read) return null;
     this.remember(read.snapshot, read.rev);
@@ -138,7 +139,7 @@ export class JobWriter {
     const id = snapshot.job.id;
     this.known.delete(id);
     if (isTerminalJobStatus(snapshot.job.status)) return;
-    this.known.set(id, { snapshot: structuredClone(snapshot), rev });
+    this.known.set(id, { snapshot: copySnapshot(snapshot), rev });
     if (this.known.size > CACHED_JOBS) this.known.delete(this.known.keys().next().value as string);
   }
 
@@ -221,7 +222,7 @@ function decideOn(jobId: string, read: Read, decide: (s: JobSnapshot) => JobChan
   const before = read.snapshot;
   let change: JobChange | null;
   try {
-    change = decide(structuredClone(before));
+    change = decide(copySnapshot(before));
   } catch (e) {
     throw toDalstonError(e);
   }

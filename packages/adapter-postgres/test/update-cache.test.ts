@@ -125,3 +125,34 @@ describe('postgres: peekSnapshot', () => {
     expect(again?.tasks[0]?.stage).toBe('a');
   });
 });
+
+describe('postgres: the cached state keeps JSON exactly', () => {
+  it('a "__proto__" key in a task output stays an own key through the cache (peek, decide)', async () => {
+    const job = await seed();
+    const output = JSON.parse('{"__proto__":{"polluted":true},"a":[1,{"b":null}]}');
+    const r = await a.updateJob(job.id, (s) => ({
+      job: null,
+      tasks: [taskWrite(s.tasks[0]!, { output })],
+      events: [],
+    }));
+    expect(r.applied).toBe(true);
+    const peeked = await a.peekSnapshot(job.id);
+    const seen = peeked!.tasks[0]!.output as Record<string, unknown>;
+    expect(Object.keys(seen).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(seen)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(seen))).toEqual(
+      JSON.parse('{"__proto__":{"polluted":true},"a":[1,{"b":null}]}'),
+    );
+    // decide on the cached state (a no_change is then decided again on a read: jsonb orders keys its own way)
+    const decided: string[][] = [];
+    await a.updateJob(job.id, (s) => {
+      decided.push(Object.keys(s.tasks[0]!.output as object).sort());
+      return null;
+    });
+    expect(decided).toEqual([
+      ['__proto__', 'a'],
+      ['__proto__', 'a'],
+    ]);
+    expect(peeked).toEqual(await b.getSnapshot(null, job.id));
+  });
+});
