@@ -19,6 +19,7 @@ import { postgresAdapters } from '@dalston/adapter-postgres';
 import { redisAdapters } from '@dalston/adapter-redis';
 import { type DalstonAdapters, systemClock } from '@dalston/core';
 import pg from 'pg';
+import { countQueriesTo } from './lib/cost.js';
 import { deleteKeys, redisClient } from './lib/redis.js';
 import { runTag } from './lib/stats.js';
 import { dalstonFlow } from './suites/flow-workloads.js';
@@ -137,6 +138,8 @@ async function main(): Promise<void> {
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    const queries = countQueriesTo(new URL(databaseUrl).pathname.slice(1));
+    const queries0 = queries();
     const cpu0 = process.cpuUsage();
     if (profiling) await session.post('Profiler.start');
     const run = await dalstonFlow(adapters, jobs, concurrency);
@@ -144,7 +147,8 @@ async function main(): Promise<void> {
     console.log(
       `${jobs} jobs, concurrency ${concurrency}: ${run.rate.toFixed(1)} jobs/s, ` +
         `Node CPU ${((cpu.user + cpu.system) / 1000 / jobs).toFixed(2)} ms/job ` +
-        `(user ${(cpu.user / 1000 / jobs).toFixed(2)}, system ${(cpu.system / 1000 / jobs).toFixed(2)}; profiler ${profiling ? 'on' : 'off'})`,
+        `(user ${(cpu.user / 1000 / jobs).toFixed(2)}, system ${(cpu.system / 1000 / jobs).toFixed(2)}; profiler ${profiling ? 'on' : 'off'}), ` +
+        `${((queries() - queries0) / jobs).toFixed(2)} PostgreSQL statements/job`,
     );
     if (profiling) summarise((await session.post('Profiler.stop')).profile.nodes as ProfileNode[], 200);
   } finally {

@@ -42,8 +42,11 @@ import { type Ctx, canMatch } from './values.js';
 const MAX_BATCH = 64;
 /** Optimistic tries before updateJob takes the job's row lock first. */
 const OPTIMISTIC_TRIES = 3;
-/** Jobs whose state after this store's own last write is kept (least recently used dropped). */
-const CACHED_JOBS = 512;
+/**
+ * Jobs whose latest state this store keeps (least recently written dropped first; a few KB
+ * each): a backlog of this many jobs submitted in this process is worked without a read.
+ */
+const CACHED_JOBS = 2048;
 
 type Outcome = 'applied' | 'stale' | 'conflict' | 'not_found';
 interface Applied {
