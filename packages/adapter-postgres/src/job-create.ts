@@ -28,15 +28,7 @@ import {
   TASK_INSERT_COLS,
   tasksInsertJson,
 } from './job-json.js';
-import {
-  type JOB_MUTABLE,
-  jobColumns,
-  rowToJob,
-  rowToTask,
-  TASK_MUTABLE,
-  TASK_TYPES,
-  tasksJsonSql,
-} from './job-rows.js';
+import { type JOB_MUTABLE, jobColumns, rowToJob, rowToTask, TASK_TYPES, tasksJsonSql } from './job-rows.js';
 import { copyJson, copySnapshot } from './snapshot-copy.js';
 import type { Ctx } from './values.js';
 

@@ -14,8 +14,7 @@
 import type { DalstonConfig } from '../../config.js';
 import type { JobSnapshot, Occurrence } from '../../domain/change.js';
 import type { Job } from '../../domain/job.js';
-import type { JsonObject } from '../../domain/json.js';
-import { describeThrown, toStorableJson } from '../../domain/storable.js';
+import { describeThrown } from '../../domain/storable.js';
 import type { Task } from '../../domain/task.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import type { Clock } from '../../ports/clock.js';
