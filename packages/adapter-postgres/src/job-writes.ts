@@ -127,6 +127,9 @@ export class JobWriter {
     if (known) return copySnapshot(known.snapshot);
     const read = await this.reads.submit(jobId);
     if (!read) return null;
+    // A write of this store that committed while the read was out is newer: keep and give that.
+    const newer = this.known.get(jobId);
+    if (newer && newer.rev >= read.rev) return copySnapshot(newer.snapshot);
     this.remember(read.snapshot, read.rev);
     return read.snapshot;
   }
