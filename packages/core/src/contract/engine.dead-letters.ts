@@ -17,10 +17,9 @@ import {
   randomName,
   withEngine,
 } from './engine.harness.js';
-import { settledStats, statsOf } from './engine.queues.js';
+import { byQueue, settledStats, statsOf } from './engine.queues.js';
 
 const MAX_DELIVERIES = 2;
-const byQueue = { build: (p: { queue: string }) => [{ stage: 'work', queue: p.queue }] };
 /** The queue is in `config.queues`: this engine runs no worker on it before the letters exist. */
 const config = (q: string) => ({ maxDeliveries: MAX_DELIVERIES, queuePollMs: 100, queues: [q] });
 

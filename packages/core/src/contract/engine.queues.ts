@@ -16,7 +16,8 @@ import {
 } from './engine.harness.js';
 
 const POLL_MS = 100;
-const byQueue = { build: (p: { queue: string }) => [{ stage: 'work', queue: p.queue }] };
+/** One task per job, on the queue the job's parameters name (shared with engine.dead-letters). */
+export const byQueue = { build: (p: { queue: string }) => [{ stage: 'work', queue: p.queue }] };
 
 const submitTo = async (run: EngineRun, queue: string) =>
   (await run.dalston.jobs.submit({ tenantId: run.tenantId, parameters: { queue } }))._unsafeUnwrap();
