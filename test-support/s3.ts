@@ -96,8 +96,8 @@ async function externalServer(endpoint: string, bucket: string): Promise<S3Serve
 
 async function localS3rver(bucket: string): Promise<S3Server> {
   const dir = await mkdtemp(join(tmpdir(), 'dalston-s3rver-'));
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  let port = 0;
+  let endpoint = '';
   const region = 'us-east-1';
   let child: ChildProcess | undefined;
 
@@ -115,7 +115,18 @@ async function localS3rver(bucket: string): Promise<S3Server> {
     });
   };
 
-  await start();
+  // A port found free can be taken by another process before s3rver binds it (EADDRINUSE,
+  // the child exits at once): the first start tries another port. Restarts keep theirs.
+  for (let tries = 1; ; tries++) {
+    port = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (tries >= 5 || child?.exitCode === null) throw e;
+    }
+  }
   const client = s3ClientFor(endpoint, region, S3RVER_CREDENTIALS);
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
